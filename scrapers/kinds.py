@@ -1,0 +1,3 @@
+"""Import every built-in extractor so that each registers its kind."""
+
+from scrapers import govuk, html, nice, pdf  # noqa: F401

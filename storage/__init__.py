@@ -1,0 +1,1 @@
+"""guidewatch stage package."""

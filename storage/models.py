@@ -1,0 +1,96 @@
+"""Tables that keep every fetch, raw body and version of text as evidence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+OUTCOMES = ("new_version", "unchanged", "not_modified", "failed", "suspect", "gone")
+
+
+class StoredDocument(SQLModel, table=True):
+    """A watched document: its identity is ours, its URL may move."""
+
+    __tablename__ = "documents"
+
+    id: str = Field(primary_key=True, max_length=200)
+    source: str = Field(index=True, max_length=100)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    kind: str = Field(max_length=100)
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime
+    gone_at: datetime | None = None
+
+
+class Blob(SQLModel, table=True):
+    """A raw body as served, once per SHA-256, zlib-compressed."""
+
+    __tablename__ = "blobs"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    compression: str = Field(default="zlib", max_length=20)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime
+
+
+class Fetch(SQLModel, table=True):
+    """One fetch attempt, whatever its outcome."""
+
+    __tablename__ = "fetches"
+    __table_args__ = (Index("ix_fetches_document_started", "document_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: str = Field(foreign_key="documents.id", max_length=200)
+    started_at: datetime
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    final_url: str | None = Field(default=None, sa_column=Column(Text))
+    redirects: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    status: int | None = None
+    headers: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    body_sha256: str | None = Field(default=None, max_length=64)
+    size: int | None = None
+    duration_ms: int | None = None
+    outcome: str = Field(max_length=20)
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    version_id: int | None = Field(default=None, foreign_key="versions.id")
+    related: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+
+
+class Version(SQLModel, table=True):
+    """A distinct extracted text of a document, with when it was first and last seen."""
+
+    __tablename__ = "versions"
+    __table_args__ = (UniqueConstraint("document_id", "number", name="uq_versions_doc_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: str = Field(foreign_key="documents.id", index=True, max_length=200)
+    number: int
+    text_sha256: str = Field(max_length=64)
+    text_size: int
+    title: str = Field(default="", sa_column=Column(Text, nullable=False))
+    meta: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    body_sha256: str = Field(max_length=64)
+    extractor: str = Field(max_length=100)
+    extractor_version: str = Field(max_length=50)
+    fetch_id: int | None = None
+    first_seen_at: datetime
+    last_seen_at: datetime
+
+
+class VersionSection(SQLModel, table=True):
+    """One section of one version, in document order."""
+
+    __tablename__ = "sections"
+    __table_args__ = (UniqueConstraint("version_id", "ordinal", name="uq_sections_version_ord"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="versions.id", index=True)
+    ordinal: int
+    key: str = Field(sa_column=Column(Text, nullable=False))
+    heading_path: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    pages: str = Field(default="[]", sa_column=Column(Text, nullable=False))
