@@ -1,0 +1,102 @@
+"""Plain values of the compare stage: watched topics and the changes found between versions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+KINDS = ("modified", "added", "removed", "renamed", "term-renamed")
+
+# Significance (0-100) of a change, the largest reason that applies plus a size bonus:
+#   on no topic:   renamed 5, modified 10, added/removed 20
+#   on a topic:    a watched term sits in a changed sentence           50
+#                  a watched term's count in the section changed       70
+#                  a term of a `removal_is_news` topic was lost        85
+#                  a term vanished while practice wording survived     85  (kind "term-renamed")
+#                  a sentence keeping its term flipped its negation    95  (polarity_flip)
+#   size bonus:    +1 per 5 changed words, at most +5; capped at 100.
+SIGNIFICANCE = {
+    "renamed": 5,
+    "modified": 10,
+    "added": 20,
+    "removed": 20,
+    "term-in-sentence": 50,
+    "term-count": 70,
+    "safeguard-lost": 85,
+    "term-renamed": 85,
+    "polarity-flip": 95,
+}
+
+
+@dataclass(frozen=True)
+class Term:
+    """One watched term: its canonical name and every surface form that counts as it."""
+
+    name: str
+    variants: tuple[str, ...]
+    abbreviations: tuple[str, ...] = ()  # matched case-sensitively ("GET", never "get")
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A named set of terms and who is told when wording about them changes."""
+
+    name: str
+    description: str
+    terms: tuple[Term, ...]
+    recipients: tuple[str, ...] = ()
+    removal_is_news: bool = False
+
+
+@dataclass(frozen=True)
+class TermHit:
+    """One occurrence of a watched term in a text."""
+
+    topic: str
+    term: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change to one section between two versions of a document."""
+
+    section_key: str
+    heading_path: tuple[str, ...]
+    kind: str
+    old_section_key: str | None = None
+    old_heading_path: tuple[str, ...] | None = None
+    pages: tuple[int, ...] = ()
+    old_sentences: tuple[str, ...] = ()
+    new_sentences: tuple[str, ...] = ()
+    words_removed: tuple[str, ...] = ()
+    words_added: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
+    polarity_flip: bool = False
+    surviving: tuple[str, ...] = ()
+    significance: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (tuples become lists)."""
+        data = asdict(self)
+        for name, value in data.items():
+            if isinstance(value, tuple):
+                data[name] = list(value)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Change:
+        """Rebuild a Change from `to_dict()` output (lists become tuples, unknown keys ignored)."""
+        values: dict[str, Any] = {}
+        for name in cls.__dataclass_fields__:
+            if name not in data:
+                continue
+            value = data[name]
+            if isinstance(value, list):
+                value = tuple(value)
+            values[name] = value
+        return cls(**values)
