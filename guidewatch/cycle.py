@@ -1,0 +1,268 @@
+"""One monitoring cycle: for each document, discover, fetch, extract and keep."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from scrapers.base import get_extractor
+from scrapers.fetch import FetchPolicy, HttpFetcher
+from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError, SuspectError
+from storage import repo
+from storage.db import open_session
+from storage.models import Fetch, Version
+
+log = logging.getLogger("guidewatch.cycle")
+
+# A new extraction shorter than this share of the last version's text is kept as suspect.
+SHRINK_LIMIT = 0.4
+
+AfterVersion = Callable[[Session, DocumentSpec, Version | None, Version], None]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What one document's check did, small enough to pass between Prefect tasks."""
+
+    document_id: str
+    outcome: str
+    message: str = ""
+    version_number: int | None = None
+    fetch_id: int | None = None
+    moved_from: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the check succeeded (a gone document is recorded, not failed)."""
+        return self.outcome in ("new_version", "unchanged", "not_modified")
+
+
+def make_fetcher(policy: FetchPolicy) -> HttpFetcher:
+    """Return a polite fetcher for one cycle."""
+    return HttpFetcher(policy)
+
+
+def _headers_json(fetched: Fetched) -> str:
+    return json.dumps(dict(fetched.headers), sort_keys=True)
+
+
+def _fetch_row(spec: DocumentSpec, started: datetime, url: str, fetched: Fetched | None) -> Fetch:
+    row = Fetch(document_id=spec.id, started_at=started, url=url, outcome="failed")
+    if fetched is not None:
+        row.final_url = fetched.final_url
+        row.redirects = json.dumps(list(fetched.redirects))
+        row.status = fetched.status
+        row.headers = _headers_json(fetched)
+        row.size = len(fetched.body)
+        row.duration_ms = fetched.duration_ms
+    return row
+
+
+def _check_shrink(document: Document, previous: Version | None) -> None:
+    text = document.text.strip()
+    if not text:
+        raise SuspectError("extracted text is empty")
+    if (
+        previous is not None
+        and previous.text_size
+        and len(text) < SHRINK_LIMIT * previous.text_size
+    ):
+        raise SuspectError(
+            f"extracted text shrank from {previous.text_size} to {len(text)} characters; "
+            "kept as suspect, not as a version"
+        )
+
+
+def check_document(
+    spec: DocumentSpec,
+    *,
+    engine: Engine,
+    fetcher: HttpFetcher,
+    after_version: AfterVersion | None = None,
+) -> CheckResult:
+    """Fetch, extract and keep one document; record every attempt; never raise for bad input."""
+    started = repo.utcnow()
+    with open_session(engine) as session:
+        repo.upsert_document(
+            session=session,
+            id=spec.id,
+            source=spec.source,
+            title=spec.title,
+            kind=spec.kind,
+            url=spec.url,
+        )
+        session.commit()
+    url = spec.url
+    fetched: Fetched | None = None
+    try:
+        extractor = get_extractor(spec.kind)
+        url = extractor.discover(spec, fetcher.get)
+        with open_session(engine) as session:
+            etag, modified = repo.validators_for(session=session, document_id=spec.id, url=url)
+            moved_from = repo.last_url(session=session, document_id=spec.id)
+        fetched = fetcher.get(url, etag=etag, last_modified=modified)
+        if fetched.status != 304:
+            related = {u: fetcher.get(u).body for u in extractor.related(spec, fetched)}
+            if related:
+                fetched = replace(fetched, related=related)
+        return _keep(
+            spec,
+            engine,
+            started,
+            url,
+            fetched,
+            extractor.kind,
+            extractor.version,
+            extract=lambda f: extractor.extract(spec, f),
+            after_version=after_version,
+            moved_from=moved_from if moved_from not in (None, url) else None,
+        )
+    except ScrapeError as error:
+        return _record_failure(spec, engine, started, url, error.fetched or fetched, error)
+    except Exception as error:  # a bug in an extractor must not stop the other documents
+        log.exception("unexpected error checking %s", spec.id)
+        wrapped = ScrapeError(f"internal error: {type(error).__name__}: {error}")
+        return _record_failure(spec, engine, started, url, fetched, wrapped)
+
+
+def _keep(
+    spec: DocumentSpec,
+    engine: Engine,
+    started: datetime,
+    url: str,
+    fetched: Fetched,
+    extractor: str,
+    extractor_version: str,
+    *,
+    extract: Callable[[Fetched], Document],
+    after_version: AfterVersion | None,
+    moved_from: str | None,
+) -> CheckResult:
+    with open_session(engine) as session:
+        previous = repo.latest_version(session=session, document_id=spec.id)
+        stored = repo.get_document(session=session, id=spec.id)
+        if stored is not None and stored.gone_at is not None:
+            stored.gone_at = None
+            session.add(stored)
+        row = _fetch_row(spec, started, url, fetched)
+        if fetched.status == 304:
+            row.outcome = "not_modified"
+            if previous is not None:
+                previous.last_seen_at = started
+                row.version_id = previous.id
+                session.add(previous)
+            repo.add_fetch(session=session, fetch=row)
+            session.commit()
+            return CheckResult(
+                spec.id,
+                "not_modified",
+                "not modified since the last fetch",
+                previous.number if previous else None,
+                row.id,
+                moved_from,
+            )
+        row.body_sha256 = repo.put_blob(session=session, body=fetched.body)
+        row.related = json.dumps(
+            {u: repo.put_blob(session=session, body=b) for u, b in fetched.related.items()}
+        )
+        try:
+            document = extract(fetched)
+            _check_shrink(document, previous)
+        except ScrapeError as error:
+            row.outcome = error.outcome
+            row.error = str(error)
+            repo.add_fetch(session=session, fetch=row)
+            session.commit()
+            return CheckResult(spec.id, row.outcome, str(error), None, row.id, moved_from)
+        digest = repo.text_hash(document)
+        if previous is not None and previous.text_sha256 == digest:
+            row.outcome = "unchanged"
+            row.version_id = previous.id
+            previous.last_seen_at = started
+            session.add(previous)
+            repo.add_fetch(session=session, fetch=row)
+            session.commit()
+            return CheckResult(spec.id, "unchanged", "", previous.number, row.id, moved_from)
+        row.outcome = "new_version"
+        repo.add_fetch(session=session, fetch=row)
+        version = repo.add_version(
+            session=session,
+            document_id=spec.id,
+            document=document,
+            url=url,
+            body_sha256=row.body_sha256,
+            extractor=extractor,
+            extractor_version=extractor_version,
+            fetch_id=row.id,
+            seen_at=started,
+        )
+        row.version_id = version.id
+        session.add(row)
+        if after_version is not None:
+            after_version(session, spec, previous, version)
+        try:
+            session.commit()
+        except IntegrityError:
+            # Another run stored the same next version first: record this fetch as unchanged.
+            session.rollback()
+            return _record_failure(
+                spec,
+                engine,
+                started,
+                url,
+                fetched,
+                ScrapeError("a concurrent run stored this version first"),
+            )
+        return CheckResult(spec.id, "new_version", "", version.number, row.id, moved_from)
+
+
+def _record_failure(
+    spec: DocumentSpec,
+    engine: Engine,
+    started: datetime,
+    url: str,
+    fetched: Fetched | None,
+    error: ScrapeError,
+) -> CheckResult:
+    with open_session(engine) as session:
+        row = _fetch_row(spec, started, url, fetched)
+        row.outcome = error.outcome
+        row.error = str(error)
+        if row.status is None:
+            row.status = error.status
+        if fetched is not None and fetched.body:
+            row.body_sha256 = repo.put_blob(session=session, body=fetched.body)
+        if error.outcome == "gone":
+            stored = repo.get_document(session=session, id=spec.id)
+            if stored is not None and stored.gone_at is None:
+                stored.gone_at = started
+                session.add(stored)
+        repo.add_fetch(session=session, fetch=row)
+        session.commit()
+        return CheckResult(spec.id, error.outcome, str(error), None, row.id)
+
+
+def run_cycle(
+    specs: Sequence[DocumentSpec],
+    *,
+    engine: Engine,
+    policy: FetchPolicy,
+    after_version: AfterVersion | None = None,
+) -> list[CheckResult]:
+    """Check every document in turn; one document's failure never stops the others."""
+    results = []
+    with make_fetcher(policy) as fetcher:
+        for spec in specs:
+            result = check_document(
+                spec, engine=engine, fetcher=fetcher, after_version=after_version
+            )
+            log.info("%s: %s %s", spec.id, result.outcome, result.message)
+            results.append(result)
+    return results
