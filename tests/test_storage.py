@@ -125,10 +125,10 @@ def test_duplicate_version_number_is_refused(engine: Engine) -> None:
         with pytest.raises(IntegrityError):
             session.execute(
                 text(
-                    "INSERT INTO versions (document_id, number, text_sha256, text_size, title, meta,"
-                    " url, body_sha256, extractor, extractor_version, first_seen_at, last_seen_at)"
-                    " VALUES ('nice-ng206-recommendations', 1, 'h', 1, '', '{}', 'u', 's', 'e', '1',"
-                    " :t, :t)"
+                    "INSERT INTO versions (document_id, number, text_sha256, text_size, title,"
+                    " meta, url, body_sha256, extractor, extractor_version, first_seen_at,"
+                    " last_seen_at) VALUES ('nice-ng206-recommendations', 1, 'h', 1, '', '{}',"
+                    " 'u', 's', 'e', '1', :t, :t)"
                 ),
                 {"t": now},
             )

@@ -56,7 +56,7 @@ class PostgresCluster:
             try:
                 entry = pwd.getpwnam(user)
             except KeyError:
-                raise RuntimeError("running as root needs a 'postgres' user to own the cluster")
+                raise RuntimeError("as root, a 'postgres' user must own the cluster") from None
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
             self.prefix = ["runuser", "-u", user, "--"]
 
