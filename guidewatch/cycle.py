@@ -25,6 +25,7 @@ log = logging.getLogger("guidewatch.cycle")
 SHRINK_LIMIT = 0.4
 
 AfterVersion = Callable[[Session, DocumentSpec, Version | None, Version], None]
+AfterCheck = Callable[[DocumentSpec, "CheckResult"], None]
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,7 @@ def run_cycle(
     engine: Engine,
     policy: FetchPolicy,
     after_version: AfterVersion | None = None,
+    after_check: AfterCheck | None = None,
 ) -> list[CheckResult]:
     """Check every document in turn; one document's failure never stops the others."""
     results = []
@@ -264,5 +266,7 @@ def run_cycle(
                 spec, engine=engine, fetcher=fetcher, after_version=after_version
             )
             log.info("%s: %s %s", spec.id, result.outcome, result.message)
+            if after_check is not None:
+                after_check(spec, result)
             results.append(result)
     return results
