@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -45,9 +46,28 @@ class CheckResult:
         return self.outcome in ("new_version", "unchanged", "not_modified")
 
 
-def make_fetcher(policy: FetchPolicy) -> HttpFetcher:
-    """Return a polite fetcher for one cycle."""
-    return HttpFetcher(policy)
+class Getter(Protocol):
+    """Anything that fetches a URL like HttpFetcher.get."""
+
+    def get(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> Fetched:
+        """Fetch one URL."""
+        ...
+
+
+class RewritingFetcher:
+    """A fetcher that sends every URL, discovered ones too, through the mirror rewrites."""
+
+    def __init__(self, fetcher: HttpFetcher, rewrite: Callable[[str], str]) -> None:
+        self.fetcher = fetcher
+        self.rewrite = rewrite
+
+    def get(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> Fetched:
+        """Fetch the rewritten URL."""
+        return self.fetcher.get(self.rewrite(url), etag=etag, last_modified=last_modified)
 
 
 def _headers_json(fetched: Fetched) -> str:
@@ -85,7 +105,7 @@ def check_document(
     spec: DocumentSpec,
     *,
     engine: Engine,
-    fetcher: HttpFetcher,
+    fetcher: Getter,
     after_version: AfterVersion | None = None,
 ) -> CheckResult:
     """Fetch, extract and keep one document; record every attempt; never raise for bad input."""
@@ -104,7 +124,7 @@ def check_document(
     fetched: Fetched | None = None
     try:
         extractor = get_extractor(spec.kind)
-        url = extractor.discover(spec, fetcher.get)
+        url = extractor.discover(spec, lambda u: fetcher.get(u))
         with open_session(engine) as session:
             etag, modified = repo.validators_for(session=session, document_id=spec.id, url=url)
             moved_from = repo.last_url(session=session, document_id=spec.id)
@@ -257,10 +277,12 @@ def run_cycle(
     policy: FetchPolicy,
     after_version: AfterVersion | None = None,
     after_check: AfterCheck | None = None,
+    rewrite: Callable[[str], str] | None = None,
 ) -> list[CheckResult]:
     """Check every document in turn; one document's failure never stops the others."""
     results = []
-    with make_fetcher(policy) as fetcher:
+    with HttpFetcher(policy) as http:
+        fetcher: Getter = RewritingFetcher(http, rewrite) if rewrite else http
         for spec in specs:
             result = check_document(
                 spec, engine=engine, fetcher=fetcher, after_version=after_version

@@ -84,7 +84,7 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def load_catalog(path: Path, *, rewrite: Any = None) -> Catalog:
+def load_catalog(path: Path) -> Catalog:
     """Read a sources file (merging it over the default when it says `extends = "default"`)."""
     data = _read(path)
     if data.get("extends") == "default" and path.resolve() != DEFAULT_SOURCES.resolve():
@@ -98,15 +98,13 @@ def load_catalog(path: Path, *, rewrite: Any = None) -> Catalog:
     source_ids = {s.id for s in sources}
     specs = []
     for doc_id, fields in data.get("documents", {}).items():
-        specs.append(_spec(path, doc_id, fields, source_ids, rewrite))
+        specs.append(_spec(path, doc_id, fields, source_ids))
     if not specs:
         raise SourcesError(f"{path} declares no documents")
     return Catalog(sources=sources, documents=tuple(specs))
 
 
-def _spec(
-    path: Path, doc_id: str, fields: dict[str, Any], sources: set[str], rewrite: Any
-) -> DocumentSpec:
+def _spec(path: Path, doc_id: str, fields: dict[str, Any], sources: set[str]) -> DocumentSpec:
     where = f"{path}: document {doc_id!r}"
     if not _ID.match(doc_id):
         raise SourcesError(f"{where}: ids are lower-case letters, digits and dashes")
@@ -128,7 +126,7 @@ def _spec(
         source=fields["source"],
         title=fields["title"],
         kind=fields["kind"],
-        url=rewrite(url) if rewrite else url,
+        url=url,
         selector=fields.get("selector"),
         link_text=fields.get("link_text"),
         live_url=url,

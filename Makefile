@@ -1,0 +1,20 @@
+# The two commands: `make run` sets up and runs the monitoring; `make test` sets up and tests.
+SHELL := /bin/bash
+export PATH := $(HOME)/.local/bin:$(PATH)
+
+.PHONY: run once test lint setup
+
+setup:
+	./scripts/bootstrap.sh
+
+run: setup
+	uv run guidewatch run
+
+test:
+	./scripts/bootstrap.sh --test
+	uv run pytest
+
+lint: setup
+	uv run ruff check .
+	uv run ruff format --check .
+	uv run mypy .

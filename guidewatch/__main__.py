@@ -1,0 +1,7 @@
+"""Allow `python -m guidewatch`."""
+
+import sys
+
+from guidewatch.cli import main
+
+sys.exit(main())

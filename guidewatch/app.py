@@ -1,0 +1,115 @@
+"""What every command needs: settings, the sources catalog and the database, opened lazily."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from guidewatch.settings import Settings, load_settings
+from guidewatch.sources import Catalog, SourcesError, load_catalog
+from scrapers.fetch import FetchPolicy
+
+
+class UserError(Exception):
+    """A mistake or missing state the user can fix; printed without a traceback."""
+
+
+@dataclass
+class App:
+    """Lazily opened settings, catalog and database for one command."""
+
+    settings: Settings = field(default_factory=load_settings)
+    sources_path: str | None = None
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        """The documents declared in the sources file in force."""
+        path = self.settings.sources_path
+        if self.sources_path:
+            from pathlib import Path
+
+            path = Path(self.sources_path)
+        try:
+            return load_catalog(path)
+        except SourcesError as error:
+            raise UserError(str(error)) from None
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The database, which must already exist (queries never create it)."""
+        from storage.db import database_exists, make_engine
+
+        if not database_exists(self.settings.database_url):
+            raise UserError(
+                f"no guidewatch database at {self.settings.database_url} yet: "
+                "run `guidewatch run` (or `make run`) first"
+            )
+        return make_engine(self.settings.database_url)
+
+    def writable_engine(self) -> Engine:
+        """The database, created and migrated if needed."""
+        from storage.db import make_engine, migrate
+
+        engine = make_engine(self.settings.database_url)
+        migrate(engine)
+        return engine
+
+    def policy(self) -> FetchPolicy:
+        """The fetch policy from settings."""
+        s = self.settings
+        return FetchPolicy(
+            user_agent=s.user_agent,
+            pause_seconds=s.pause_seconds,
+            connect_timeout=s.connect_timeout,
+            read_timeout=s.read_timeout,
+            max_bytes=s.max_bytes,
+            retries=s.retries,
+            respect_robots=s.respect_robots,
+        )
+
+
+def parse_when(value: str) -> datetime:
+    """Parse a date or date-time given on the command line (UTC unless it says otherwise)."""
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{value!r} is not a date (use YYYY-MM-DD or an ISO date-time)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def emit(as_json: bool, data: Any, render: Callable[[], str]) -> None:
+    """Print data as JSON, or as the text that `render` returns."""
+    if as_json:
+        json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
+    else:
+        text = render()
+        if text:
+            print(text)
+
+
+def table(rows: list[list[str]], headers: list[str]) -> str:
+    """Render rows as a plain aligned text table."""
+    widths = [len(h) for h in headers]
+    for row in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    return "\n".join(lines)
+
+
+def stamp(moment: datetime | None) -> str:
+    """Format a moment for people: UTC, to the minute."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "-"

@@ -1,0 +1,67 @@
+"""The guidewatch command line: each command group lives in its own cmd_* module."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from guidewatch.app import App, UserError
+
+COMMAND_MODULES = (
+    "guidewatch.cmd_documents",
+    "guidewatch.cmd_changes",
+    "guidewatch.cmd_history",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every command that is installed."""
+    parser = argparse.ArgumentParser(
+        prog="guidewatch",
+        description="Watch ME/CFS guidance documents, keep every version, alert on changes.",
+    )
+    parser.add_argument(
+        "--sources", help="sources file to use (default: GUIDEWATCH_SOURCES or the shipped one)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name == name:
+                continue
+            raise
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    app = App(sources_path=args.sources)
+    try:
+        return int(args.func(args, app) or 0)
+    except UserError as error:
+        print(f"guidewatch: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # The reader (e.g. `head`) went away: stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print("guidewatch: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

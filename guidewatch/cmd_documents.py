@@ -1,0 +1,253 @@
+"""Commands about documents and their history: sources, run, history, show, fetches."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from guidewatch.app import App, UserError, emit, parse_when, stamp, table
+
+
+def register(commands: Any) -> None:
+    """Add this module's commands to the parser."""
+    p = commands.add_parser("sources", help="list the watched documents and their URLs")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_sources)
+
+    p = commands.add_parser("run", help="run one monitoring cycle now")
+    p.add_argument("--source", action="append", default=[], metavar="ID", help="only this source")
+    p.add_argument("--document", action="append", default=[], metavar="ID", help="only this one")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_run)
+
+    p = commands.add_parser("history", help="list a document's versions")
+    p.add_argument("document")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_history)
+
+    p = commands.add_parser("show", help="print a stored version of a document")
+    p.add_argument("document")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--version", type=int, metavar="N", help="version number")
+    which.add_argument("--at", metavar="DATE", help="the version current on this date")
+    p.add_argument("--section", metavar="KEY", help="only this section, with its evidence")
+    p.add_argument("--raw", action="store_true", help="write the raw bytes as served to stdout")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_show)
+
+    p = commands.add_parser("fetches", help="print a document's fetch log")
+    p.add_argument("document")
+    p.add_argument("--limit", type=int, default=50, help="at most this many rows (default 50)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_fetches)
+
+
+def cmd_sources(args: argparse.Namespace, app: App) -> int:
+    """List every declared document."""
+    specs = app.catalog.documents
+    data = [
+        {"id": s.id, "source": s.source, "kind": s.kind, "title": s.title, "url": s.url}
+        for s in specs
+    ]
+    emit(
+        args.json,
+        data,
+        lambda: table([[s.id, s.kind, s.url] for s in specs], ["document", "kind", "url"]),
+    )
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, app: App) -> int:
+    """Run one cycle over the chosen documents and report every failure at the end."""
+    from guidewatch.monitor import run_once
+
+    try:
+        specs = app.catalog.select(args.source, args.document)
+    except Exception as error:
+        raise UserError(str(error)) from None
+    summary = run_once(app, specs)
+    data = summary.to_dict()
+    emit(args.json, data, summary.render)
+    return 0 if summary.ok else 1
+
+
+def _document(app: App, document_id: str) -> Any:
+    from storage import repo
+    from storage.db import open_session
+
+    with open_session(app.engine) as session:
+        row = repo.get_document(session=session, id=document_id)
+    if row is None:
+        known = ", ".join(app.catalog.ids())
+        raise UserError(f"no document {document_id!r} in the database (declared: {known})")
+    return row
+
+
+def cmd_history(args: argparse.Namespace, app: App) -> int:
+    """List a document's versions with first and last seen dates."""
+    from storage import repo
+    from storage.db import open_session
+
+    _document(app, args.document)
+    with open_session(app.engine) as session:
+        versions = repo.list_versions(session=session, document_id=args.document)
+    if not versions:
+        raise UserError(f"{args.document} has no stored version yet (see `guidewatch fetches`)")
+    data = [
+        {
+            "version": v.number,
+            "first_seen_at": v.first_seen_at,
+            "last_seen_at": v.last_seen_at,
+            "text_sha256": v.text_sha256,
+            "characters": v.text_size,
+            "url": v.url,
+            "body_sha256": v.body_sha256,
+            "extractor": v.extractor_version,
+        }
+        for v in versions
+    ]
+    emit(
+        args.json,
+        data,
+        lambda: table(
+            [
+                [
+                    str(v.number),
+                    stamp(v.first_seen_at),
+                    stamp(v.last_seen_at),
+                    str(v.text_size),
+                    v.text_sha256[:12],
+                ]
+                for v in versions
+            ],
+            ["version", "first seen", "last seen", "chars", "text sha256"],
+        ),
+    )
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, app: App) -> int:
+    """Print one version's text (or raw bytes, or one section with its evidence)."""
+    from storage import repo
+    from storage.db import open_session
+
+    _document(app, args.document)
+    with open_session(app.engine) as session:
+        if args.version is not None:
+            version = repo.get_version(
+                session=session, document_id=args.document, number=args.version
+            )
+            missing = f"{args.document} has no version {args.version}"
+        elif args.at:
+            when = parse_when(args.at)
+            version = repo.version_at(session=session, document_id=args.document, when=when)
+            missing = f"{args.document} had no stored version on {args.at}"
+        else:
+            version = repo.latest_version(session=session, document_id=args.document)
+            missing = f"{args.document} has no stored version yet"
+        if version is None:
+            raise UserError(missing)
+        if args.raw:
+            sys.stdout.buffer.write(repo.get_blob(session=session, sha=version.body_sha256))
+            sys.stdout.buffer.flush()
+            return 0
+        document = repo.version_document(session=session, version=version)
+        fetch = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
+    sections = document.sections
+    if args.section:
+        sections = tuple(s for s in sections if s.key == args.section)
+        if not sections:
+            keys = ", ".join(s.key for s in document.sections[:30])
+            raise UserError(
+                f"version {version.number} has no section {args.section!r}; sections: {keys}"
+            )
+    evidence = {
+        "document": args.document,
+        "version": version.number,
+        "first_seen_at": version.first_seen_at,
+        "last_seen_at": version.last_seen_at,
+        "url": version.url,
+        "body_sha256": version.body_sha256,
+        "text_sha256": version.text_sha256,
+        "fetched_at": fetch.started_at if fetch else None,
+        "meta": json.loads(version.meta),
+    }
+    data = {
+        **evidence,
+        "title": document.title,
+        "sections": [
+            {
+                "key": s.key,
+                "heading_path": list(s.heading_path),
+                "text": s.text,
+                "pages": list(s.pages),
+            }
+            for s in sections
+        ],
+    }
+
+    def render() -> str:
+        lines = [
+            f"{args.document} version {version.number}: {document.title}",
+            f"first seen {stamp(version.first_seen_at)}, last seen {stamp(version.last_seen_at)}",
+            f"fetched from {version.url} at {stamp(evidence['fetched_at'])}",
+            f"raw body sha256 {version.body_sha256}",
+            "",
+        ]
+        for s in sections:
+            pages = f" (p. {', '.join(map(str, s.pages))})" if s.pages else ""
+            lines.append(f"## [{s.key}] {' > '.join(s.heading_path)}{pages}")
+            lines.append(s.text)
+            lines.append("")
+        return "\n".join(lines).rstrip()
+
+    emit(args.json, data, render)
+    return 0
+
+
+def cmd_fetches(args: argparse.Namespace, app: App) -> int:
+    """Print the fetch log of a document, newest first."""
+    from storage import repo
+    from storage.db import open_session
+
+    _document(app, args.document)
+    with open_session(app.engine) as session:
+        rows = repo.list_fetches(session=session, document_id=args.document, limit=args.limit)
+    data = [
+        {
+            "id": f.id,
+            "started_at": f.started_at,
+            "url": f.url,
+            "final_url": f.final_url,
+            "redirects": json.loads(f.redirects),
+            "status": f.status,
+            "headers": json.loads(f.headers),
+            "body_sha256": f.body_sha256,
+            "size": f.size,
+            "duration_ms": f.duration_ms,
+            "outcome": f.outcome,
+            "error": f.error,
+            "version_id": f.version_id,
+        }
+        for f in rows
+    ]
+    emit(
+        args.json,
+        data,
+        lambda: table(
+            [
+                [
+                    stamp(f.started_at),
+                    f.outcome,
+                    str(f.status or "-"),
+                    str(f.size or "-"),
+                    (f.error or f.final_url or f.url)[:90],
+                ]
+                for f in rows
+            ],
+            ["when", "outcome", "status", "bytes", "error or URL"],
+        ),
+    )
+    return 0

@@ -1,0 +1,87 @@
+"""One monitoring cycle without Prefect: check every document, then send pending alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from guidewatch.app import App
+from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult, run_cycle
+from scrapers.model import DocumentSpec
+
+
+@dataclass
+class RunSummary:
+    """What a cycle did, for people and for --json."""
+
+    results: list[CheckResult]
+    delivery: dict[str, Any] = field(default_factory=dict)
+    database: str = ""
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        """The documents whose check failed or was suspect."""
+        return [r for r in self.results if r.outcome in ("failed", "suspect")]
+
+    @property
+    def ok(self) -> bool:
+        """True when no document failed."""
+        return not self.failures
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready summary."""
+        return {
+            "ok": self.ok,
+            "database": self.database,
+            "documents": [asdict(r) for r in self.results],
+            "failures": [r.document_id for r in self.failures],
+            "alerts": self.delivery,
+        }
+
+    def render(self) -> str:
+        """Return a short text report, failures last."""
+        lines = []
+        for r in self.results:
+            version = f" (version {r.version_number})" if r.version_number else ""
+            moved = f" — moved from {r.moved_from}" if r.moved_from else ""
+            lines.append(f"{r.document_id}: {r.outcome.replace('_', ' ')}{version}{moved}")
+        if self.delivery:
+            lines.append(
+                f"alerts: {self.delivery.get('sent', 0)} sent, "
+                f"{self.delivery.get('pending', 0)} pending"
+            )
+        if self.failures:
+            lines.append("")
+            lines.append(f"{len(self.failures)} document(s) could not be checked:")
+            lines += [f"  {r.document_id}: {r.message}" for r in self.failures]
+        return "\n".join(lines)
+
+
+def hooks(app: App) -> tuple[AfterVersion | None, AfterCheck | None]:
+    """Return the compare/alert hooks for a cycle."""
+    from guidewatch.changes import make_hooks
+
+    return make_hooks(app.settings, app.catalog, app.writable_engine())
+
+
+def deliver(app: App) -> dict[str, Any]:
+    """Send every pending alert and return counts."""
+    from alerts.outbox import deliver_pending
+
+    return deliver_pending(app.writable_engine(), app.settings).to_dict()
+
+
+def run_once(app: App, specs: Sequence[DocumentSpec]) -> RunSummary:
+    """Check the given documents once, then deliver pending alerts."""
+    engine = app.writable_engine()
+    after_version, after_check = hooks(app)
+    results = run_cycle(
+        specs,
+        engine=engine,
+        policy=app.policy(),
+        after_version=after_version,
+        after_check=after_check,
+        rewrite=app.settings.rewrite,
+    )
+    return RunSummary(results=results, delivery=deliver(app), database=app.settings.database_url)
