@@ -1,0 +1,257 @@
+"""Watched topics: load them from TOML, expand term variants, find terms in text."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from compare.model import Term, TermHit, Topic
+
+DEFAULT_TOPICS_PATH = Path(__file__).resolve().parent.parent / "guidewatch" / "topics.toml"
+
+# UK spelling -> US spelling, word by word; both directions are generated.
+SPELLINGS = {
+    "programme": "program",
+    "programmes": "programs",
+    "behavioural": "behavioral",
+    "behaviour": "behavior",
+    "behaviours": "behaviors",
+    "personalised": "personalized",
+    "generalised": "generalized",
+    "optimise": "optimize",
+    "centre": "center",
+    "counselling": "counseling",
+    "paediatric": "pediatric",
+}
+_ABBREVIATED = re.compile(r"^(?P<name>.+?)\s*\((?P<abbr>[A-Z][A-Z0-9]{1,7})\)$")
+_ABBREVIATION = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
+_TOPIC_KEYS = {"name", "description", "recipients", "removal_is_news", "terms"}
+_TERM_KEYS = {"name", "variants", "abbreviation", "plural"}
+_EDGE = "A-Za-z0-9"
+_HYPHEN = "[-\u2010\u2011]"
+
+
+def _us_uk(word: str) -> list[str]:
+    """Return the word and its other-side spelling, keeping a leading capital."""
+    lower = word.lower()
+    other: str | None = SPELLINGS.get(lower)
+    if other is None:
+        for uk, us in SPELLINGS.items():
+            if us == lower:
+                other = uk
+    if other is None and "isation" in lower:
+        other = lower.replace("isation", "ization")
+    elif other is None and "ization" in lower:
+        other = lower.replace("ization", "isation")
+    if other is None:
+        return [word]
+    if word[:1].isupper():
+        other = other[:1].upper() + other[1:]
+    return [word, other]
+
+
+def _spellings(phrase: str) -> list[str]:
+    """Return every UK/US spelling combination of a phrase."""
+    forms = [""]
+    for i, word in enumerate(phrase.split(" ")):
+        sep = " " if i else ""
+        forms = [f + sep + w for f in forms for w in _us_uk(word)]
+    return forms
+
+
+def _hyphenations(phrase: str) -> list[str]:
+    """Return the phrase with each hyphen kept, made a space, or closed up."""
+    parts = phrase.split("-")
+    forms = [parts[0]]
+    for part in parts[1:]:
+        forms = [f + sep + part for f in forms for sep in ("-", " ", "")]
+    return forms
+
+
+def plural(phrase: str) -> str:
+    """Return the phrase with its last word made plural (regular English rules)."""
+    head, _, last = phrase.rpartition(" ")
+    lower = last.lower()
+    if lower.endswith("y") and len(lower) > 1 and lower[-2] not in "aeiou":
+        last = last[:-1] + "ies"
+    elif lower.endswith(("s", "x", "z", "ch", "sh")):
+        last = last + "es"
+    else:
+        last = last + "s"
+    return f"{head} {last}" if head else last
+
+
+def _wants_plural(phrase: str) -> bool:
+    """Guess whether a phrase ends in a countable noun worth pluralising."""
+    last = phrase.rsplit(" ", 1)[-1].lower()
+    return not last.endswith(("ing", "ed", "s")) and not any(c.isdigit() for c in last)
+
+
+def expand_variants(phrase: str, *, plurals: bool | None = None) -> tuple[str, ...]:
+    """Return every surface form of a phrase: hyphenation, UK/US spelling, plural."""
+    phrase = " ".join(phrase.split())
+    if plurals is None:
+        plurals = _wants_plural(phrase)
+    forms: list[str] = []
+    for spelled in _spellings(phrase):
+        for form in _hyphenations(spelled):
+            forms.append(form)
+            if plurals:
+                forms.append(plural(form))
+    return _unique(forms)
+
+
+def _unique(forms: Iterable[str]) -> tuple[str, ...]:
+    """Drop case-insensitive duplicates, keeping the first spelling seen."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for form in forms:
+        if form.lower() not in seen:
+            seen.add(form.lower())
+            out.append(form)
+    return tuple(out)
+
+
+def make_term(spec: str | Mapping[str, Any]) -> Term:
+    """Build a Term from "name", "name (ABBR)" or a table {name, variants, abbreviation, plural}."""
+    if isinstance(spec, str):
+        spec = {"name": spec}
+    unknown = set(spec) - _TERM_KEYS
+    if unknown:
+        raise ValueError(f"term {spec.get('name')!r}: unknown keys {sorted(unknown)}")
+    name = spec.get("name")
+    if not isinstance(name, str) or not name.strip() or name != " ".join(name.split()):
+        raise ValueError(f"term name must be a trimmed, non-empty string: {name!r}")
+    abbreviation = spec.get("abbreviation")
+    found = _ABBREVIATED.match(name)
+    if found:
+        name, abbreviation = found["name"], found["abbr"]
+    if abbreviation is not None and not _ABBREVIATION.match(str(abbreviation)):
+        raise ValueError(f"term {name!r}: abbreviation must be capitals: {abbreviation!r}")
+    extra = spec.get("variants", [])
+    if not isinstance(extra, list) or not all(isinstance(v, str) for v in extra):
+        raise ValueError(f"term {name!r}: variants must be a list of strings")
+    plurals = spec.get("plural")
+    if plurals is not None and not isinstance(plurals, bool):
+        raise ValueError(f"term {name!r}: plural must be true or false")
+    forms: list[str] = []
+    for phrase in [name, *extra]:
+        forms.extend(expand_variants(phrase, plurals=plurals))
+    if abbreviation:
+        forms.extend(f"{form} ({abbreviation})" for form in list(forms))
+    return Term(
+        name=name,
+        variants=_unique(forms),
+        abbreviations=(str(abbreviation),) if abbreviation else (),
+    )
+
+
+def parse_topics(data: Mapping[str, Any]) -> tuple[Topic, ...]:
+    """Build topics from parsed TOML: a `[[topic]]` array of tables, each with `terms`."""
+    tables = data.get("topic", data.get("topics"))
+    if not isinstance(tables, list) or not tables:
+        raise ValueError("topics file needs at least one [[topic]] table")
+    topics: list[Topic] = []
+    for table in tables:
+        if not isinstance(table, Mapping):
+            raise ValueError("each [[topic]] must be a table")
+        unknown = set(table) - _TOPIC_KEYS
+        if unknown:
+            raise ValueError(f"topic {table.get('name')!r}: unknown keys {sorted(unknown)}")
+        name = table.get("name")
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
+            raise ValueError(f"topic name must be lowercase-with-hyphens: {name!r}")
+        recipients = table.get("recipients", [])
+        if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
+            raise ValueError(f"topic {name!r}: recipients must be a list of strings")
+        terms = table.get("terms")
+        if not isinstance(terms, list) or not terms:
+            raise ValueError(f"topic {name!r}: terms must be a non-empty list")
+        topics.append(
+            Topic(
+                name=name,
+                description=str(table.get("description", "")),
+                terms=tuple(make_term(t) for t in terms),
+                recipients=tuple(recipients),
+                removal_is_news=bool(table.get("removal_is_news", False)),
+            )
+        )
+    _check_unique([t.name for t in topics], "topic")
+    _check_unique([term.name.lower() for t in topics for term in t.terms], "term")
+    return tuple(topics)
+
+
+def _check_unique(names: list[str], what: str) -> None:
+    """Raise ValueError naming any duplicate."""
+    dupes = sorted(n for n, c in Counter(names).items() if c > 1)
+    if dupes:
+        raise ValueError(f"duplicate {what} names: {dupes}")
+
+
+def load_topics(path: Path = DEFAULT_TOPICS_PATH) -> tuple[Topic, ...]:
+    """Read a topics TOML file and return its topics."""
+    with open(path, "rb") as handle:
+        return parse_topics(tomllib.load(handle))
+
+
+def variant_pattern(variant: str) -> str:
+    """Return the regex source for one variant: a space also matches a hyphen or line break."""
+    out: list[str] = []
+    for char in variant:
+        if char == " ":
+            out.append(rf"(?:\s+|\s*{_HYPHEN}\s*)")
+        elif char == "-":
+            out.append(_HYPHEN)
+        else:
+            out.append(re.escape(char))
+    return "".join(out)
+
+
+@lru_cache(maxsize=32)
+def _matchers(topics: tuple[Topic, ...]) -> tuple[tuple[re.Pattern[str], str, str, int], ...]:
+    """Compile one regex per term (variants longest first) for the given topics."""
+    matchers: list[tuple[re.Pattern[str], str, str, int]] = []
+    order = 0
+    for topic in topics:
+        for term in topic.terms:
+            variants = sorted(term.variants, key=len, reverse=True)
+            words = "|".join(variant_pattern(v) for v in variants)
+            parts = [f"(?i:{words})"] if words else []
+            parts += [re.escape(a) for a in term.abbreviations]
+            pattern = re.compile(rf"(?<![{_EDGE}])(?:{'|'.join(parts)})(?![{_EDGE}])")
+            matchers.append((pattern, topic.name, term.name, order))
+            order += 1
+    return tuple(matchers)
+
+
+def find_terms(text: str, topics: Sequence[Topic]) -> list[TermHit]:
+    """Return the watched terms in text, leftmost first; where hits overlap the longest wins."""
+    candidates: list[tuple[int, int, int, str, str]] = []
+    for pattern, topic, term, order in _matchers(tuple(topics)):
+        for found in pattern.finditer(text):
+            candidates.append((found.start(), -found.end(), order, topic, term))
+    hits: list[TermHit] = []
+    last_end = 0
+    for start, neg_end, _, topic, term in sorted(candidates):
+        if start >= last_end:
+            hits.append(TermHit(topic, term, text[start:-neg_end], start, -neg_end))
+            last_end = -neg_end
+    return hits
+
+
+def count_terms(text: str, topics: Sequence[Topic]) -> dict[str, int]:
+    """Return how many times each watched term occurs in text, by canonical term name."""
+    return dict(Counter(hit.term for hit in find_terms(text, topics)))
+
+
+def topic_of(term: str, topics: Sequence[Topic]) -> Topic | None:
+    """Return the topic a canonical term name belongs to."""
+    for topic in topics:
+        if any(t.name == term for t in topic.terms):
+            return topic
+    return None
