@@ -1,0 +1,232 @@
+"""One monitoring cycle end to end over loopback mirrors: versions, last-seen, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from guidewatch.app import App
+from guidewatch.cycle import CheckResult, run_cycle
+from storage import repo
+from storage.db import open_session
+from storage.models import Fetch, Version, VersionSection
+from tests.support.site import FixtureSite, Reply
+from tests.support.world import BHC_PAGE_PATH, NICE_PATH, html, make_app
+
+NICE = "nice-ng206-recommendations"
+BHC = "bhc-clinical-care-guide-page"
+
+
+def cycle(app: App, *ids: str) -> dict[str, CheckResult]:
+    """Run one plain cycle (no compare, no alerts) over the given documents."""
+    specs = app.catalog.select([], list(ids))
+    results = run_cycle(
+        specs, engine=app.writable_engine(), policy=app.policy(), rewrite=app.settings.rewrite
+    )
+    return {r.document_id: r for r in results}
+
+
+def versions(app: App, document_id: str) -> list[Version]:
+    with open_session(app.engine) as session:
+        return repo.list_versions(session=session, document_id=document_id)
+
+
+def fetches(app: App, document_id: str) -> list[Fetch]:
+    with open_session(app.engine) as session:
+        return repo.list_fetches(session=session, document_id=document_id)
+
+
+@pytest.fixture
+def app(site: FixtureSite, tmp_path: Path) -> App:
+    site.set(NICE_PATH, html("nice/ng206-recommendations-v1.html"))
+    site.set(BHC_PAGE_PATH, html("pages/bhc-orthostatic-intolerance-v1.html"))
+    return make_app(site, tmp_path)
+
+
+def test_first_cycle_stores_versions_then_unchanged_moves_last_seen(
+    app: App, site: FixtureSite
+) -> None:
+    first = cycle(app, NICE, BHC)
+    assert {r.outcome for r in first.values()} == {"new_version"}
+    nice = versions(app, NICE)
+    assert len(nice) == 1
+    with open_session(app.engine) as session:
+        doc = repo.version_document(session=session, version=nice[0])
+    keys = [s.key for s in doc.sections]
+    assert "1.11.14" in keys and "1.12.27" in keys
+    lightning = next(s for s in doc.sections if s.key == "1.12.27")
+    assert "Lightning Process" in lightning.text
+
+    second = cycle(app, NICE, BHC)
+    # The mirror answers 304 to the ETag we sent: an unchanged fetch, no new version.
+    assert second[NICE].outcome == "not_modified"
+    assert site.requests_to(NICE_PATH)[-1].header("If-None-Match")
+    after = versions(app, NICE)
+    assert len(after) == 1
+    assert after[0].last_seen_at > nice[0].last_seen_at
+    assert after[0].first_seen_at == nice[0].first_seen_at
+    assert [f.outcome for f in fetches(app, NICE)] == ["not_modified", "new_version"]
+
+
+def test_same_text_in_new_bytes_is_unchanged_and_changed_text_is_one_new_version(
+    app: App, site: FixtureSite
+) -> None:
+    cycle(app, NICE)
+    # Only the site's template changed: new bytes, same extracted text.
+    site.set(NICE_PATH, html("nice/ng206-recommendations-v2-template.html"))
+    assert cycle(app, NICE)[NICE].outcome == "unchanged"
+    site.set(NICE_PATH, html("nice/ng206-recommendations-v2-cure.html"))
+    assert cycle(app, NICE)[NICE].outcome == "new_version"
+    assert cycle(app, NICE)[NICE].outcome == "not_modified"
+    stored = versions(app, NICE)
+    assert [v.number for v in stored] == [1, 2]
+    with open_session(app.engine) as session:
+        new = repo.version_document(session=session, version=stored[1])
+        raw = repo.get_blob(session=session, sha=stored[1].body_sha256)
+    rec = next(s for s in new.sections if s.key == "1.11.14")
+    assert "as a cure" in rec.text and "treatment or cure" not in rec.text
+    assert (
+        raw
+        == (Path(__file__).parent / "fixtures/nice/ng206-recommendations-v2-cure.html").read_bytes()
+    )
+
+
+def test_user_agent_names_the_project_and_contact_and_robots_is_read(
+    app: App, site: FixtureSite
+) -> None:
+    cycle(app, NICE)
+    agents = {r.header("User-Agent") for r in site.requests}
+    assert agents and all(a and "guidewatch" in a and "tests@example.org" in a for a in agents)
+    assert site.requests_to("/robots.txt")
+
+
+def test_robots_disallow_is_a_clear_per_document_error(app: App, site: FixtureSite) -> None:
+    site.set(
+        "/robots.txt",
+        Reply(body=b"User-agent: *\nDisallow: /nice/\n", headers={"Content-Type": "text/plain"}),
+    )
+    results = cycle(app, NICE, BHC)
+    assert results[NICE].outcome == "failed"
+    assert "robots.txt" in results[NICE].message
+    assert results[BHC].outcome == "new_version"
+    assert not site.requests_to(NICE_PATH)
+
+
+BAD_REPLIES = {
+    "server-error": (Reply(status=500, body=b"oops"), "failed", "500"),
+    "not-found": (Reply(status=404, body=b"gone"), "gone", "404"),
+    "gone": (Reply(status=410, body=b"gone"), "gone", "410"),
+    "captcha": (None, "suspect", "captcha"),
+    "empty-chapter": (
+        Reply(
+            body=b"<html><body><div class='chapter'></div></body></html>",
+            headers={"Content-Type": "text/html"},
+        ),
+        "suspect",
+        "",
+    ),
+    "pdf-instead-of-page": (
+        Reply(body=b"%PDF-1.4\n%garbage", headers={"Content-Type": "text/html"}),
+        "suspect",
+        "",
+    ),
+    "timeout": (Reply(body=b"<html></html>", delay=4), "failed", "timed out"),
+    "too-big": (
+        Reply(body=b"<html>" + b"x" * 300_000 + b"</html>", headers={"Content-Type": "text/html"}),
+        "failed",
+        "bytes",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_REPLIES))
+def test_bad_input_is_recorded_and_the_cycle_goes_on(
+    case: str, site: FixtureSite, tmp_path: Path
+) -> None:
+    reply, outcome, words = BAD_REPLIES[case]
+    app = make_app(site, tmp_path, GUIDEWATCH_MAX_BYTES="200000")
+    site.set(NICE_PATH, reply if reply is not None else html("nice/captcha.html"))
+    site.set(BHC_PAGE_PATH, html("pages/bhc-orthostatic-intolerance-v1.html"))
+    results = cycle(app, NICE, BHC)
+    assert results[NICE].outcome == outcome, results[NICE].message
+    assert words.lower() in results[NICE].message.lower()
+    assert results[BHC].outcome == "new_version"
+    assert versions(app, NICE) == []
+    log = fetches(app, NICE)
+    assert len(log) == 1 and log[0].outcome == outcome and log[0].error
+    if outcome == "gone":
+        with open_session(app.engine) as session:
+            stored = repo.get_document(session=session, id=NICE)
+            assert stored is not None and stored.gone_at is not None
+
+
+def test_dead_site_is_a_clear_error(site: FixtureSite, tmp_path: Path) -> None:
+    app = make_app(
+        site,
+        tmp_path,
+        GUIDEWATCH_REWRITE=(
+            "https://www.nice.org.uk=http://127.0.0.1:9/nice;"
+            f"https://batemanhornecenter.org={site.base_url}/bhc"
+        ),
+    )
+    site.set(BHC_PAGE_PATH, html("pages/bhc-orthostatic-intolerance-v1.html"))
+    results = cycle(app, NICE, BHC)
+    assert results[NICE].outcome == "failed"
+    assert "127.0.0.1" in results[NICE].message
+    assert "Traceback" not in results[NICE].message
+    assert results[BHC].outcome == "new_version"
+
+
+def test_shrunk_text_is_suspect_not_a_version(app: App, site: FixtureSite) -> None:
+    cycle(app, NICE)
+    chapter = (
+        "<html><body><div class='chapter' id='ng206_recommendations'>"
+        "<h2 class='title'>Recommendations</h2><div class='section'><h3 class='title'>1.1 X</h3>"
+        "<div class='recommendation_text' id='ng206_1_1_1'><p class='numbered-paragraph'>"
+        "<span class='paragraph-number'>1.1.1 </span>Short.</p></div></div></div></body></html>"
+    )
+    site.set(NICE_PATH, Reply(body=chapter.encode(), headers={"Content-Type": "text/html"}))
+    result = cycle(app, NICE)[NICE]
+    assert result.outcome == "suspect" and "shrank" in result.message
+    assert len(versions(app, NICE)) == 1
+    latest = fetches(app, NICE)[0]
+    assert latest.outcome == "suspect" and latest.body_sha256  # the served bytes are kept
+
+
+def test_redirects_are_followed_and_recorded(app: App, site: FixtureSite) -> None:
+    site.redirect(NICE_PATH, "/nice/guidance/ng206/chapter/recommendations", status=301)
+    site.set(
+        "/nice/guidance/ng206/chapter/recommendations", html("nice/ng206-recommendations-v1.html")
+    )
+    assert cycle(app, NICE)[NICE].outcome == "new_version"
+    row = fetches(app, NICE)[0]
+    assert row.final_url and row.final_url.endswith("/chapter/recommendations")
+    assert json.loads(row.redirects)
+    assert row.status == 200
+
+
+def test_redirect_loop_is_a_clear_error(app: App, site: FixtureSite) -> None:
+    site.redirect(NICE_PATH, "/nice/loop")
+    site.redirect("/nice/loop", NICE_PATH)
+    result = cycle(app, NICE)[NICE]
+    assert result.outcome == "failed" and "redirect" in result.message.lower()
+
+
+def test_every_version_has_its_sections_and_fetch(app: App, site: FixtureSite) -> None:
+    cycle(app, NICE, BHC)
+    site.set(NICE_PATH, html("nice/ng206-recommendations-v2-cure.html"))
+    cycle(app, NICE, BHC)
+    with open_session(app.engine) as session:
+        for version in session.exec(select(Version)):
+            count = len(
+                session.exec(
+                    select(VersionSection).where(VersionSection.version_id == version.id)
+                ).all()
+            )
+            assert count > 0
+            fetch = repo.get_fetch(session=session, id=version.fetch_id or -1)
+            assert fetch is not None and fetch.outcome == "new_version"
+            assert fetch.version_id == version.id
