@@ -69,19 +69,21 @@ def _prepare(section: Section, ignore: Sequence[str]) -> _Prepared:
 
 
 def _similarity(a: _Prepared, b: _Prepared) -> float:
-    """How alike two sections' texts are (0-1): shared sentences, else shared characters."""
+    """How alike two sections' texts are (0-1): shared sentences, else shared words in order."""
     if not a.canon or not b.canon:
         return 0.0
     shared = sum((Counter(a.canon) & Counter(b.canon)).values())
     by_sentence = 2 * shared / (len(a.canon) + len(b.canon))
-    matcher = SequenceMatcher(None, " ".join(a.canon), " ".join(b.canon), autojunk=False)
+    matcher = SequenceMatcher(
+        None, " ".join(a.canon).lower().split(), " ".join(b.canon).lower().split(), autojunk=False
+    )
     if matcher.real_quick_ratio() < SIMILAR or matcher.quick_ratio() < SIMILAR:
         return by_sentence
     return max(by_sentence, matcher.ratio())
 
 
 def _pair(olds: list[_Prepared], news: list[_Prepared]) -> list[tuple[int | None, int | None]]:
-    """Pair sections: same key, same canonical key, same text, then most alike text."""
+    """Pair sections: same key and text, same text, same key, same canonical key, most alike."""
     pairs: dict[int, int] = {}  # old index -> new index
     taken: set[int] = set()
 
@@ -96,9 +98,16 @@ def _pair(olds: list[_Prepared], news: list[_Prepared]) -> list[tuple[int | None
                 pairs[i] = j
                 taken.add(j)
 
+    old_text = ["\n".join(o.canon) for o in olds]
+    new_text = ["\n".join(n.canon) for n in news]
+    # text first: when recommendations are renumbered, the wording follows its new number
+    match_on(
+        [f"{o.section.key}\0{t}" for o, t in zip(olds, old_text, strict=True)],
+        [f"{n.section.key}\0{t}" for n, t in zip(news, new_text, strict=True)],
+    )
+    match_on(old_text, new_text)
     match_on([o.section.key for o in olds], [n.section.key for n in news])
     match_on([o.key_canon for o in olds], [n.key_canon for n in news])
-    match_on(["\n".join(o.canon) for o in olds], ["\n".join(n.canon) for n in news])
     scored = []
     for i, o in enumerate(olds):
         if i in pairs:
