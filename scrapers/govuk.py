@@ -1,0 +1,219 @@
+"""GOV.UK pages read through the public Content API (the JSON twin of every page)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from bs4 import BeautifulSoup, Tag
+
+from scrapers.base import Getter, register
+from scrapers.html import block_lines, inline_text, page_text, sections_from_html, unique_keys
+from scrapers.model import Document, DocumentSpec, Fetched, Section, SuspectError
+from scrapers.text import normalise_block
+
+API_PREFIX = "/api/content"
+# details fields of consultations and publications that hold content besides the body:
+# (field, section key, is a list of attachment snippets)
+DETAIL_PARTS: tuple[tuple[str, str, bool], ...] = (
+    ("documents", "documents", True),
+    ("final_outcome_detail", "outcome", False),
+    ("final_outcome_documents", "outcome documents", True),
+    ("public_feedback_detail", "feedback", False),
+    ("public_feedback_documents", "feedback documents", True),
+)
+
+
+def api_url(page_url: str) -> str:
+    """The Content API URL of a GOV.UK page, on the page's own scheme and host."""
+    parts = urlsplit(page_url)
+    path = parts.path.rstrip("/") or "/"
+    if not path.startswith(API_PREFIX + "/"):
+        path = API_PREFIX + path
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def rebase(url_or_path: str, onto: str) -> str:
+    """Put a URL's path (or a bare path) on the scheme and host of another URL."""
+    target = urlsplit(onto)
+    path = urlsplit(url_or_path).path
+    return urlunsplit((target.scheme, target.netloc, path, "", ""))
+
+
+def load_item(body: str, where: str, fetched: Fetched | None = None) -> dict[str, Any]:
+    """Parse Content API JSON; SuspectError when it is not a content item."""
+    try:
+        item = json.loads(body)
+    except ValueError as error:
+        raise SuspectError(
+            f"{where}: not JSON ({error}): not a Content API answer", fetched=fetched
+        ) from None
+    if not isinstance(item, dict):
+        raise SuspectError(
+            f"{where}: JSON is not an object: not a Content API content item", fetched=fetched
+        )
+    missing = [
+        name
+        for name, kind in (("title", str), ("details", dict), ("base_path", str))
+        if not isinstance(item.get(name), kind)
+    ]
+    if missing:
+        raise SuspectError(
+            f"{where}: JSON has no {', '.join(missing)}: "
+            "not a Content API content item (error page?)",
+            fetched=fetched,
+        )
+    return item
+
+
+def parent_api_url(item: Mapping[str, Any], fetched_url: str) -> str | None:
+    """The Content API URL of an item's parent, rebased onto the host it was fetched from."""
+    parents = (item.get("links") or {}).get("parent") or []
+    if not parents or not isinstance(parents[0], dict):
+        return None
+    parent = parents[0]
+    for field in ("api_url", "api_path"):
+        if isinstance(parent.get(field), str) and parent[field]:
+            return rebase(parent[field], fetched_url)
+    if isinstance(parent.get("base_path"), str) and parent["base_path"]:
+        return rebase(API_PREFIX + parent["base_path"], fetched_url)
+    return None
+
+
+def change_history(details: Mapping[str, Any]) -> list[dict[str, str]] | None:
+    """The publisher's change notes, as [{"public_timestamp", "note"}], or None if absent."""
+    history = details.get("change_history")
+    if not isinstance(history, list):
+        return None
+    return [
+        {
+            "public_timestamp": str(entry.get("public_timestamp") or ""),
+            "note": normalise_block(str(entry.get("note") or "")),
+        }
+        for entry in history
+        if isinstance(entry, dict)
+    ]
+
+
+def attachment_lines(snippet: str) -> list[str]:
+    """One "- title (type, size, pages)" line per attachment in a GOV.UK attachment snippet."""
+    soup = BeautifulSoup(snippet, "html.parser")
+    lines: list[str] = []
+    for attachment in soup.select("section.attachment, .gem-c-attachment"):
+        title = attachment.select_one(".title, [class*='__title']")
+        metadata = [
+            inline_text(part)
+            for part in attachment.select(".metadata, [class*='__metadata']")
+            if part.find_parent(class_="accessibility-warning") is None
+        ]
+        name = inline_text(title) if isinstance(title, Tag) else ""
+        details = ", ".join(part for part in metadata if part)
+        if name:
+            lines.append(f"- {name} ({details})" if details else f"- {name}")
+    return lines or block_lines(soup)
+
+
+def _fragment(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def item_sections(item: Mapping[str, Any]) -> tuple[Section, ...]:
+    """Sections of a content item: summary, body by headings, then attachments and outcomes."""
+    details = item["details"]
+    sections: list[Section] = []
+    summary = details.get("summary") or item.get("description")
+    if isinstance(summary, str) and normalise_block(summary):
+        lines = block_lines(_fragment(summary)) if "<" in summary else [normalise_block(summary)]
+        sections.append(Section("summary", ("Summary",), "\n".join(lines)))
+    withdrawn = item.get("withdrawn_notice") or {}
+    if isinstance(withdrawn, dict) and isinstance(withdrawn.get("explanation"), str):
+        lines = block_lines(_fragment(withdrawn["explanation"]))
+        if lines:
+            sections.append(Section("withdrawn notice", ("Withdrawn notice",), "\n".join(lines)))
+    body = details.get("body")
+    if isinstance(body, str) and body.strip():
+        sections.extend(sections_from_html(_fragment(body)))
+    for field, key, is_list in DETAIL_PARTS:
+        value = details.get(field)
+        if is_list and isinstance(value, list):
+            lines = [line for snippet in value if isinstance(snippet, str) for line in
+                     attachment_lines(snippet)]  # fmt: skip
+        elif not is_list and isinstance(value, str):
+            lines = block_lines(_fragment(value))
+        else:
+            continue
+        if lines:
+            sections.append(Section(key, (key.capitalize(),), "\n".join(lines)))
+    return unique_keys(sections)
+
+
+def item_meta(item: Mapping[str, Any], history: list[dict[str, str]] | None) -> dict[str, Any]:
+    """The dates, type and change history of a content item."""
+    details = item["details"]
+    return {
+        "public_updated_at": item.get("public_updated_at"),
+        "first_published_at": item.get("first_published_at") or details.get("first_public_at"),
+        "document_type": item.get("document_type"),
+        "schema_name": item.get("schema_name"),
+        "change_history": history or [],
+        "base_path": item.get("base_path"),
+    }
+
+
+class GovukExtractor:
+    """A GOV.UK page through the Content API; child HTML documents borrow the parent's history."""
+
+    kind = "govuk"
+    version = "govuk-1"
+
+    def discover(self, spec: DocumentSpec, get: Getter) -> str:
+        """The Content API URL for the page (spec.options["api_url"] overrides it)."""
+        override = spec.options.get("api_url")
+        return str(override) if override else api_url(spec.url)
+
+    def related(self, spec: DocumentSpec, fetched: Fetched) -> list[str]:
+        """The parent's Content API URL when the item has no change history of its own."""
+        try:
+            item = load_item(page_text(fetched), fetched.final_url)
+        except SuspectError:
+            return []  # extract reports it
+        if change_history(item["details"]) is not None:
+            return []
+        parent = parent_api_url(item, fetched.final_url or fetched.url)
+        return [parent] if parent else []
+
+    def extract(self, spec: DocumentSpec, fetched: Fetched) -> Document:
+        """Sections from the item's HTML parts; meta with dates and the change history."""
+        where = fetched.final_url or fetched.url
+        item = load_item(page_text(fetched), where, fetched)
+        history = change_history(item["details"])
+        if history is None:
+            history = self._parent_history(item, fetched)
+        sections = item_sections(item)
+        if not sections:
+            raise SuspectError(
+                f"{where}: content item has no body, documents or summary text", fetched=fetched
+            )
+        return Document(
+            sections=sections,
+            title=normalise_block(item["title"]),
+            meta=item_meta(item, history),
+        )
+
+    def _parent_history(self, item: Mapping[str, Any], fetched: Fetched) -> list[dict[str, str]]:
+        parent = parent_api_url(item, fetched.final_url or fetched.url)
+        body = fetched.related.get(parent) if parent else None
+        if body is None:
+            return []
+        try:
+            parent_item = json.loads(body)
+        except ValueError:
+            return []
+        if not isinstance(parent_item, dict) or not isinstance(parent_item.get("details"), dict):
+            return []
+        return change_history(parent_item["details"]) or []
+
+
+EXTRACTOR = register(GovukExtractor())
