@@ -79,7 +79,6 @@ class _Host:
 class _Answer:
     """One HTTP exchange as received."""
 
-    url: str
     status: int
     reason: str
     headers: httpx.Headers
@@ -274,13 +273,17 @@ class HttpFetcher:
                     f" (last went to {current})",
                     status=answer.status,
                 )
+        kind = sniff_kind(answer.body, answer.headers.get("content-type"))
+        if answer.status == 304:
+            # Nothing to sniff: the server says it is the same document the caller expects.
+            kind = expect or kind
         fetched = Fetched(
             url=url,
             final_url=current,
             status=answer.status,
             headers=key_headers(answer.headers),
             body=answer.body if answer.status != 304 else b"",
-            content_kind=sniff_kind(answer.body, answer.headers.get("content-type")),
+            content_kind=kind,
             redirects=tuple(redirects),
             duration_ms=round(duration * 1000),
         )
@@ -335,7 +338,7 @@ class HttpFetcher:
                 except ScrapeError as error:
                     host.robots_error = error
         if host.robots_error is not None:
-            raise host.robots_error
+            raise ScrapeError(str(host.robots_error), status=host.robots_error.status)
         assert host.robots is not None
         if not host.robots.can_fetch(self.policy.user_agent, url):
             raise ScrapeError(
@@ -397,7 +400,8 @@ class HttpFetcher:
                 if wait is None:
                     wait = self.policy.backoff_seconds * 2**attempt
                 self._sleep(wait)
-        raise ScrapeError(f"{last} after {attempts} attempts", status=last.status)
+        tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+        raise ScrapeError(f"{last} after {tries}", status=last.status)
 
     def _parse(self, url: str) -> httpx.URL:
         """Parse a URL, refusing anything but http(s) with a host."""
@@ -467,7 +471,6 @@ class HttpFetcher:
             what = "too many requests (429)" if status == 429 else f"server error {status}"
             raise _Retryable(f"{what} from {url}", status=status, wait=wait)
         return _Answer(
-            url=str(url),
             status=status,
             reason=response.reason_phrase,
             headers=response.headers,

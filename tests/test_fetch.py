@@ -407,7 +407,7 @@ def test_etag_gives_304_with_empty_body(site: FixtureSite) -> None:
         again = fetcher.get(site.url("/doc.pdf"), etag=first.headers["etag"], expect="pdf")
         changed = fetcher.get(site.url("/doc.pdf"), etag='"v0"')
     assert first.status == 200 and first.body == PDF
-    assert again.status == 304 and again.body == b""
+    assert again.status == 304 and again.body == b"" and again.content_kind == "pdf"
     assert changed.status == 200 and changed.body == PDF
     assert site.requests_to("/doc.pdf")[1].header("If-None-Match") == '"v1"'
 
