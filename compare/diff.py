@@ -216,8 +216,8 @@ def _flips(delta: _Delta, topics: Sequence[Topic]) -> tuple[bool, set[str]]:
     return flipped, kept
 
 
-def _classify(delta: _Delta, topics: Sequence[Topic]) -> Change | None:
-    """Turn one section's delta into a Change, or None when nothing is left of it."""
+def _wording(delta: _Delta) -> tuple[str, list[str], list[str]] | None:
+    """Return (kind, old sentences, new sentences) of a delta, or None when nothing changed."""
     old, new = delta.old, delta.new
     removed = [o for _, o in delta.removed]
     added = [o for _, o in delta.added]
@@ -229,19 +229,50 @@ def _classify(delta: _Delta, topics: Sequence[Topic]) -> Change | None:
         if delta.heading_changed:
             removed[:0] = [old.heading] if old.heading_canon else []
             added[:0] = [new.heading] if new.heading_canon else []
-    elif new is not None:
+        return kind, removed, added
+    if new is not None:
         if not added and (new.original or not new.heading_canon):
             return None  # all its text moved here from elsewhere
-        kind = "added"
-        added = added or [new.heading]
-    elif old is not None:
+        return "added", [], added or [new.heading]
+    if old is not None:
         if not removed and (old.original or not old.heading_canon):
             return None
-        kind = "removed"
-        removed = removed or [old.heading]
-    else:  # pragma: no cover - _pair never yields (None, None)
-        return None
+        return "removed", removed or [old.heading], []
+    return None  # pragma: no cover - _pair never yields (None, None)
 
+
+def _renamed_terms(
+    delta: _Delta, lost: set[str], topics: Sequence[Topic]
+) -> tuple[list[str], list[str]]:
+    """Terms of a practice topic that vanished from the section, and the sentences that still
+    carry that practice; both empty unless the practice wording survived the rename."""
+    if delta.new is None or delta.old is None:
+        return [], []
+    in_new = count_terms(delta.new.full_text, topics)
+    practice = {t.name: t for t in topics if not t.removal_is_news}
+    vanished = [
+        term.name
+        for topic in practice.values()
+        for term in topic.terms
+        if term.name in lost and not in_new.get(term.name)
+    ]
+    carriers = {
+        topic.name for topic in practice.values() if any(t.name in vanished for t in topic.terms)
+    }
+    surviving = [
+        sentence
+        for sentence in delta.unchanged
+        if any(h.topic in carriers and h.term not in vanished for h in find_terms(sentence, topics))
+    ]
+    return (vanished, surviving) if vanished and surviving else ([], [])
+
+
+def _classify(delta: _Delta, topics: Sequence[Topic]) -> Change | None:
+    """Turn one section's delta into a Change, or None when nothing is left of it."""
+    wording = _wording(delta)
+    if wording is None:
+        return None
+    kind, removed, added = wording
     if kind in ("modified", "renamed"):
         words_removed, words_added = _word_diff(removed, added)
     else:
@@ -265,31 +296,24 @@ def _classify(delta: _Delta, topics: Sequence[Topic]) -> Change | None:
         reasons.append(SIGNIFICANCE["safeguard-lost"])
     if kept:
         reasons.append(SIGNIFICANCE["polarity-flip"])
+    vanished, surviving = _renamed_terms(delta, lost, topics) if words_added else ([], [])
+    if vanished:
+        kind = "term-renamed"
+        reasons.append(SIGNIFICANCE["term-renamed"])
 
-    vanished: list[str] = []
-    surviving: list[str] = []
-    if new is not None and old is not None and lost and words_added:
-        in_new = count_terms(new.full_text, topics)
-        vanished = sorted((t for t in lost if not in_new.get(t)), key=rank.__getitem__)
-        carriers = {term_topic[t].name for t in vanished}
-        for sentence in delta.unchanged:
-            if any(
-                h.topic in carriers and h.term not in vanished for h in find_terms(sentence, topics)
-            ):
-                surviving.append(sentence)
-        if vanished and surviving:
-            kind = "term-renamed"
-            reasons.append(SIGNIFICANCE["term-renamed"])
-        else:
-            vanished = []
-
-    terms = vanished + sorted((seen | kept) - set(vanished), key=rank.__getitem__)
+    section = (delta.new or delta.old).section  # type: ignore[union-attr]
+    # the heading over the changed wording says what it is about ("Neuroplasticity programs …")
+    context = set()
+    if kind != "renamed":
+        context = {h.term for h in find_terms("\n".join(section.heading_path), topics)}
+    if context - seen:
+        reasons.append(SIGNIFICANCE["term-in-heading"])
+    terms = vanished + sorted((seen | kept | context) - set(vanished), key=rank.__getitem__)
     topic_names = {term_topic[t].name for t in terms}
     size = len(words_removed) + len(words_added)
     significance = min(100, max(reasons) + min(5, size // 5))
 
-    section = (new or old).section  # type: ignore[union-attr]
-    old_section = old.section if old is not None and new is not None else None
+    old_section = delta.old.section if delta.old is not None and delta.new is not None else None
     return Change(
         section_key=section.key,
         heading_path=section.heading_path,

@@ -10,10 +10,12 @@ KINDS = ("modified", "added", "removed", "renamed", "term-renamed")
 
 # Significance (0-100) of a change, the largest reason that applies plus a size bonus:
 #   on no topic:   renamed 5, modified 10, added/removed 20
-#   on a topic:    a watched term sits in a changed sentence           50
+#   on a topic:    a watched term is in the section's heading path     40
+#                  a watched term sits in a changed sentence           50
 #                  a watched term's count in the section changed       70
 #                  a term of a `removal_is_news` topic was lost        85
-#                  a term vanished while practice wording survived     85  (kind "term-renamed")
+#                  a practice term (topic without `removal_is_news`)
+#                  vanished while other wording of that topic survived 85  (kind "term-renamed")
 #                  a sentence keeping its term flipped its negation    95  (polarity_flip)
 #   size bonus:    +1 per 5 changed words, at most +5; capped at 100.
 SIGNIFICANCE = {
@@ -21,6 +23,7 @@ SIGNIFICANCE = {
     "modified": 10,
     "added": 20,
     "removed": 20,
+    "term-in-heading": 40,
     "term-in-sentence": 50,
     "term-count": 70,
     "safeguard-lost": 85,

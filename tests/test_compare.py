@@ -387,3 +387,47 @@ def test_an_inserted_recommendation_renumbers_the_rest() -> None:
         ("renamed", "1.11.15", "1.11.16"),
     ]
     assert changes[0].topics == ("safeguards",)
+
+
+BHC_HEADING = (
+    "Non-pharmacological interventions",
+    "Neuroplasticity programs designed for autonomic nervous system dysregulation",
+)
+
+
+def test_a_rewritten_passage_is_on_the_topic_of_its_heading() -> None:
+    old = doc(
+        (
+            "np",
+            BHC_HEADING,
+            "We regard these programs as supportive adjuncts rather than curative treatments. "
+            "Start them only once the patient has reached improved PEM stability. "
+            "Do not use a program to push past energy limits.",
+        )
+    )
+    new = doc(
+        (
+            "np",
+            BHC_HEADING,
+            "We recommend these programs to retrain the nervous system. "
+            "They can be started at diagnosis. "
+            "Do not use a program to push past energy limits.",
+        )
+    )
+    change = one(old, new)
+    # safeguards were lost: that is a loss, not a rename, even though "energy limits" survives
+    assert change.kind == "modified"
+    assert change.surviving == ()
+    assert change.topics == ("brain-training", "safeguards")
+    assert {"supportive adjunct", "not curative", "PEM stability"} <= set(change.terms)
+    assert "autonomic nervous system dysregulation" in change.terms
+    assert change.significance >= 85
+
+
+def test_the_heading_alone_puts_a_small_change_on_its_topic() -> None:
+    old = doc(("np", BHC_HEADING, "Evidence is limited."))
+    new = doc(("np", BHC_HEADING, "Evidence is growing."))
+    change = one(old, new)
+    assert change.topics == ("brain-training",)
+    assert change.terms == ("neuroplasticity programme", "autonomic nervous system dysregulation")
+    assert 40 <= change.significance < 50
