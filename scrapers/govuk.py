@@ -115,6 +115,17 @@ def attachment_lines(snippet: str) -> list[str]:
     return lines or block_lines(soup)
 
 
+def html_body(body: Any) -> str:
+    """The HTML of a body given as a string or as a list of {content_type, content} parts."""
+    if isinstance(body, str):
+        return body
+    if isinstance(body, list):
+        for part in body:
+            if isinstance(part, dict) and part.get("content_type") == "text/html":
+                return str(part.get("content") or "")
+    return ""
+
+
 def _fragment(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "html.parser")
 
@@ -132,8 +143,8 @@ def item_sections(item: Mapping[str, Any]) -> tuple[Section, ...]:
         lines = block_lines(_fragment(withdrawn["explanation"]))
         if lines:
             sections.append(Section("withdrawn notice", ("Withdrawn notice",), "\n".join(lines)))
-    body = details.get("body")
-    if isinstance(body, str) and body.strip():
+    body = html_body(details.get("body"))
+    if body.strip():
         sections.extend(sections_from_html(_fragment(body)))
     for field, key, is_list in DETAIL_PARTS:
         value = details.get(field)

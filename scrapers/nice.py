@@ -44,8 +44,8 @@ def section_title(section: Tag) -> str:
 def _title_element(panel: Tag) -> Tag | None:
     """A box's title: a heading or .title child, else a first paragraph that is all bold."""
     for child in panel.children:
-        if not isinstance(child, Tag):
-            continue
+        if not isinstance(child, Tag) or not inline_text(child):
+            continue  # skip whitespace and empty anchors such as <a id="box-4"></a>
         if child.name in HEADINGS or _has_class(child, "title"):
             return child
         if child.name == "p":

@@ -283,3 +283,22 @@ def test_broken_parent_json_leaves_history_empty(site: FixtureSite) -> None:
     document = run(spec(site.url(HTML_PATH)))
     assert document.meta["change_history"] == []
     assert "Health and care services" in by_key(document)
+
+
+def test_body_given_as_content_type_parts() -> None:
+    item = json.loads((GOVUK / "interim-consultation-v1.json").read_text(encoding="utf-8"))
+    html = item["details"]["body"]
+    item["details"]["body"] = [
+        {"content_type": "text/govspeak", "content": "## What we want to know"},
+        {"content_type": "text/html", "content": html},
+    ]
+    served = Fetched(
+        url="https://www.gov.uk/api/content" + CONS_PATH,
+        final_url="https://www.gov.uk/api/content" + CONS_PATH,
+        status=200,
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(item).encode("utf-8"),
+        content_kind="json",
+    )
+    document = EXTRACTOR.extract(spec("https://www.gov.uk" + CONS_PATH), served)
+    assert document.sections == offline("interim-consultation-v1.json").sections

@@ -97,7 +97,11 @@ def test_bhc_passage_text_lists_and_tables() -> None:
 
 
 def test_bhc_page_chrome_is_left_out() -> None:
-    text = extract("bhc-orthostatic-intolerance-v1.html").text
+    document = extract("bhc-orthostatic-intolerance-v1.html")
+    keys = [s.key for s in document.sections] + [
+        h for s in document.sections for h in s.heading_path
+    ]
+    text = document.text + "\n".join(keys)
     for chrome in (
         "cookies",
         "Share this",

@@ -200,7 +200,8 @@ def test_numbers_from_ids_duplicates_and_other_panels() -> None:
           <p class="numbered-paragraph"><span class="paragraph-number">1.1.1 </span>Again.</p>
         </div>
         <div class="panel"><h5 class="title">Information about ME/CFS</h5><p>Boxed.</p></div>
-        <div class="panel"><p><strong>Box 2 Severe ME/CFS</strong></p><p>Severe.</p></div>
+        <div class="panel"><a id="box2"></a>
+          <p><strong>Box 2 Severe ME/CFS</strong></p><p>Severe.</p></div>
       </div>
     </div>
     """
