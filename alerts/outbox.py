@@ -1,0 +1,337 @@
+"""Deliver the outbox: gather queued items into one message per recipient list, send each once.
+
+Exactly once, and its limit: a message gets its Message-ID when it is created, in the same
+transaction that claims its items, and keeps it on every retry. It is marked sent in its own
+transaction right after the SMTP server accepts it. If the process dies between the server's
+acceptance and that commit, the next run sends the same message again with the same
+Message-ID: many mail systems drop the duplicate, but SMTP itself cannot promise it.
+
+Failures: an unreachable or busy server (connection errors, 4xx) leaves the message pending
+for ever, counting attempts; a server that refuses it for good (5xx) marks it `failed` after
+MAX_PERMANENT_FAILURES attempts. Failed messages stay in the database and are sent again after
+`guidewatch alerts --retry`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+from alerts.digest import ChangeNote, Digest, EventNote, build_message, subject
+from alerts.smtp import (
+    MailSettings,
+    SmtpConfig,
+    SmtpConfigError,
+    is_permanent,
+    send_message,
+)
+from compare.model import Change, Topic
+from storage import changes as store
+from storage.changes import Alert, AlertItem
+from storage.db import open_session
+from storage.models import Version
+from storage.repo import utcnow
+
+log = logging.getLogger("guidewatch.alerts")
+
+MAX_PERMANENT_FAILURES = 3
+
+Sender = Callable[[EmailMessage, SmtpConfig], None]
+
+
+class DeliverySettings(MailSettings, Protocol):
+    """Mail settings plus where the topics (and their recipients) are."""
+
+    @property
+    def topics_path(self) -> Path: ...
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery did."""
+
+    created: int = 0
+    sent: int = 0
+    pending: int = 0
+    failed: int = 0
+    unaddressed: int = 0
+    sent_message_ids: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return asdict(self)
+
+
+def new_message_id(sender: str) -> str:
+    """Return a fresh, globally unique Message-ID in the sender's domain."""
+    domain = sender.rpartition("@")[2].strip(" >") or "guidewatch.localhost"
+    return f"<guidewatch.{uuid.uuid4().hex}@{domain}>"
+
+
+def recipients_for(
+    item: AlertItem, topics: Sequence[Topic], default: Sequence[str]
+) -> tuple[str, ...]:
+    """Who is told about an item: the topic's recipients, else the default list.
+
+    Events about a document go to the default list, else to everyone who follows a topic.
+    """
+    if item.kind == "change":
+        for topic in topics:
+            if topic.name == item.topic and topic.recipients:
+                return tuple(sorted(set(topic.recipients)))
+        return tuple(sorted(set(default)))
+    if default:
+        return tuple(sorted(set(default)))
+    return tuple(sorted({r for topic in topics for r in topic.recipients}))
+
+
+def digest_for(session: Session, items: Sequence[AlertItem]) -> Digest:
+    """Load the records behind a message's items into a Digest (a change once, first topic)."""
+    notes: list[ChangeNote] = []
+    events: list[EventNote] = []
+    topics_of: dict[int, list[str]] = {}
+    first: dict[int, AlertItem] = {}
+    for item in items:
+        if item.kind == "change" and item.change_id is not None:
+            topics_of.setdefault(item.change_id, []).append(item.topic or "")
+            first.setdefault(item.change_id, item)
+        elif item.kind != "change":
+            data = item.data()
+            events.append(
+                EventNote(
+                    kind=item.kind,
+                    document_id=item.document_id,
+                    document_title=str(data.get("title", item.document_id)),
+                    live_url=str(data.get("live_url", "")),
+                    detail=str(data.get("detail", "")),
+                    at=item.created_at,
+                )
+            )
+    for row in store.get_changes(session=session, ids=list(first)):
+        assert row.id is not None
+        item = first[row.id]
+        data = item.data()
+        new = session.get(Version, row.to_version_id)
+        old = session.get(Version, row.from_version_id) if row.from_version_id else None
+        assert new is not None
+        topic, *also = topics_of[row.id]
+        notes.append(
+            ChangeNote(
+                topic=topic,
+                document_id=row.document_id,
+                document_title=str(data.get("title", row.document_id)),
+                live_url=str(data.get("live_url", "")),
+                change=Change.from_dict(row.data()),
+                new_version=new.number,
+                new_seen_at=new.first_seen_at,
+                old_version=old.number if old else None,
+                old_seen_at=old.first_seen_at if old else None,
+                also_topics=tuple(also),
+            )
+        )
+    return Digest(changes=tuple(notes), events=tuple(events))
+
+
+def compose(
+    engine: Engine, *, topics: Sequence[Topic], default: Sequence[str], sender: str
+) -> tuple[int, int]:
+    """Gather every queued item into one pending message per recipient list.
+
+    Returns (messages created, items left waiting because nobody is configured to receive them).
+    """
+    with open_session(engine) as session:
+        items = store.unassigned_items(session=session)
+        groups: dict[tuple[str, ...], list[AlertItem]] = {}
+        unaddressed = 0
+        for item in items:
+            who = recipients_for(item, topics, default)
+            if who:
+                groups.setdefault(who, []).append(item)
+            else:
+                unaddressed += 1
+        created = 0
+        for who, group in groups.items():
+            digest = digest_for(session, group)
+            kind = "digest" if digest.changes else (group[0].kind if len(group) == 1 else "events")
+            covered = list(dict.fromkeys(i.topic for i in group if i.topic))
+            alert = store.create_alert(
+                session=session,
+                kind=kind,
+                message_id=new_message_id(sender),
+                recipients=who,
+                topics=covered,
+                subject=subject(digest),
+                items=group,
+            )
+            if alert is None:  # a concurrent run claimed some of these items first
+                session.rollback()
+                return 0, unaddressed
+            created += 1
+        session.commit()
+        return created, unaddressed
+
+
+def message_for(session: Session, alert: Alert, sender: str) -> EmailMessage:
+    """Rebuild an alert's message; every retry gives the same headers and body."""
+    assert alert.id is not None
+    digest = digest_for(session, store.items_of(session=session, alert_id=alert.id))
+    return build_message(
+        digest,
+        sender=sender,
+        recipients=alert.recipient_list(),
+        message_id=alert.message_id,
+        date=alert.created_at,
+        subject_line=alert.subject,
+    )
+
+
+def _claim(engine: Engine, alert: Alert) -> bool:
+    """Count an attempt on a still-pending alert; False if another run got to it first."""
+    with open_session(engine) as session:
+        result = session.execute(
+            update(Alert)
+            .where(
+                col(Alert.id) == alert.id,
+                col(Alert.status) == "pending",
+                col(Alert.attempts) == alert.attempts,
+            )
+            .values(attempts=alert.attempts + 1, last_attempt_at=utcnow())
+        )
+        session.commit()
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _finish(engine: Engine, alert_id: int, *, error: str | None, permanent: bool) -> str:
+    """Record the outcome of one attempt in its own transaction; return the new status."""
+    with open_session(engine) as session:
+        alert = session.get(Alert, alert_id)
+        assert alert is not None
+        if error is None:
+            alert.status, alert.sent_at, alert.last_error = "sent", utcnow(), None
+        else:
+            alert.last_error = error
+            if permanent and alert.attempts >= MAX_PERMANENT_FAILURES:
+                alert.status = "failed"
+        session.add(alert)
+        session.commit()
+        return alert.status
+
+
+def _load_topics(settings: DeliverySettings) -> tuple[Topic, ...]:
+    from compare.topics import load_topics
+
+    return load_topics(settings.topics_path)
+
+
+def deliver_pending(
+    engine: Engine,
+    settings: DeliverySettings,
+    *,
+    topics: Sequence[Topic] | None = None,
+    send: Sender = send_message,
+) -> DeliveryReport:
+    """Compose queued items into messages and send every pending message once."""
+    report = DeliveryReport()
+    topics = _load_topics(settings) if topics is None else topics
+    report.created, report.unaddressed = compose(
+        engine, topics=topics, default=settings.mail_to, sender=settings.mail_from
+    )
+    try:
+        config: SmtpConfig | None = SmtpConfig.from_settings(settings)
+        config_error = ""
+    except SmtpConfigError as error:
+        config, config_error = None, str(error)
+    with open_session(engine) as session:
+        pending = store.pending_alerts(session=session)
+    for alert in pending:
+        assert alert.id is not None
+        if config is None:
+            _finish(engine, alert.id, error=config_error, permanent=False)
+            report.pending += 1
+            continue
+        if not _claim(engine, alert):
+            continue
+        with open_session(engine) as session:
+            message = message_for(session, alert, settings.mail_from)
+        try:
+            send(message, config)
+        except Exception as error:  # any failure leaves the message for the next run
+            text = config.scrub(f"{type(error).__name__}: {error}")
+            status = _finish(engine, alert.id, error=text, permanent=is_permanent(error))
+            log.warning("alert %s not sent (%s): %s", alert.id, status, text)
+            report.errors.append(text)
+            if status == "failed":
+                report.failed += 1
+            else:
+                report.pending += 1
+            continue
+        _finish(engine, alert.id, error=None, permanent=False)
+        log.info("alert %s sent to %d recipient(s)", alert.id, len(alert.recipient_list()))
+        report.sent += 1
+        report.sent_message_ids.append(alert.message_id)
+    if config_error and report.pending:
+        report.errors.append(config_error)
+    return report
+
+
+def requeue_failed(engine: Engine) -> int:
+    """Put failed messages back to pending (same Message-ID); return how many."""
+    with open_session(engine) as session:
+        result = session.execute(
+            update(Alert).where(col(Alert.status) == "failed").values(status="pending", attempts=0)
+        )
+        session.commit()
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def outbox_summary(engine: Engine) -> dict[str, Any]:
+    """Counts of messages by status and of items not yet in a message."""
+    with open_session(engine) as session:
+        counts = store.count_alerts(session=session)
+        counts["queued_items"] = len(store.unassigned_items(session=session))
+    return counts
+
+
+def sample_digest() -> Digest:
+    """A made-up digest (the NICE 1.11.14 example) for `guidewatch test-email`."""
+    from datetime import UTC, datetime
+
+    change = Change(
+        section_key="1.11.14",
+        heading_path=("1.11 Managing ME/CFS", "Physical activity and exercise"),
+        kind="modified",
+        old_sentences=(
+            "Do not offer people with ME/CFS any therapy based on physical activity or "
+            "exercise as a treatment or cure for ME/CFS.",
+        ),
+        new_sentences=(
+            "Do not offer people with ME/CFS any therapy based on physical activity or "
+            "exercise as a cure for ME/CFS.",
+        ),
+        words_removed=("treatment", "or"),
+        topics=("rehabilitation",),
+        terms=("treatment or cure",),
+        significance=75,
+    )
+    note = ChangeNote(
+        topic="rehabilitation",
+        document_id="nice-ng206-recommendations",
+        document_title="NICE NG206: Recommendations (SAMPLE - not a real change)",
+        live_url="https://www.nice.org.uk/guidance/ng206/chapter/Recommendations",
+        change=change,
+        new_version=2,
+        new_seen_at=datetime.now(UTC),
+        old_version=1,
+        old_seen_at=datetime(2021, 10, 29, tzinfo=UTC),
+    )
+    return Digest(changes=(note,))

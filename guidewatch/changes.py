@@ -1,0 +1,313 @@
+"""The cycle's hooks: compare a new version with the previous one, record and queue alerts.
+
+- after_version (inside the document's transaction): compare like with like (re-extracting
+  the older raw copy when the extractor changed), store every change, queue the ones on a
+  topic for the next digest.
+- after_check (after each document): queue, once each, a document gone, moved, failing for
+  `failure_threshold` runs in a row and then recovered, or newly discovered on an index page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from compare.diff import compare_documents
+from compare.model import Change, Topic
+from compare.noise import IGNORE_PRESETS
+from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult
+from guidewatch.settings import Settings
+from guidewatch.sources import Catalog
+from scrapers.base import Extractor, get_extractor
+from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError
+from storage import changes as store
+from storage import repo
+from storage.changes import ChangeRow
+from storage.db import open_session
+from storage.models import Fetch, Version
+
+log = logging.getLogger("guidewatch.changes")
+
+Extractors = Callable[[str], Extractor]
+BAD_OUTCOMES = ("failed", "suspect", "gone")
+FAILING_OUTCOMES = ("failed", "suspect")
+
+
+def resolve_ignore(rules: Sequence[str]) -> tuple[str, ...]:
+    """Expand preset names ("govuk") into their regexes; other rules are regexes already."""
+    out: list[str] = []
+    for rule in rules:
+        out.extend(IGNORE_PRESETS.get(rule, (rule,)))
+    return tuple(out)
+
+
+def stored_fetched(session: Session, version: Version) -> Fetched:
+    """Rebuild the response a version was extracted from, related bodies included."""
+    from scrapers.fetch import sniff_kind
+
+    body = repo.get_blob(session=session, sha=version.body_sha256)
+    fetch = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
+    headers: dict[str, str] = json.loads(fetch.headers) if fetch else {}
+    related_shas: dict[str, str] = json.loads(fetch.related) if fetch else {}
+    related = {url: repo.get_blob(session=session, sha=sha) for url, sha in related_shas.items()}
+    return Fetched(
+        url=fetch.url if fetch else version.url,
+        final_url=(fetch.final_url if fetch else None) or version.url,
+        status=(fetch.status if fetch else None) or 200,
+        headers=headers,
+        body=body,
+        content_kind=sniff_kind(body, headers.get("content-type")),
+        redirects=tuple(json.loads(fetch.redirects)) if fetch else (),
+        related=related,
+    )
+
+
+def comparable_document(
+    session: Session, spec: DocumentSpec, version: Version, *, extractor: Extractor
+) -> Document:
+    """A version's text as the current extractor sees it (stored sections when it made them)."""
+    if version.extractor == extractor.kind and version.extractor_version == extractor.version:
+        return repo.version_document(session=session, version=version)
+    try:
+        return extractor.extract(spec, stored_fetched(session, version))
+    except (ScrapeError, repo.CorruptBlobError) as error:
+        log.warning(
+            "%s version %s: cannot re-extract with %s %s (%s); comparing stored text",
+            spec.id,
+            version.number,
+            extractor.kind,
+            extractor.version,
+            error,
+        )
+        return repo.version_document(session=session, version=version)
+
+
+def compare_versions(
+    session: Session,
+    spec: DocumentSpec,
+    old: Version,
+    new: Version,
+    *,
+    topics: Sequence[Topic],
+    extractors: Extractors = get_extractor,
+) -> list[Change]:
+    """Compare two stored versions like with like, with the spec's ignore rules."""
+    extractor = extractors(spec.kind)
+    before = comparable_document(session, spec, old, extractor=extractor)
+    after = comparable_document(session, spec, new, extractor=extractor)
+    ignore = resolve_ignore(spec.options.get("ignore", ()))
+    return compare_documents(before, after, topics=topics, ignore=ignore)
+
+
+def _item_payload(spec: DocumentSpec, **extra: object) -> dict[str, object]:
+    return {"title": spec.title, "live_url": spec.live_url or spec.url} | extra
+
+
+def record_changes(
+    session: Session,
+    spec: DocumentSpec,
+    previous: Version | None,
+    new: Version,
+    *,
+    topics: Sequence[Topic],
+    extractors: Extractors = get_extractor,
+) -> list[ChangeRow]:
+    """Store every change from previous to new and queue those on a topic; never commits."""
+    if previous is None:
+        return []
+    assert new.id is not None
+    changes = compare_versions(session, spec, previous, new, topics=topics, extractors=extractors)
+    rows = []
+    for ordinal, change in enumerate(changes):
+        row = store.add_change(
+            session=session,
+            document_id=spec.id,
+            from_version_id=previous.id,
+            to_version_id=new.id,
+            ordinal=ordinal,
+            payload=change.to_dict(),
+        )
+        rows.append(row)
+        for topic in change.topics:
+            store.queue_item(
+                session=session,
+                key=f"change:{row.id}:{topic}",
+                kind="change",
+                document_id=spec.id,
+                change_id=row.id,
+                topic=topic,
+                payload=_item_payload(spec),
+            )
+    return rows
+
+
+def _streak(fetches: Sequence[Fetch], outcomes: Sequence[str]) -> list[Fetch]:
+    """The newest fetches in a row whose outcome is one of these (newest first)."""
+    run = []
+    for fetch in fetches:
+        if fetch.outcome not in outcomes:
+            break
+        run.append(fetch)
+    return run
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256(" ".join(parts).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class _Event:
+    """One event to queue, with the key that makes it once-only."""
+
+    kind: str
+    key: str
+    fetch_id: int | None
+    detail: str
+    url: str | None = None
+
+
+def _events(
+    session: Session, spec: DocumentSpec, result: CheckResult, threshold: int
+) -> list[_Event]:
+    """The events this check raises."""
+    if result.fetch_id is None:
+        return []
+    history = repo.list_fetches(session=session, document_id=spec.id)
+    while history and history[0].id != result.fetch_id:
+        history = history[1:]  # fetches recorded after this one (a concurrent run)
+    if not history:
+        return []
+    current = history[0]
+    doc = spec.id
+    events: list[_Event] = []
+    if result.outcome == "gone":
+        start = _streak(history, ("gone",))[-1]
+        detail = f"the publisher answered HTTP {current.status or '404/410'} for {current.url}"
+        events.append(_Event("gone", f"gone:{doc}:{start.id}", start.id, detail))
+    if result.outcome in FAILING_OUTCOMES:
+        run = _streak(history, FAILING_OUTCOMES)
+        if len(run) >= threshold:
+            detail = f"{len(run)} runs in a row failed; last error: {result.message}"
+            events.append(_Event("failing", f"failing:{doc}:{run[-1].id}", run[-1].id, detail))
+    if result.ok:
+        before = _streak(history[1:], BAD_OUTCOMES)
+        ids = [f.id for f in before if f.id is not None]
+        told = store.find_items(
+            session=session, document_id=doc, kinds=("failing", "gone"), fetch_ids=ids
+        )
+        if told:
+            detail = f"checked successfully again after {len(before)} failed run(s)"
+            key = f"recovered:{doc}:{before[-1].id}"
+            events.append(_Event("recovered", key, current.id, detail))
+    if result.moved_from:
+        detail = f"now at {current.url} (was {result.moved_from})"
+        key = f"moved:{doc}:{_digest(result.moved_from, current.url)}"
+        events.append(_Event("moved", key, current.id, detail, current.url))
+    if spec.kind == "pdf-link" and result.outcome == "new_version" and result.version_number == 1:
+        detail = f"found at {current.url}"
+        events.append(_Event("discovered", f"discovered:{doc}", current.id, detail, current.url))
+    return events
+
+
+def record_event(
+    engine: Engine, spec: DocumentSpec, result: CheckResult, *, threshold: int
+) -> list[str]:
+    """Queue, once each, the events one check raised; return the kinds newly queued."""
+    queued: list[str] = []
+    with open_session(engine) as session:
+        for event in _events(session, spec, result, threshold):
+            item = store.queue_item(
+                session=session,
+                key=event.key,
+                kind=event.kind,
+                document_id=spec.id,
+                fetch_id=event.fetch_id,
+                payload=_item_payload(
+                    spec, detail=event.detail, live_url=event.url or spec.live_url or spec.url
+                ),
+            )
+            if item is not None:
+                queued.append(item.kind)
+        try:
+            session.commit()
+        except IntegrityError:  # a concurrent run queued the same event first
+            session.rollback()
+            return []
+    return queued
+
+
+def make_hooks(
+    settings: Settings,
+    catalog: Catalog | None = None,
+    engine: Engine | None = None,
+    *,
+    topics: Sequence[Topic] | None = None,
+    extractors: Extractors = get_extractor,
+) -> tuple[AfterVersion, AfterCheck]:
+    """Return (after_version, after_check) for run_cycle, reading topics from settings."""
+    if topics is None:
+        from compare.topics import load_topics
+
+        topics = load_topics(settings.topics_path)
+    watched = tuple(topics)
+    if engine is None:
+        from storage.db import make_engine
+
+        engine = make_engine(settings.database_url)
+    events_engine = engine
+
+    def after_version(
+        session: Session, spec: DocumentSpec, previous: Version | None, new: Version
+    ) -> None:
+        # A comparison bug must not cost the evidence: the version is kept either way.
+        try:
+            with session.begin_nested():
+                record_changes(session, spec, previous, new, topics=watched, extractors=extractors)
+        except Exception:
+            log.exception("%s: comparing version %s failed; version kept", spec.id, new.number)
+
+    def after_check(spec: DocumentSpec, result: CheckResult) -> None:
+        try:
+            record_event(events_engine, spec, result, threshold=settings.failure_threshold)
+        except Exception:
+            log.exception("%s: recording events failed", spec.id)
+
+    return after_version, after_check
+
+
+@dataclass(frozen=True)
+class ReplayStep:
+    """What comparing two stored versions with today's rules finds."""
+
+    document_id: str
+    from_version: int
+    to_version: int
+    changes: tuple[Change, ...]
+
+    @property
+    def alerting(self) -> tuple[Change, ...]:
+        """The changes that would be alerted (those on a topic)."""
+        return tuple(c for c in self.changes if c.topics)
+
+
+def replay(
+    session: Session,
+    spec: DocumentSpec,
+    *,
+    topics: Sequence[Topic],
+    extractors: Extractors = get_extractor,
+) -> list[ReplayStep]:
+    """Re-extract and compare every stored version in turn; writes and sends nothing."""
+    versions = repo.list_versions(session=session, document_id=spec.id)
+    steps = []
+    for old, new in zip(versions, versions[1:], strict=False):
+        found = compare_versions(session, spec, old, new, topics=topics, extractors=extractors)
+        steps.append(ReplayStep(spec.id, old.number, new.number, tuple(found)))
+    return steps

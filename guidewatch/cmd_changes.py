@@ -1,0 +1,414 @@
+"""Commands about changes and alerts: diff, changes, alerts, replay, test-email."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from guidewatch.app import App, UserError, emit, stamp, table
+
+RED_STRIKE = "\x1b[31;9m"
+GREEN = "\x1b[32;1m"
+DIM = "\x1b[2m"
+BOLD = "\x1b[1m"
+RESET = "\x1b[0m"
+
+
+def register(commands: Any) -> None:
+    """Add this module's commands to the parser."""
+    p = commands.add_parser(
+        "diff",
+        help="show what changed between two stored versions, by section",
+        description="Example: guidewatch diff nice-ng206-recommendations --from 1 --to 2",
+    )
+    p.add_argument("document")
+    p.add_argument("--from", dest="from_version", type=int, metavar="N", help="older version")
+    p.add_argument("--to", dest="to_version", type=int, metavar="N", help="newer (default: last)")
+    p.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="colour output"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_diff)
+
+    p = commands.add_parser(
+        "changes",
+        help="list recorded changes (on a watched topic unless --all)",
+        description="Example: guidewatch changes --since 2025-01-01 --topic rehabilitation",
+    )
+    p.add_argument("--since", metavar="DATE", help="only changes recorded since this date")
+    p.add_argument("--topic", metavar="T", help="only changes on this topic")
+    p.add_argument("--document", metavar="D", help="only changes to this document")
+    p.add_argument("--all", action="store_true", help="include changes on no topic")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_changes)
+
+    p = commands.add_parser(
+        "alerts",
+        help="show the alert outbox: pending, sent and failed messages",
+        description="Example: guidewatch alerts --status pending",
+    )
+    p.add_argument("--status", choices=("pending", "sent", "failed"), help="only this status")
+    p.add_argument("--limit", type=int, default=50, help="at most this many rows (default 50)")
+    p.add_argument(
+        "--retry", action="store_true", help="put failed messages back to pending (same Message-ID)"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_alerts)
+
+    p = commands.add_parser(
+        "replay",
+        help="re-extract and compare every stored version with today's rules; sends nothing",
+        description="Example: guidewatch replay nice-ng206-recommendations",
+    )
+    p.add_argument("document")
+    p.add_argument("--all", action="store_true", help="also list changes on no topic")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_replay)
+
+    p = commands.add_parser(
+        "test-email",
+        help="send one sample digest through the configured SMTP server",
+        description="Example: GUIDEWATCH_SMTP_HOST=smtp.example.org guidewatch test-email",
+    )
+    p.add_argument(
+        "--to", action="append", default=[], metavar="ADDR", help="recipient (default: MAIL_TO)"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_test_email)
+
+
+def _spec(app: App, document_id: str) -> Any:
+    from guidewatch.sources import SourcesError
+
+    try:
+        return app.catalog.document(document_id)
+    except SourcesError as error:
+        raise UserError(str(error)) from None
+
+
+def _topics(app: App) -> Any:
+    from compare.topics import load_topics
+
+    try:
+        return load_topics(app.settings.topics_path)
+    except (OSError, ValueError) as error:
+        raise UserError(f"topics file {app.settings.topics_path}: {error}") from None
+
+
+def _since(value: str | None) -> datetime | None:
+    """A --since value: a day means from its start (UTC)."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{value!r} is not a date (use YYYY-MM-DD or an ISO date-time)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def inline_diff(old: Sequence[str], new: Sequence[str], *, color: bool) -> str:
+    """Old → new sentences as one line, removed and added words marked (ANSI or [- -]{+ +})."""
+    from alerts.digest import word_diff
+
+    parts = []
+    for tag, text in word_diff(" ".join(old), " ".join(new)):
+        if tag == "-":
+            parts.append(f"{RED_STRIKE}{text}{RESET}" if color else f"[-{text}-]")
+        elif tag == "+":
+            parts.append(f"{GREEN}{text}{RESET}" if color else f"{{+{text}+}}")
+        else:
+            parts.append(text)
+    return "".join(parts)
+
+
+def render_change(change: Any, *, color: bool) -> list[str]:
+    """A change as a few lines of text for the terminal."""
+    heading = " › ".join(change.heading_path)
+    tags = []
+    if change.topics:
+        tags.append(", ".join(change.topics) + ": " + ", ".join(change.terms))
+    if change.polarity_flip:
+        tags.append("POLARITY FLIP")
+    label = f"[{change.section_key}] {heading}  ({change.kind}, significance {change.significance})"
+    lines = [f"{BOLD}{label}{RESET}" if color else label]
+    if change.old_section_key:
+        lines.append(f"  was [{change.old_section_key}]")
+    if tags:
+        lines.append("  " + "; ".join(tags))
+    if change.old_sentences or change.new_sentences:
+        lines.append("  " + inline_diff(change.old_sentences, change.new_sentences, color=color))
+    for sentence in change.surviving:
+        lines.append(f"  {DIM}= {sentence}{RESET}" if color else f"  = {sentence}")
+    return lines
+
+
+def _use_color(choice: str) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    return sys.stdout.isatty()
+
+
+def cmd_diff(args: argparse.Namespace, app: App) -> int:
+    """Compare two stored versions of a document section by section."""
+    from guidewatch.changes import compare_versions
+    from storage import repo
+    from storage.db import open_session
+
+    spec = _spec(app, args.document)
+    topics = _topics(app)
+    with open_session(app.engine) as session:
+        versions = {v.number: v for v in repo.list_versions(session=session, document_id=spec.id)}
+        if len(versions) < 2 and args.from_version is None:
+            raise UserError(f"{spec.id} has {len(versions)} stored version(s): nothing to compare")
+        to_number = args.to_version or max(versions)
+        from_number = args.from_version or to_number - 1
+        for number in (from_number, to_number):
+            if number not in versions:
+                raise UserError(f"{spec.id} has no version {number}")
+        old, new = versions[from_number], versions[to_number]
+        changes = compare_versions(session, spec, old, new, topics=topics)
+        session.rollback()
+    data = {
+        "document": spec.id,
+        "from": {"version": old.number, "first_seen_at": old.first_seen_at},
+        "to": {"version": new.number, "first_seen_at": new.first_seen_at},
+        "changes": [c.to_dict() for c in changes],
+    }
+    color = _use_color(args.color)
+
+    def render() -> str:
+        lines = [
+            f"{spec.id}: version {old.number} ({stamp(old.first_seen_at)}) → "
+            f"version {new.number} ({stamp(new.first_seen_at)})",
+            "",
+        ]
+        if not changes:
+            lines.append("no change beyond noise (whitespace, typography, names, ignore rules)")
+        for change in changes:
+            lines += render_change(change, color=color) + [""]
+        return "\n".join(lines).rstrip()
+
+    emit(args.json, data, render)
+    return 0
+
+
+def cmd_changes(args: argparse.Namespace, app: App) -> int:
+    """List recorded changes, newest last."""
+    from compare.model import Change
+    from storage import changes as store
+    from storage.db import open_session
+    from storage.models import Version
+
+    since = _since(args.since)
+    with open_session(app.engine) as session:
+        rows = store.list_changes(
+            session=session,
+            document_id=args.document,
+            since=since,
+            topic=args.topic,
+            on_topic_only=not args.all,
+        )
+        numbers: dict[int, int] = {}
+        for row in rows:
+            for version_id in (row.from_version_id, row.to_version_id):
+                if version_id is not None and version_id not in numbers:
+                    version = session.get(Version, version_id)
+                    numbers[version_id] = version.number if version else 0
+    data = [
+        {
+            "id": row.id,
+            "document": row.document_id,
+            "from_version": numbers.get(row.from_version_id) if row.from_version_id else None,
+            "to_version": numbers.get(row.to_version_id),
+            "recorded_at": row.created_at,
+            **row.data(),
+        }
+        for row in rows
+    ]
+
+    def summary(row: Any) -> str:
+        change = Change.from_dict(row.data())
+        words = [f"-{w}" for w in change.words_removed] + [f"+{w}" for w in change.words_added]
+        text = " ".join(words) or " ".join(change.new_sentences or change.old_sentences)
+        return text[:60]
+
+    emit(
+        args.json,
+        data,
+        lambda: (
+            table(
+                [
+                    [
+                        stamp(row.created_at),
+                        row.document_id,
+                        row.section_key[:30],
+                        row.kind,
+                        str(row.significance),
+                        ",".join(row.topic_list()) or "-",
+                        summary(row),
+                    ]
+                    for row in rows
+                ],
+                ["recorded", "document", "section", "kind", "sig", "topics", "words"],
+            )
+            if rows
+            else "no recorded changes match"
+        ),
+    )
+    return 0
+
+
+def cmd_alerts(args: argparse.Namespace, app: App) -> int:
+    """Show the outbox (and optionally put failed messages back to pending)."""
+    from alerts.outbox import outbox_summary, requeue_failed
+    from storage import changes as store
+    from storage.db import open_session
+
+    requeued = requeue_failed(app.engine) if args.retry else 0
+    with open_session(app.engine) as session:
+        rows = store.list_alerts(session=session, status=args.status, limit=args.limit)
+    counts = outbox_summary(app.engine)
+    data = {
+        "counts": counts,
+        "requeued": requeued,
+        "alerts": [
+            {
+                "id": a.id,
+                "kind": a.kind,
+                "status": a.status,
+                "subject": a.subject,
+                "recipients": a.recipient_list(),
+                "topics": a.topic_list(),
+                "message_id": a.message_id,
+                "attempts": a.attempts,
+                "last_error": a.last_error,
+                "created_at": a.created_at,
+                "sent_at": a.sent_at,
+            }
+            for a in rows
+        ],
+    }
+
+    def render() -> str:
+        head = (
+            f"{counts['pending']} pending, {counts['sent']} sent, {counts['failed']} failed; "
+            f"{counts['queued_items']} item(s) waiting for the next digest"
+        )
+        if requeued:
+            head += f"; {requeued} failed message(s) put back to pending"
+        if not rows:
+            return head
+        body = table(
+            [
+                [
+                    str(a.id),
+                    a.status,
+                    str(a.attempts),
+                    stamp(a.sent_at or a.created_at),
+                    (a.subject if a.status != "pending" or not a.last_error else a.last_error)[:80],
+                ]
+                for a in rows
+            ],
+            ["id", "status", "tries", "when", "subject (or last error)"],
+        )
+        return f"{head}\n\n{body}"
+
+    emit(args.json, data, render)
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace, app: App) -> int:
+    """Re-run extraction and comparison over stored copies; print what would be alerted."""
+    from guidewatch.changes import replay
+    from storage.db import open_session
+
+    spec = _spec(app, args.document)
+    topics = _topics(app)
+    with open_session(app.engine) as session:
+        steps = replay(session, spec, topics=topics)
+        session.rollback()
+    data = {
+        "document": spec.id,
+        "steps": [
+            {
+                "from_version": s.from_version,
+                "to_version": s.to_version,
+                "would_alert": [c.to_dict() for c in s.alerting],
+                "other_changes": len(s.changes) - len(s.alerting),
+                **({"changes": [c.to_dict() for c in s.changes]} if args.all else {}),
+            }
+            for s in steps
+        ],
+    }
+    color = _use_color("auto")
+
+    def render() -> str:
+        if not steps:
+            return f"{spec.id}: fewer than two stored versions, nothing to replay"
+        lines = []
+        for step in steps:
+            shown = step.changes if args.all else step.alerting
+            lines.append(
+                f"version {step.from_version} → {step.to_version}: "
+                f"{len(step.alerting)} change(s) would be alerted, "
+                f"{len(step.changes) - len(step.alerting)} on no topic"
+            )
+            for change in shown:
+                lines += ["  " + line for line in render_change(change, color=color)]
+        lines.append("(replay: nothing was written or sent)")
+        return "\n".join(lines)
+
+    emit(args.json, data, render)
+    return 0
+
+
+def cmd_test_email(args: argparse.Namespace, app: App) -> int:
+    """Send one sample digest through the configured SMTP server."""
+    from alerts.digest import build_message
+    from alerts.outbox import new_message_id, sample_digest
+    from alerts.smtp import SmtpConfig, SmtpConfigError, send_message
+
+    settings = app.settings
+    recipients = tuple(args.to) or settings.mail_to
+    if not recipients:
+        raise UserError("no recipient: set GUIDEWATCH_MAIL_TO or pass --to ADDRESS")
+    try:
+        config = SmtpConfig.from_settings(settings)
+    except SmtpConfigError as error:
+        raise UserError(str(error)) from None
+    message_id = new_message_id(settings.mail_from)
+    message = build_message(
+        sample_digest(),
+        sender=settings.mail_from,
+        recipients=recipients,
+        message_id=message_id,
+        date=datetime.now(UTC),
+    )
+    try:
+        send_message(message, config)
+    except Exception as error:
+        raise UserError(
+            f"could not send through {config.host}:{config.port} ({config.security}): "
+            + config.scrub(f"{type(error).__name__}: {error}")
+        ) from None
+    data = {
+        "sent": True,
+        "to": list(recipients),
+        "message_id": message_id,
+        "server": f"{config.host}:{config.port}",
+        "security": config.security,
+    }
+    emit(
+        args.json,
+        data,
+        lambda: f"sample digest sent to {', '.join(recipients)} via {config.host}:{config.port}",
+    )
+    return 0

@@ -1,0 +1,230 @@
+"""Helpers shared by the change and alert tests (this module holds no tests).
+
+Versions are kept the way the cycle keeps them (raw blob, fetch row, version, then the
+after_version hook inside the same transaction), without HTTP: a tiny extractor reads a
+plain-text page format so each test can say exactly which words changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from compare.model import Topic
+from compare.topics import DEFAULT_TOPICS_PATH, load_topics
+from guidewatch.changes import make_hooks
+from guidewatch.cycle import AfterCheck, AfterVersion
+from guidewatch.settings import Settings, load_settings
+from scrapers.base import Extractor, Getter
+from scrapers.model import Document, DocumentSpec, Fetched, Section
+from storage import repo
+from storage.db import open_session
+from storage.models import Fetch, Version
+
+
+@dataclass
+class LinesExtractor:
+    """Reads "## key | heading > heading" blocks; `keep_footers` mimics an older extractor."""
+
+    kind: str = "test-lines"
+    version: str = "lines-2"
+    keep_footers: bool = False
+
+    def discover(self, spec: DocumentSpec, get: Getter) -> str:
+        """The spec's URL."""
+        return spec.url
+
+    def related(self, spec: DocumentSpec, fetched: Fetched) -> list[str]:
+        """No related bodies."""
+        return []
+
+    def extract(self, spec: DocumentSpec, fetched: Fetched) -> Document:
+        """Split the body into sections; drop "Page N of M" footers unless told to keep them."""
+        sections: list[Section] = []
+        key, heading, lines = "", tuple[str, ...](), list[str]()
+        for line in fetched.body.decode("utf-8").splitlines() + ["## end"]:
+            if line.startswith("## "):
+                if key:
+                    sections.append(Section(key, heading, "\n".join(lines).strip()))
+                name, _, path = line[3:].partition("|")
+                key, heading, lines = name.strip(), tuple(p.strip() for p in path.split(">")), []
+                continue
+            if line.startswith("Page ") and not self.keep_footers:
+                continue
+            lines.append(line)
+        return Document(sections=tuple(s for s in sections if s.key != "end"), title=spec.title)
+
+
+def spec(
+    id: str = "nice-ng206-recommendations",
+    title: str = "NICE NG206: Recommendations",
+    *,
+    kind: str = "test-lines",
+    ignore: tuple[str, ...] = (),
+) -> DocumentSpec:
+    """A document spec whose live URL is the publisher's."""
+    return DocumentSpec(
+        id=id,
+        source="nice",
+        title=title,
+        kind=kind,
+        url=f"http://127.0.0.1:9/{id}",
+        live_url=f"https://www.example.org/{id}",
+        options={"ignore": list(ignore)},
+    )
+
+
+def settings_for(tmp_path: Path, **env: str) -> Settings:
+    """Settings on a SQLite file under tmp_path, with the shipped topics file."""
+    values = {
+        "GUIDEWATCH_DATA_DIR": str(tmp_path / "data"),
+        "GUIDEWATCH_TOPICS": str(DEFAULT_TOPICS_PATH),
+        "GUIDEWATCH_MAIL_TO": "alice@example.org",
+        "GUIDEWATCH_MAIL_FROM": "guidewatch@example.org",
+        "GUIDEWATCH_SMTP_SECURITY": "none",
+        **env,
+    }
+    return load_settings(values)
+
+
+def smtp_env(port: int, host: str = "127.0.0.1") -> dict[str, str]:
+    """Environment values pointing mail at a loopback SMTP server."""
+    return {"GUIDEWATCH_SMTP_HOST": host, "GUIDEWATCH_SMTP_PORT": str(port)}
+
+
+@dataclass
+class Keeper:
+    """Keeps versions of one document as the cycle does, calling the real hooks."""
+
+    engine: Engine
+    spec: DocumentSpec
+    settings: Settings
+    extractor: Extractor = field(default_factory=LinesExtractor)
+    topics: tuple[Topic, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.topics:
+            self.topics = load_topics(self.settings.topics_path)
+
+    def hooks(self) -> tuple[AfterVersion, AfterCheck]:
+        """The hooks under test, reading the current extractor from this keeper."""
+        return make_hooks(
+            self.settings,
+            None,
+            self.engine,
+            topics=self.topics,
+            extractors=lambda kind: self.extractor,
+        )
+
+    def keep(self, body: str | bytes, *, url: str | None = None) -> Version | None:
+        """Store a served body; return the new version, or None when the text is unchanged."""
+        raw = body.encode("utf-8") if isinstance(body, str) else body
+        url = url or self.spec.url
+        after_version, _ = self.hooks()
+        with open_session(self.engine) as session:
+            repo.upsert_document(
+                session=session,
+                id=self.spec.id,
+                source=self.spec.source,
+                title=self.spec.title,
+                kind=self.spec.kind,
+                url=self.spec.url,
+            )
+            session.flush()
+            previous = repo.latest_version(session=session, document_id=self.spec.id)
+            fetched = Fetched(
+                url=url,
+                final_url=url,
+                status=200,
+                headers={"content-type": "text/plain"},
+                body=raw,
+                content_kind="text",
+            )
+            now = repo.utcnow()
+            row = Fetch(
+                document_id=self.spec.id,
+                started_at=now,
+                url=url,
+                final_url=url,
+                status=200,
+                headers='{"content-type": "text/plain"}',
+                outcome="new_version",
+                body_sha256=repo.put_blob(session=session, body=raw),
+            )
+            document = self.extractor.extract(self.spec, fetched)
+            if previous is not None and previous.text_sha256 == repo.text_hash(document):
+                row.outcome, row.version_id = "unchanged", previous.id
+                repo.add_fetch(session=session, fetch=row)
+                session.commit()
+                return None
+            repo.add_fetch(session=session, fetch=row)
+            version = repo.add_version(
+                session=session,
+                document_id=self.spec.id,
+                document=document,
+                url=url,
+                body_sha256=row.body_sha256 or "",
+                extractor=self.extractor.kind,
+                extractor_version=self.extractor.version,
+                fetch_id=row.id,
+                seen_at=now,
+            )
+            row.version_id = version.id
+            session.add(row)
+            after_version(session, self.spec, previous, version)
+            session.commit()
+            return version
+
+    def fetch(self, outcome: str, *, status: int | None = None, url: str | None = None) -> int:
+        """Record a fetch attempt with this outcome (no version); return its id."""
+        with open_session(self.engine) as session:
+            repo.upsert_document(
+                session=session,
+                id=self.spec.id,
+                source=self.spec.source,
+                title=self.spec.title,
+                kind=self.spec.kind,
+                url=self.spec.url,
+            )
+            row = repo.add_fetch(
+                session=session,
+                fetch=Fetch(
+                    document_id=self.spec.id,
+                    started_at=repo.utcnow(),
+                    url=url or self.spec.url,
+                    status=status,
+                    outcome=outcome,
+                ),
+            )
+            session.commit()
+            assert row.id is not None
+            return row.id
+
+
+NICE_V1 = """\
+## 1.11.13 | 1 Recommendations > 1.11 Managing CFS/ME > Physical activity and exercise
+Do not advise people with CFS/ME to undertake exercise that is not part of a programme \
+overseen by a CFS/ME specialist team.
+## 1.11.14 | 1 Recommendations > 1.11 Managing CFS/ME > Physical activity and exercise
+Do not offer people with CFS/ME:
+- any therapy based on physical activity or exercise as a treatment or cure for CFS/ME
+- generalised physical activity or exercise programmes, including those developed for \
+healthy people or people with other illnesses
+- any programme that uses fixed incremental increases in physical activity or exercise, \
+for example, graded exercise therapy (GET).
+## 1.12.27 | 1 Recommendations > 1.12 Symptom management > Lightning Process
+Do not offer the Lightning Process, or therapies based on it, to people with CFS/ME.
+## 1.12.28 | 1 Recommendations > 1.12 Symptom management > Sleep
+Give people with CFS/ME personalised sleep management advice.
+"""
+
+
+def nice_replace(*pairs: tuple[str, str]) -> str:
+    """The NICE-like page with (old, new) replacements applied in order."""
+    text = NICE_V1
+    for old, new in pairs:
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
