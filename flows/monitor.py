@@ -1,0 +1,180 @@
+"""The monitor flow: check each chosen document as its own task, then send the pending alerts.
+
+Wiring only: the work is guidewatch.cycle.check_document, guidewatch.changes' hooks and
+alerts.outbox.deliver_pending. Documents of one source run one after another (sharing one
+polite fetcher); different sources run side by side. A document that fails is retried, then
+recorded; it never stops the others. The run ends Failed when any document failed, after the
+alerts went out.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from typing import Any
+
+from prefect import allow_failure, flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture, wait
+from prefect.runtime import flow_run
+from prefect.states import Completed, Failed, State
+
+from flows.fetchers import close_fetchers, fetcher_for
+from flows.report import CHANGES_KEY, DOCUMENTS_KEY, changes_markdown, load_changes, outcome_table
+from guidewatch.app import App
+from guidewatch.cycle import CheckResult, check_document
+from guidewatch.monitor import RunSummary, deliver
+
+RETRY_DELAY_ENV = "GUIDEWATCH_RETRY_DELAY_SECONDS"
+DEFAULT_RETRY_DELAY = 120.0
+
+
+class DocumentFailed(Exception):
+    """A document could not be fetched; a later attempt may succeed (network, server)."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__(f"{result['document_id']}: {result['message']}")
+        self.result = result
+
+
+class AlertsNotSent(Exception):
+    """The SMTP server did not take every pending alert; they stay in the outbox."""
+
+
+def retry_delay() -> float:
+    """Seconds between a task's attempts (GUIDEWATCH_RETRY_DELAY_SECONDS, default 120)."""
+    return float(os.environ.get(RETRY_DELAY_ENV, DEFAULT_RETRY_DELAY))
+
+
+@task(
+    task_run_name="check-{document_id}",
+    # One retry only: every attempt is logged as a fetch, and the "failing" alert counts them.
+    retries=1,
+    retry_delay_seconds=DEFAULT_RETRY_DELAY,
+    cache_policy=NO_CACHE,
+)
+def check(document_id: str, run_id: str) -> dict[str, Any]:
+    """Fetch, extract, keep and compare one document; raise DocumentFailed to be retried."""
+    from guidewatch.changes import make_hooks
+    from storage.db import make_engine
+
+    app = App()
+    spec = app.catalog.document(document_id)
+    engine = make_engine(app.settings.database_url)
+    try:
+        after_version, after_check = make_hooks(app.settings, app.catalog, engine)
+        fetcher = fetcher_for(app, run_id, spec.source)
+        result = check_document(spec, engine=engine, fetcher=fetcher, after_version=after_version)
+        after_check(spec, result)
+    finally:
+        engine.dispose()
+    data = asdict(result)
+    if result.outcome == "failed":
+        raise DocumentFailed(data)
+    return data
+
+
+@task(retries=2, retry_delay_seconds=DEFAULT_RETRY_DELAY, cache_policy=NO_CACHE)
+def send_alerts() -> dict[str, Any]:
+    """Send every pending alert; raise AlertsNotSent when a configured server refused some."""
+    app = App()
+    report = deliver(app)
+    if app.settings.smtp_host and (report.get("pending") or report.get("failed")):
+        raise AlertsNotSent("; ".join(report.get("errors") or ["alerts left in the outbox"]))
+    return report
+
+
+@task(cache_policy=NO_CACHE)
+def publish_report(results: list[dict[str, Any]]) -> None:
+    """Show the run in the Prefect UI: a redline of what changed and a table of outcomes."""
+    from storage.db import make_engine
+
+    engine = make_engine(App().settings.database_url)
+    try:
+        changes = load_changes(engine, results)
+    finally:
+        engine.dispose()
+    create_markdown_artifact(
+        markdown=changes_markdown(results, changes),
+        key=CHANGES_KEY,
+        description="What changed in this run (a view; the database is the record)",
+    )
+    create_table_artifact(
+        table=outcome_table(results),
+        key=DOCUMENTS_KEY,
+        description="Every document checked in this run and its outcome",
+    )
+
+
+def _result_of(document_id: str, state: State) -> dict[str, Any]:
+    """The check's result dict, from a completed task or from the error that failed it."""
+    value = state.result(raise_on_failure=False)
+    if state.is_completed() and isinstance(value, dict):
+        return value
+    if isinstance(value, DocumentFailed):
+        return value.result
+    return asdict(CheckResult(document_id, "failed", state.message or "the task did not finish"))
+
+
+@flow(name="monitor")
+def monitor(sources: list[str] | None = None, documents: list[str] | None = None) -> State:
+    """Check the chosen documents (all when none are chosen), send alerts, show what changed."""
+    app = App()
+    specs = app.catalog.select(sources or [], documents or [])
+    # Create or migrate the database once, before tasks open it side by side.
+    app.writable_engine().dispose()
+    run_id = str(flow_run.get_id() or "direct")
+    checker = check.with_options(retry_delay_seconds=retry_delay())
+    futures: dict[str, PrefectFuture[dict[str, Any]]] = {}
+    last_of_source: dict[str, PrefectFuture[dict[str, Any]]] = {}
+    try:
+        for spec in specs:
+            before = last_of_source.get(spec.source)
+            after: list[Any] = [allow_failure(before)] if before is not None else []
+            future = checker.submit(spec.id, run_id, wait_for=after, return_state=False)
+            futures[spec.id] = last_of_source[spec.source] = future
+        wait(list(futures.values()))
+    finally:
+        close_fetchers(run_id)
+    results = [_result_of(doc, future.state) for doc, future in futures.items()]
+
+    alerts = send_alerts.with_options(retry_delay_seconds=retry_delay())(return_state=True)
+    delivery = alerts.result(raise_on_failure=False) if alerts.is_completed() else {}
+    report = publish_report(results, return_state=True)
+
+    summary = RunSummary(
+        results=[CheckResult(**r) for r in results],
+        delivery=dict(delivery) if isinstance(delivery, dict) else {},
+        database=app.settings.database_url,
+    )
+    problems = [f"{r.document_id}: {r.message}" for r in summary.failures]
+    if not alerts.is_completed():
+        problems.append(f"alerts not sent: {alerts.message}")
+    if not report.is_completed():
+        problems.append(f"report not published: {report.message}")
+    if problems:
+        return Failed(message="; ".join(problems), data=summary.to_dict())
+    return Completed(message=f"{len(results)} document(s) checked", data=summary.to_dict())
+
+
+def summary_from_dict(data: Any) -> RunSummary:
+    """Rebuild a RunSummary from RunSummary.to_dict() output (a monitor run's result)."""
+    if isinstance(data, BaseException):
+        raise data
+    if not isinstance(data, dict):
+        raise TypeError(f"not a monitor run summary: {data!r}")
+    return RunSummary(
+        results=[CheckResult(**r) for r in data["documents"]],
+        delivery=dict(data.get("alerts") or {}),
+        database=str(data.get("database", "")),
+    )
+
+
+def run_monitor(sources: list[str] | None = None, documents: list[str] | None = None) -> RunSummary:
+    """Run the monitor flow once in this process and return what it did.
+
+    Without PREFECT_API_URL, Prefect starts a temporary server for the run (seconds).
+    """
+    state = monitor(sources, documents, return_state=True)
+    return summary_from_dict(state.result(raise_on_failure=False))

@@ -1,0 +1,225 @@
+"""The monitor flow under a real Prefect API (prefect_test_harness), against loopback sites."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.pdfgen import Heading, Para, make_pdf
+from tests.support.site import FixtureSite, Reply
+from tests.support.smtp import SmtpServer, free_port
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NICE = "/nice/guidance/ng206/chapter/Recommendations"
+BHC = "/bhc/clinical-care-guide/"
+BACME = "/bacme/guide.pdf"
+
+SOURCES = """
+[sources.nice]
+name = "NICE"
+homepage = "https://www.nice.org.uk"
+
+[sources.bhc]
+name = "Bateman Horne Center"
+homepage = "https://batemanhornecenter.org"
+
+[sources.bacme]
+name = "BACME"
+homepage = "https://bacme.info"
+
+[documents.nice-ng206-recommendations]
+source = "nice"
+title = "NICE NG206: Recommendations"
+kind = "nice-chapter"
+url = "https://www.nice.org.uk/guidance/ng206/chapter/Recommendations"
+
+[documents.bhc-orthostatic-intolerance]
+source = "bhc"
+title = "Bateman Horne Center: Orthostatic intolerance"
+kind = "html"
+url = "https://batemanhornecenter.org/clinical-care-guide/"
+selector = "article .entry-content"
+
+[documents.bacme-guide]
+source = "bacme"
+title = "BACME: Guide to therapy"
+kind = "pdf"
+url = "https://bacme.info/guide.pdf"
+"""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_api() -> Iterator[None]:
+    """One temporary Prefect server for the whole session (PREFECT_HOME is set in conftest)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A loopback SMTP server that keeps what it receives."""
+    server = SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _html(name: str) -> Reply:
+    body = (FIXTURES / name).read_bytes()
+    return Reply(body=body, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def _pdf(edition: str) -> Reply:
+    body = make_pdf(
+        [[Heading(1, "Guide to therapy"), Para(f"Energy management comes first. {edition}")]]
+    )
+    return Reply(body=body, headers={"Content-Type": "application/pdf"})
+
+
+def serve(site: FixtureSite, version: int) -> None:
+    """Put version 1 or 2 of every watched page on the loopback site."""
+    if version == 1:
+        site.set(NICE, _html("nice/ng206-recommendations-v1.html"))
+        site.set(BHC, _html("pages/bhc-orthostatic-intolerance-v1.html"))
+        site.set(BACME, _pdf("Edition one."))
+    else:
+        site.set(NICE, _html("nice/ng206-recommendations-v2-cure.html"))
+        site.set(BHC, _html("pages/bhc-orthostatic-intolerance-v2.html"))
+        site.set(BACME, _pdf("Edition one."))
+
+
+@pytest.fixture
+def world(
+    site: FixtureSite, smtp: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> FixtureSite:
+    """Point guidewatch (settings come from the environment) at the loopback site and SMTP."""
+    sources = tmp_path / "sources.toml"
+    sources.write_text(SOURCES)
+    base = site.base_url
+    rewrites = {
+        "https://www.nice.org.uk": f"{base}/nice",
+        "https://batemanhornecenter.org": f"{base}/bhc",
+        "https://bacme.info": f"{base}/bacme",
+    }
+    env = {
+        "GUIDEWATCH_DATA_DIR": str(tmp_path / "data"),
+        "GUIDEWATCH_SOURCES": str(sources),
+        "GUIDEWATCH_REWRITE": ";".join(f"{k}={v}" for k, v in rewrites.items()),
+        "GUIDEWATCH_PAUSE_SECONDS": "0",
+        "GUIDEWATCH_RETRIES": "0",
+        "GUIDEWATCH_READ_TIMEOUT": "5",
+        "GUIDEWATCH_RETRY_DELAY_SECONDS": "0",
+        "GUIDEWATCH_CONTACT": "tests@example.org",
+        "GUIDEWATCH_SMTP_HOST": smtp.host,
+        "GUIDEWATCH_SMTP_PORT": str(smtp.port),
+        "GUIDEWATCH_SMTP_SECURITY": "none",
+        "GUIDEWATCH_MAIL_FROM": "guidewatch@example.org",
+        "GUIDEWATCH_MAIL_TO": "watcher@example.org",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return site
+
+
+def _latest_markdown(key: str) -> str:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+            sort=ArtifactSort.CREATED_DESC,
+            limit=1,
+        )
+    assert found, f"no artifact {key}"
+    return str(found[0].data)
+
+
+def test_a_change_is_stored_and_sent_once(world: FixtureSite, smtp: SmtpServer) -> None:
+    """Version 1, then version 2 → one digest with the changes; a rerun sends nothing."""
+    from flows.monitor import run_monitor
+    from flows.report import CHANGES_KEY
+
+    serve(world, 1)
+    first = run_monitor()
+    assert first.ok, first.render()
+    assert sorted((r.document_id, r.outcome, r.version_number) for r in first.results) == [
+        ("bacme-guide", "new_version", 1),
+        ("bhc-orthostatic-intolerance", "new_version", 1),
+        ("nice-ng206-recommendations", "new_version", 1),
+    ]
+    assert smtp.messages() == []
+
+    serve(world, 2)
+    second = run_monitor()
+    assert second.ok, second.render()
+    outcomes = {r.document_id: r.outcome for r in second.results}
+    assert outcomes == {
+        "bacme-guide": "unchanged",
+        "bhc-orthostatic-intolerance": "new_version",
+        "nice-ng206-recommendations": "new_version",
+    }
+    assert second.delivery["sent"] == 1
+    [message] = smtp.messages()
+    assert message["To"] == "watcher@example.org"
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "1.11.14" in text
+    assert "neuroplasticity" in text.lower()
+    changes = _latest_markdown(CHANGES_KEY)
+    assert "nice-ng206-recommendations: version 2" in changes
+    assert "~~treatment or~~" in changes
+
+    third = run_monitor()
+    assert third.ok, third.render()
+    assert {r.outcome for r in third.results} <= {"unchanged", "not_modified"}
+    assert third.delivery["sent"] == 0
+    assert len(smtp.messages()) == 1
+
+
+def test_one_source_down_fails_the_run_but_not_the_others(
+    world: FixtureSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BHC refuses connections: NICE and BACME are stored, the run is Failed, BHC's log says why."""
+    from flows.monitor import monitor, summary_from_dict
+    from guidewatch.app import App
+    from storage import repo
+    from storage.db import open_session
+
+    serve(world, 1)
+    dead = f"http://127.0.0.1:{free_port()}"
+    base = world.base_url
+    monkeypatch.setenv(
+        "GUIDEWATCH_REWRITE",
+        f"https://www.nice.org.uk={base}/nice;https://batemanhornecenter.org={dead}/bhc;"
+        f"https://bacme.info={base}/bacme",
+    )
+    state = monitor(return_state=True)
+    assert state.is_failed()
+    assert "bhc-orthostatic-intolerance" in (state.message or "")
+    summary = summary_from_dict(state.result(raise_on_failure=False))
+    outcomes = {r.document_id: r.outcome for r in summary.results}
+    assert outcomes == {
+        "bacme-guide": "new_version",
+        "bhc-orthostatic-intolerance": "failed",
+        "nice-ng206-recommendations": "new_version",
+    }
+    app = App()
+    with open_session(app.engine) as session:
+        assert repo.latest_version(session=session, document_id="nice-ng206-recommendations")
+        assert repo.latest_version(session=session, document_id="bacme-guide")
+        assert (
+            repo.latest_version(session=session, document_id="bhc-orthostatic-intolerance") is None
+        )
+        fetches = repo.list_fetches(session=session, document_id="bhc-orthostatic-intolerance")
+    # The task ran twice (one retry): each attempt is in the fetch log.
+    assert [f.outcome for f in fetches] == ["failed", "failed"]
+    assert all("connection refused" in (f.error or "") for f in fetches)
