@@ -16,9 +16,12 @@ _PAGESPEED = re.compile(r"(\.pdf)\.pagespeed\.[a-z]{2}\.[^/]*\.pdf$", re.IGNOREC
 
 
 def looks_like_pdf(url: str) -> bool:
-    """True when a URL's path ends in .pdf or sits in a CMS upload folder."""
+    """True when a URL's path ends in .pdf, or sits in a CMS upload folder with no other type."""
     path = urlsplit(url).path
-    return path.lower().endswith(".pdf") or bool(_UPLOADS.search(path))
+    if path.lower().endswith(".pdf"):
+        return True
+    other_type = re.search(r"\.[A-Za-z0-9]{1,5}$", path.rsplit("/", 1)[-1])
+    return bool(_UPLOADS.search(path)) and not other_type
 
 
 def file_name(url: str) -> str:

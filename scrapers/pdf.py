@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -315,24 +316,21 @@ def _gutter(lines: list[Line]) -> float | None:
     if len(lines) < 4:
         return None
     width = lines[0].page_width
-    best: tuple[int, int, float] | None = None
+    rights = sorted(line.x1 for line in lines)
+    lefts = sorted(line.x0 for line in lines)
+    best: tuple[int, int, float, float] | None = None
     for step in range(int(width * 0.25), int(width * 0.75)):
         x = float(step)
-        left = sum(1 for line in lines if line.x1 <= x)
-        right = sum(1 for line in lines if line.x0 >= x)
-        if min(left, right) < 2:
-            continue
+        left = bisect_right(rights, x)
+        right = len(lefts) - bisect_left(lefts, x)
         crossing = len(lines) - left - right
         # Columns need more lines beside each other than lines across them.
-        if crossing >= min(left, right):
+        if min(left, right) < 2 or crossing >= min(left, right):
             continue
-        score = (crossing, -min(left, right), abs(x - width / 2))
+        score = (crossing, -min(left, right), abs(x - width / 2), x)
         if best is None or score < best:
-            best = score[0], score[1], x
-    if best is None:
-        return None
-    # Interleaved left/right lines only matter if both sides have lines at the same heights.
-    return best[2]
+            best = score
+    return None if best is None else best[3]
 
 
 # Blocks: paragraphs, bullet items and headings
