@@ -15,6 +15,7 @@ from compare.topics import count_terms, find_terms
 from scrapers.model import Document, Section
 
 SIMILAR = 0.6  # unmatched sections at least this alike are one section under a new key
+MAX_GAP_PAIRS = 2500  # beyond this many pairs in one gap, only shared sentences pair sections
 _NEGATION = re.compile(r"(?i)\b(?:not|no|never|nor|none|cannot|without)\b|n't\b")
 
 
@@ -82,6 +83,34 @@ def _similarity(a: _Prepared, b: _Prepared) -> float:
     return max(by_sentence, matcher.ratio())
 
 
+def _candidates(
+    olds: list[_Prepared], news: list[_Prepared], pairs: dict[int, int], taken: set[int]
+) -> set[tuple[int, int]]:
+    """Unpaired (old, new) sections worth scoring: sharing a sentence, or in the same gap
+    between paired sections while that gap is small enough to compare every pair."""
+    free_new = [j for j in range(len(news)) if j not in taken]
+    by_sentence: dict[str, set[int]] = {}
+    for j in free_new:
+        for sentence in news[j].canon:
+            by_sentence.setdefault(sentence, set()).add(j)
+    found: set[tuple[int, int]] = set()
+    gaps: dict[tuple[int, int], list[int]] = {}
+    for i in range(len(olds)):
+        if i in pairs:
+            continue
+        for sentence in olds[i].canon:
+            found.update((i, j) for j in by_sentence.get(sentence, ()))
+        before = [pairs[k] for k in range(i) if k in pairs]
+        after = [pairs[k] for k in range(i + 1, len(olds)) if k in pairs]
+        gap = (max(before, default=-1), min(after, default=len(news)))
+        gaps.setdefault(gap, []).append(i)
+    for (low, high), gap_olds in gaps.items():
+        gap_news = [j for j in free_new if low < j < high]
+        if len(gap_olds) * len(gap_news) <= MAX_GAP_PAIRS:
+            found.update((i, j) for i in gap_olds for j in gap_news)
+    return found
+
+
 def _pair(olds: list[_Prepared], news: list[_Prepared]) -> list[tuple[int | None, int | None]]:
     """Pair sections: same key and text, same text, same key, same canonical key, most alike."""
     pairs: dict[int, int] = {}  # old index -> new index
@@ -109,14 +138,10 @@ def _pair(olds: list[_Prepared], news: list[_Prepared]) -> list[tuple[int | None
     match_on([o.section.key for o in olds], [n.section.key for n in news])
     match_on([o.key_canon for o in olds], [n.key_canon for n in news])
     scored = []
-    for i, o in enumerate(olds):
-        if i in pairs:
-            continue
-        for j, n in enumerate(news):
-            if j not in taken:
-                score = _similarity(o, n)
-                if score >= SIMILAR:
-                    scored.append((-score, i, j))
+    for i, j in sorted(_candidates(olds, news, pairs, taken)):
+        score = _similarity(olds[i], news[j])
+        if score >= SIMILAR:
+            scored.append((-score, i, j))
     for _, i, j in sorted(scored):
         if i not in pairs and j not in taken:
             pairs[i] = j
@@ -244,8 +269,7 @@ def _wording(delta: _Delta) -> tuple[str, list[str], list[str]] | None:
 def _renamed_terms(
     delta: _Delta, lost: set[str], topics: Sequence[Topic]
 ) -> tuple[list[str], list[str]]:
-    """Terms of a practice topic that vanished from the section, and the sentences that still
-    carry that practice; both empty unless the practice wording survived the rename."""
+    """Practice terms that vanished from the section and the sentences still carrying them."""
     if delta.new is None or delta.old is None:
         return [], []
     in_new = count_terms(delta.new.full_text, topics)
@@ -296,7 +320,7 @@ def _classify(delta: _Delta, topics: Sequence[Topic]) -> Change | None:
         reasons.append(SIGNIFICANCE["safeguard-lost"])
     if kept:
         reasons.append(SIGNIFICANCE["polarity-flip"])
-    vanished, surviving = _renamed_terms(delta, lost, topics) if words_added else ([], [])
+    vanished, surviving = _renamed_terms(delta, lost, topics) if lost and words_added else ([], [])
     if vanished:
         kind = "term-renamed"
         reasons.append(SIGNIFICANCE["term-renamed"])

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup, Tag
 
 from compare.diff import compare_documents
 from compare.model import Change, Topic
 from compare.noise import IGNORE_PRESETS
 from compare.topics import load_topics
 from scrapers.model import Document, Section
+from scrapers.nice import chapter_document
 
 TOPICS = load_topics()
 
@@ -431,3 +434,29 @@ def test_the_heading_alone_puts_a_small_change_on_its_topic() -> None:
     assert change.topics == ("brain-training",)
     assert change.terms == ("neuroplasticity programme", "autonomic nervous system dysregulation")
     assert 40 <= change.significance < 50
+
+
+def nice_fixture(name: str) -> Document:
+    """The NG206 recommendations test page, extracted by the real NICE extractor."""
+    path = Path(__file__).parent / "fixtures" / "nice" / f"ng206-recommendations-{name}.html"
+    chapter = BeautifulSoup(path.read_bytes(), "html.parser").find("div", class_="chapter")
+    assert isinstance(chapter, Tag)
+    return chapter_document(chapter)
+
+
+def test_extracted_nice_pages_template_change_and_mass_rename_are_no_change() -> None:
+    v1 = nice_fixture("v1")
+    assert compare_documents(v1, nice_fixture("v2-template"), topics=TOPICS) == []
+    assert compare_documents(v1, nice_fixture("v2-rename"), topics=TOPICS) == []
+
+
+def test_extracted_nice_pages_one_word_and_polarity() -> None:
+    v1 = nice_fixture("v1")
+    (cure,) = compare_documents(v1, nice_fixture("v2-cure"), topics=TOPICS)
+    assert (cure.section_key, cure.kind) == ("1.11.14", "modified")
+    assert cure.words_removed == ("treatment", "or")
+    assert "rehabilitation" in cure.topics and cure.significance >= 70
+    (flip,) = compare_documents(v1, nice_fixture("v2-polarity"), topics=TOPICS)
+    assert flip.section_key == "1.12.27"
+    assert flip.polarity_flip and "Lightning Process" in flip.terms
+    assert flip.significance >= 95
