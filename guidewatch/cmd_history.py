@@ -1,0 +1,305 @@
+"""Commands that question the history: search, timeline, evidence, report."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from guidewatch.app import App, UserError, emit, parse_when, stamp, table
+
+
+def register(commands: Any) -> None:
+    """Add this module's commands to the parser."""
+    p = commands.add_parser(
+        "search",
+        help="find a phrase in every stored version",
+        description="Find a phrase in every stored version of every document. Example: "
+        'guidewatch search "Lightning Process" --first',
+    )
+    p.add_argument("phrase", help="words to find in this order (punctuation is ignored)")
+    p.add_argument("--document", metavar="ID", help="only this document")
+    p.add_argument("--since", metavar="DATE", help="only versions seen on or after this date")
+    p.add_argument("--until", metavar="DATE", help="only versions seen on or before this date")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--first", action="store_true", help="when it first appeared, per document")
+    which.add_argument("--last", action="store_true", help="when it was last seen, per document")
+    _formats(p)
+    p.set_defaults(func=cmd_search)
+
+    p = commands.add_parser(
+        "timeline",
+        help="count watched terms in every version",
+        description="Count watched terms version by version. Example: "
+        'guidewatch timeline --term "pacing up" bacme-guide-to-therapy',
+    )
+    p.add_argument("document", nargs="?", help="only this document (default: all)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--topic", metavar="NAME", help="only the terms of this topic")
+    which.add_argument("--term", metavar="TERM", help="only this term (watched or not)")
+    _formats(p)
+    p.set_defaults(func=cmd_timeline)
+
+    p = commands.add_parser(
+        "evidence",
+        help="write an evidence pack (zip) for one version",
+        description="Write the raw bytes, headers, fetch log and text of one version, with a "
+        "SHA-256 manifest. Example: guidewatch evidence nice-ng206-recommendations "
+        "--version 2 --out ng206-v2.zip",
+    )
+    p.add_argument("document")
+    p.add_argument("--version", type=int, metavar="N", help="version number (default: newest)")
+    p.add_argument("--out", required=True, metavar="FILE.zip", help="where to write the zip")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_evidence)
+
+    p = commands.add_parser(
+        "report",
+        help="write the static HTML report",
+        description="Write a static site (opens from disk). Example: guidewatch report --out site",
+    )
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the site into")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_report)
+
+
+def _formats(parser: argparse.ArgumentParser) -> None:
+    """Add --json and --format to a query command."""
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--format", choices=("table", "csv"), default="table", help="text output (default: table)"
+    )
+
+
+def day_start(value: str) -> datetime:
+    """Parse a --since value: a bare date means the start of that day (UTC)."""
+    if len(value) == 10:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise UserError(f"{value!r} is not a date (use YYYY-MM-DD)") from None
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return parse_when(value)
+
+
+def to_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Render rows as CSV text."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buffer.getvalue().rstrip("\n")
+
+
+def _known_document(app: App, document_id: str) -> None:
+    """Fail with a helpful message when the database has no such document."""
+    from storage import repo
+    from storage.db import open_session
+
+    with open_session(app.engine) as session:
+        if repo.get_document(session=session, id=document_id) is None:
+            known = ", ".join(d.id for d in repo.list_documents(session=session)) or "none yet"
+            raise UserError(f"no document {document_id!r} in the database (stored: {known})")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def cmd_search(args: argparse.Namespace, app: App) -> int:
+    """Print every sentence holding the phrase, with the versions and dates it was seen."""
+    from storage.db import open_session
+    from storage.search import SearchError, search
+
+    if args.document:
+        _known_document(app, args.document)
+    since = day_start(args.since) if args.since else None
+    until = parse_when(args.until) if args.until else None
+    which = "first" if args.first else "last" if args.last else "all"
+    try:
+        with open_session(app.engine) as session:
+            hits = search(
+                session=session,
+                phrase=args.phrase,
+                document_id=args.document,
+                since=since,
+                until=until,
+                which=which,
+            )
+    except SearchError as error:
+        raise UserError(str(error)) from None
+    headers = ["document", "section", "first_version", "last_version"]
+    headers += ["first_seen_at", "last_seen_at", "current", "sentence"]
+
+    def render() -> str:
+        if args.format == "csv":
+            rows = [
+                [
+                    h.document_id,
+                    h.section_key,
+                    h.first_version,
+                    h.last_version,
+                    _iso(h.first_seen_at),
+                    _iso(h.last_seen_at),
+                    "yes" if h.current else "no",
+                    h.sentence,
+                ]
+                for h in hits
+            ]
+            return to_csv(headers, rows)
+        if not hits:
+            return f"no stored version contains {args.phrase!r}"
+        lines = []
+        for h in hits:
+            span = f"v{h.first_version}" + (
+                f"-v{h.last_version}" if h.last_version != h.first_version else ""
+            )
+            still = "still there" if h.current else "gone after that"
+            lines.append(
+                f"{h.document_id}  [{h.section_key}]  {span}  "
+                f"first seen {stamp(h.first_seen_at)}, last seen {stamp(h.last_seen_at)} ({still})"
+            )
+            lines.append(f"    {h.sentence}")
+        return "\n".join(lines)
+
+    emit(args.json, [h.to_dict() for h in hits], render)
+    return 0
+
+
+def cmd_timeline(args: argparse.Namespace, app: App) -> int:
+    """Print the count of each watched term in every version, with dates."""
+    from compare.topics import load_topics
+    from guidewatch.report.history import select_topics, shown_terms, term_timeline
+    from storage import repo
+    from storage.db import open_session
+
+    try:
+        topics, always = select_topics(
+            load_topics(app.settings.topics_path), topic=args.topic, term=args.term
+        )
+    except (OSError, ValueError) as error:
+        raise UserError(str(error)) from None
+    if args.document:
+        _known_document(app, args.document)
+    with open_session(app.engine) as session:
+        ids = (
+            [args.document]
+            if args.document
+            else [d.id for d in repo.list_documents(session=session)]
+        )
+        rows = [
+            row
+            for doc in ids
+            for row in term_timeline(session=session, document_id=doc, topics=topics)
+        ]
+    terms = shown_terms(rows, topics, always)
+
+    def render() -> str:
+        if args.format == "csv":
+            headers = ["document", "version", "first_seen_at", "last_seen_at", *terms]
+            return to_csv(
+                headers,
+                [
+                    [
+                        r.document_id,
+                        r.version,
+                        _iso(r.first_seen_at),
+                        _iso(r.last_seen_at),
+                        *(r.counts.get(t, 0) for t in terms),
+                    ]
+                    for r in rows
+                ],
+            )
+        if not rows:
+            return "no stored version yet"
+        if not terms:
+            return "no watched term appears in any stored version"
+        lead = [] if args.document else ["document"]
+        headers = [*lead, "version", "first seen", "last seen", *terms]
+        body = [
+            [
+                *([r.document_id] if not args.document else []),
+                str(r.version),
+                stamp(r.first_seen_at)[:10],
+                stamp(r.last_seen_at)[:10],
+                *(str(r.counts.get(t, 0)) for t in terms),
+            ]
+            for r in rows
+        ]
+        return table(body, headers)
+
+    emit(args.json, [r.to_dict(terms) for r in rows], render)
+    return 0
+
+
+def cmd_evidence(args: argparse.Namespace, app: App) -> int:
+    """Write one version's evidence pack and print its manifest."""
+    from guidewatch.evidence import EvidenceError, build_pack, write_pack
+    from storage.db import open_session
+
+    _known_document(app, args.document)
+    try:
+        with open_session(app.engine) as session:
+            pack = build_pack(session=session, document_id=args.document, number=args.version)
+    except EvidenceError as error:
+        raise UserError(str(error)) from None
+    out = write_pack(pack, Path(args.out))
+    manifest = pack.manifest()
+    data = {
+        "document": args.document,
+        "version": pack.version.number,
+        "out": str(out),
+        "folder": pack.folder,
+        "files": manifest,
+    }
+
+    def render() -> str:
+        lines = [f"wrote {out} ({pack.folder}, {len(pack.files)} files)"]
+        lines += [f"  {sha}  {name}" for name, sha in sorted(manifest.items())]
+        lines.append("check it with: unzip, cd into the folder, sha256sum -c MANIFEST.sha256")
+        return "\n".join(lines)
+
+    emit(args.json, data, render)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, app: App) -> int:
+    """Write the static HTML report."""
+    from compare.topics import load_topics
+    from guidewatch.report.site import build_report
+
+    try:
+        topics = load_topics(app.settings.topics_path)
+    except (OSError, ValueError) as error:
+        raise UserError(str(error)) from None
+    out = Path(args.out)
+    pages = build_report(engine=app.engine, out=out, topics=topics, ignore=_ignore_rules(app))
+    data = {"out": str(out), "pages": [str(p) for p in pages]}
+    emit(
+        args.json,
+        data,
+        lambda: f"wrote {len(pages)} pages to {out}; open {out / 'index.html'} in a browser",
+    )
+    return 0
+
+
+def _ignore_rules(app: App) -> Any:
+    """Return a lookup of each declared document's ignore rules (none when undeclared)."""
+    from guidewatch.changes import resolve_ignore
+
+    try:
+        specs = {spec.id: spec for spec in app.catalog.documents}
+    except UserError as error:
+        print(f"guidewatch: {error}; comparing without ignore rules", file=sys.stderr)
+        specs = {}
+
+    def lookup(document_id: str) -> tuple[str, ...]:
+        spec = specs.get(document_id)
+        return resolve_ignore(spec.options.get("ignore", ())) if spec else ()
+
+    return lookup

@@ -1,0 +1,265 @@
+"""Full-text search over every version's sections: SQLite FTS5 or PostgreSQL full-text search.
+
+The index is kept by the database itself (migration 0003): on SQLite, triggers on `sections`
+fill the FTS5 table `sections_fts`; on PostgreSQL, a GIN index on an expression over
+`sections.text` serves the query below. The database narrows the candidates by words; the
+exact-ish phrase check and the sentence around it are done here, so both databases answer alike.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, text
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
+
+from storage.models import Version, VersionSection
+
+# Words as both engines tokenise them: letters and digits; everything else separates.
+_WORD = re.compile(r"[^\W_]+")
+_SENTENCE_END = re.compile(r"[.!?][\"'\u2019\u201d)\]]*\s+|\n\s*\n|\n(?=\s*[-*\u2022\d])")
+MAX_SENTENCE = 300
+
+# Must stay identical to the index expression of migration 0003, or PostgreSQL will not use it.
+PG_DOCUMENT = r"to_tsvector('simple'::regconfig, regexp_replace(sections.text, '\W+', ' ', 'g'))"
+PG_QUERY = r"phraseto_tsquery('simple'::regconfig, regexp_replace(:words, '\W+', ' ', 'g'))"
+
+
+class SearchError(ValueError):
+    """A search phrase that cannot be searched for (it has no words)."""
+
+
+@dataclass(frozen=True)
+class SectionMatch:
+    """One occurrence of the phrase in one section of one version."""
+
+    document_id: str
+    version: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+    section_key: str
+    heading_path: tuple[str, ...]
+    ordinal: int
+    sentence: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A sentence holding the phrase, over a run of consecutive versions of one document."""
+
+    document_id: str
+    section_key: str
+    heading_path: tuple[str, ...]
+    sentence: str
+    first_version: int
+    last_version: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+    current: bool  # the run reaches the document's newest version
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {
+            "document": self.document_id,
+            "section": self.section_key,
+            "heading_path": list(self.heading_path),
+            "sentence": self.sentence,
+            "first_version": self.first_version,
+            "last_version": self.last_version,
+            "first_seen_at": self.first_seen_at,
+            "last_seen_at": self.last_seen_at,
+            "current": self.current,
+        }
+
+
+def phrase_words(phrase: str) -> list[str]:
+    """Return the words of a user's phrase; punctuation and quotes only separate words."""
+    return _WORD.findall(phrase)
+
+
+def fts5_query(words: Sequence[str]) -> str:
+    """Return an FTS5 query matching the words as one phrase (no operator can slip in)."""
+    return '"' + " ".join(w.replace('"', '""') for w in words) + '"'
+
+
+def phrase_pattern(words: Sequence[str]) -> re.Pattern[str]:
+    """Return a regex for the words in order, any punctuation or space between them."""
+    body = r"[\W_]+".join(re.escape(w) for w in words)
+    return re.compile(rf"(?<![^\W_]){body}(?![^\W_])", re.IGNORECASE)
+
+
+def sentence_around(text: str, start: int, end: int) -> str:
+    """Return the sentence (or list item) of text that holds text[start:end], trimmed if long."""
+    begin = 0
+    for found in _SENTENCE_END.finditer(text, 0, start):
+        begin = found.end()
+    stop = len(text)
+    after = _SENTENCE_END.search(text, end)
+    if after:
+        stop = after.start() + 1 if text[after.start()] in ".!?" else after.start()
+    sentence = " ".join(text[begin:stop].split())
+    if len(sentence) <= MAX_SENTENCE:
+        return sentence
+    # A very long "sentence" (a PDF table, say): keep a window around the phrase.
+    margin = max(40, (MAX_SENTENCE - (end - start)) // 2)
+    left, right = max(begin, start - margin), min(stop, end + margin)
+    prefix = "\u2026" if left > begin else ""
+    suffix = "\u2026" if right < stop else ""
+    return prefix + " ".join(text[left:right].split()) + suffix
+
+
+def _candidates(session: Session, words: Sequence[str]) -> Any:
+    """Return the word filter for this database (the index does the work)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        return text(
+            "sections.id IN (SELECT rowid FROM sections_fts WHERE sections_fts MATCH :fts)"
+        ).bindparams(fts=fts5_query(words))
+    if dialect == "postgresql":
+        return text(f"{PG_DOCUMENT} @@ {PG_QUERY}").bindparams(words=" ".join(words))
+    raise SearchError(f"full-text search is not available on {dialect}")
+
+
+def find_matches(
+    *,
+    session: Session,
+    phrase: str,
+    document_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[SectionMatch]:
+    """Return every occurrence of a phrase in versions seen between since and until."""
+    words = phrase_words(phrase)
+    if not words:
+        raise SearchError(f"{phrase!r} has no words to search for")
+    query = (
+        core_select(
+            col(Version.document_id),
+            col(Version.number),
+            col(Version.first_seen_at),
+            col(Version.last_seen_at),
+            col(VersionSection.key),
+            col(VersionSection.heading_path),
+            col(VersionSection.ordinal),
+            col(VersionSection.text),
+        )
+        .join(Version, col(Version.id) == col(VersionSection.version_id))
+        .where(_candidates(session, words))
+    )
+    if document_id is not None:
+        query = query.where(col(Version.document_id) == document_id)
+    if since is not None:
+        query = query.where(col(Version.last_seen_at) >= since)
+    if until is not None:
+        query = query.where(col(Version.first_seen_at) <= until)
+    query = query.order_by(
+        col(Version.document_id), col(Version.number), col(VersionSection.ordinal)
+    )
+    pattern = phrase_pattern(words)
+    matches: list[SectionMatch] = []
+    for doc, number, first, last, key, heading, ordinal, body in session.execute(query):
+        seen: set[str] = set()
+        for found in pattern.finditer(body):
+            sentence = sentence_around(body, found.start(), found.end())
+            if sentence in seen:
+                continue
+            seen.add(sentence)
+            matches.append(
+                SectionMatch(
+                    document_id=doc,
+                    version=number,
+                    first_seen_at=first,
+                    last_seen_at=last,
+                    section_key=key,
+                    heading_path=tuple(json.loads(heading)),
+                    ordinal=ordinal,
+                    sentence=sentence,
+                )
+            )
+    return matches
+
+
+def newest_versions(*, session: Session, document_ids: Iterable[str]) -> dict[str, int]:
+    """Return the newest version number of each of these documents."""
+    ids = sorted(set(document_ids))
+    if not ids:
+        return {}
+    query = (
+        select(Version.document_id, func.max(Version.number))
+        .where(col(Version.document_id).in_(ids))
+        .group_by(col(Version.document_id))
+    )
+    return {doc: int(number) for doc, number in session.exec(query)}
+
+
+def group_runs(matches: Sequence[SectionMatch], newest: dict[str, int]) -> list[Hit]:
+    """Merge matches of the same sentence in consecutive versions into one hit each."""
+    open_runs: dict[tuple[str, str, str], list[SectionMatch]] = {}
+    runs: list[list[SectionMatch]] = []
+    for match in sorted(matches, key=lambda m: (m.document_id, m.version, m.ordinal)):
+        key = (match.document_id, match.section_key, match.sentence)
+        run = open_runs.get(key)
+        if run is not None and run[-1].version == match.version - 1:
+            run.append(match)
+        else:
+            run = [match]
+            runs.append(run)
+            open_runs[key] = run
+    hits = [
+        Hit(
+            document_id=run[0].document_id,
+            section_key=run[0].section_key,
+            heading_path=run[-1].heading_path,
+            sentence=run[0].sentence,
+            first_version=run[0].version,
+            last_version=run[-1].version,
+            first_seen_at=run[0].first_seen_at,
+            last_seen_at=run[-1].last_seen_at,
+            current=newest.get(run[0].document_id) == run[-1].version,
+        )
+        for run in runs
+    ]
+    return sorted(hits, key=lambda h: (h.document_id, h.first_seen_at, h.section_key))
+
+
+def search(
+    *,
+    session: Session,
+    phrase: str,
+    document_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    which: str = "all",
+) -> list[Hit]:
+    """Search every version; `which` is "all", "first" or "last" (one hit per document)."""
+    matches = find_matches(
+        session=session, phrase=phrase, document_id=document_id, since=since, until=until
+    )
+    newest = newest_versions(session=session, document_ids=(m.document_id for m in matches))
+    hits = group_runs(matches, newest)
+    if which == "all":
+        return hits
+    if which not in ("first", "last"):
+        raise SearchError(f"which must be all, first or last, not {which!r}")
+    best: dict[str, Hit] = {}
+    for hit in hits:
+        held = best.get(hit.document_id)
+        if which == "first":
+            if held is None or (hit.first_seen_at, hit.first_version) < (
+                held.first_seen_at,
+                held.first_version,
+            ):
+                best[hit.document_id] = hit
+        elif held is None or (hit.last_seen_at, hit.last_version) > (
+            held.last_seen_at,
+            held.last_version,
+        ):
+            best[hit.document_id] = hit
+    key = (lambda h: h.first_seen_at) if which == "first" else (lambda h: h.last_seen_at)
+    return sorted(best.values(), key=key)
