@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from difflib import SequenceMatcher
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -319,7 +321,8 @@ def build_message(
     subject_line: str | None = None,
 ) -> EmailMessage:
     """Return the multipart (text + HTML) message; the same inputs give the same message."""
-    message = EmailMessage()
+    # Long lines (up to RFC 5322's 998) keep Python from folding the subject oddly.
+    message = EmailMessage(policy=policy.default.clone(max_line_length=998))
     message["Subject"] = subject_line or subject(digest)
     message["From"] = sender
     message["To"] = ", ".join(recipients)
@@ -328,4 +331,6 @@ def build_message(
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(render_text(digest))
     message.add_alternative(render_html(digest), subtype="html")
+    # A boundary derived from the Message-ID makes a resend byte-for-byte the same message.
+    message.set_boundary("==guidewatch-" + hashlib.sha256(message_id.encode()).hexdigest()[:32])
     return message

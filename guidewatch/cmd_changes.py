@@ -170,12 +170,11 @@ def cmd_diff(args: argparse.Namespace, app: App) -> int:
             raise UserError(f"{spec.id} has {len(versions)} stored version(s): nothing to compare")
         to_number = args.to_version or max(versions)
         from_number = args.from_version or to_number - 1
-        for number in (from_number, to_number):
+        for number in (to_number, from_number):
             if number not in versions:
                 raise UserError(f"{spec.id} has no version {number}")
         old, new = versions[from_number], versions[to_number]
         changes = compare_versions(session, spec, old, new, topics=topics)
-        session.rollback()
     data = {
         "document": spec.id,
         "from": {"version": old.number, "first_seen_at": old.first_seen_at},
@@ -334,7 +333,6 @@ def cmd_replay(args: argparse.Namespace, app: App) -> int:
     topics = _topics(app)
     with open_session(app.engine) as session:
         steps = replay(session, spec, topics=topics)
-        session.rollback()
     data = {
         "document": spec.id,
         "steps": [
@@ -372,7 +370,7 @@ def cmd_replay(args: argparse.Namespace, app: App) -> int:
 
 def cmd_test_email(args: argparse.Namespace, app: App) -> int:
     """Send one sample digest through the configured SMTP server."""
-    from alerts.digest import build_message
+    from alerts.digest import build_message, subject
     from alerts.outbox import new_message_id, sample_digest
     from alerts.smtp import SmtpConfig, SmtpConfigError, send_message
 
@@ -385,8 +383,10 @@ def cmd_test_email(args: argparse.Namespace, app: App) -> int:
     except SmtpConfigError as error:
         raise UserError(str(error)) from None
     message_id = new_message_id(settings.mail_from)
+    digest = sample_digest()
     message = build_message(
-        sample_digest(),
+        digest,
+        subject_line="[guidewatch test] " + subject(digest),
         sender=settings.mail_from,
         recipients=recipients,
         message_id=message_id,

@@ -62,7 +62,8 @@ class SmtpServer:
             return AuthResult(success=False, handled=False)
         login, password = data.login.decode(), data.password.decode()
         self.logins.append((login, password))
-        return AuthResult(success=(login, password) == (self.user, self.password))
+        ok = (login, password) == (self.user, self.password)
+        return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535
 
     def start(self) -> None:
         """Start listening (again) on the same port."""

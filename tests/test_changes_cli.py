@@ -1,0 +1,192 @@
+"""The diff, changes, alerts, replay and test-email commands on a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from alerts.outbox import deliver_pending
+from guidewatch.cli import main
+from guidewatch.settings import Settings
+from storage.changes import Alert, AlertItem, ChangeRow
+from storage.db import make_engine, migrate, open_session
+from tests.support.smtp import SmtpServer, smtp_server
+from tests.test_changes_support import (
+    NICE_V1,
+    Keeper,
+    LinesExtractor,
+    nice_replace,
+    settings_for,
+    smtp_env,
+    spec,
+)
+
+__all__ = ["smtp_server"]
+
+SOURCES = """
+[sources.nice]
+name = "NICE"
+homepage = "https://www.nice.org.uk"
+
+[documents.nice-ng206-recommendations]
+source = "nice"
+title = "NICE NG206: Recommendations"
+kind = "nice-chapter"
+url = "https://www.nice.org.uk/guidance/ng206/chapter/Recommendations"
+"""
+
+
+@pytest.fixture
+def stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """A database holding two versions of the NICE page, and the environment pointing at it."""
+    sources = tmp_path / "sources.toml"
+    sources.write_text(SOURCES, encoding="utf-8")
+    env = {
+        "GUIDEWATCH_DATA_DIR": str(tmp_path / "data"),
+        "GUIDEWATCH_SOURCES": str(sources),
+        "GUIDEWATCH_MAIL_TO": "alice@example.org",
+        "GUIDEWATCH_SMTP_SECURITY": "none",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = settings_for(tmp_path, GUIDEWATCH_SOURCES=str(sources))
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    # Stored as the real NICE extractor's output, so no re-extraction is needed.
+    extractor = LinesExtractor(kind="nice-chapter", version="nice-1")
+    keeper = Keeper(engine, spec(kind="nice-chapter"), settings, extractor=extractor)
+    keeper.keep(NICE_V1)
+    keeper.keep(
+        nice_replace(
+            ("as a treatment or cure", "as a cure"),
+            ("personalised sleep management advice", "sleep hygiene leaflets"),
+        )
+    )
+    engine.dispose()
+    return settings
+
+
+def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
+    assert main([*argv, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _counts(settings: Settings) -> tuple[int, int, int]:
+    engine = make_engine(settings.database_url)
+    with open_session(engine) as session:
+        counts = tuple(
+            session.exec(select(func.count()).select_from(table)).one()
+            for table in (ChangeRow, AlertItem, Alert)
+        )
+    engine.dispose()
+    return counts  # type: ignore[return-value]
+
+
+def test_diff_by_section_plain_and_coloured(
+    stored: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = _json(capsys, "diff", "nice-ng206-recommendations")
+    assert isinstance(data, dict)
+    assert [c["section_key"] for c in data["changes"]] == ["1.11.14", "1.12.28"]
+    assert (data["from"]["version"], data["to"]["version"]) == (1, 2)
+
+    assert main(["diff", "nice-ng206-recommendations"]) == 0
+    plain = capsys.readouterr().out
+    assert "[-treatment or -]" in plain and "\x1b[" not in plain  # not a TTY: no ANSI
+    assert "[1.11.14]" in plain and "rehabilitation" in plain
+
+    assert main(["diff", "nice-ng206-recommendations", "--from", "1", "--color", "always"]) == 0
+    assert "\x1b[31;9mtreatment or \x1b[0m" in capsys.readouterr().out
+
+    assert main(["diff", "nice-ng206-recommendations", "--to", "7"]) == 2
+    assert "no version 7" in capsys.readouterr().err
+
+
+def test_changes_lists_on_topic_by_default(
+    stored: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    on_topic = _json(capsys, "changes")
+    assert isinstance(on_topic, list)
+    assert [(c["section_key"], c["to_version"]) for c in on_topic] == [("1.11.14", 2)]
+    every = _json(capsys, "changes", "--all")
+    assert isinstance(every, list) and len(every) == 2
+    assert _json(capsys, "changes", "--topic", "brain-training") == []
+    assert _json(capsys, "changes", "--since", "2999-01-01", "--all") == []
+    assert main(["changes", "--document", "nice-ng206-recommendations"]) == 0
+    assert "1.11.14" in capsys.readouterr().out
+
+
+def test_replay_prints_what_would_be_alerted_and_writes_nothing(
+    stored: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _counts(stored)
+    data = _json(capsys, "replay", "nice-ng206-recommendations")
+    assert isinstance(data, dict)
+    [step] = data["steps"]
+    assert [c["section_key"] for c in step["would_alert"]] == ["1.11.14"]
+    assert step["other_changes"] == 1
+    assert main(["replay", "nice-ng206-recommendations"]) == 0
+    assert "1 change(s) would be alerted" in capsys.readouterr().out
+    assert _counts(stored) == before
+
+
+def test_alerts_shows_the_outbox(
+    stored: Settings, capsys: pytest.CaptureFixture[str], smtp_server: SmtpServer
+) -> None:
+    data = _json(capsys, "alerts")
+    assert isinstance(data, dict)
+    assert data["counts"]["queued_items"] == 1 and data["alerts"] == []
+    engine = make_engine(stored.database_url)
+    settings = settings_for(Path(stored.data_dir).parent, **smtp_env(smtp_server.port))
+    assert deliver_pending(engine, settings).sent == 1
+    engine.dispose()
+    data = _json(capsys, "alerts", "--status", "sent")
+    assert isinstance(data, dict)
+    [alert] = data["alerts"]
+    assert alert["status"] == "sent" and "1.11.14" in alert["subject"]
+    assert main(["alerts"]) == 0
+    assert "0 pending, 1 sent, 0 failed" in capsys.readouterr().out
+
+
+def test_test_email_sends_one_sample(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    smtp_server: SmtpServer,
+) -> None:
+    monkeypatch.setenv("GUIDEWATCH_DATA_DIR", str(tmp_path / "data"))
+    for name, value in smtp_env(smtp_server.port).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("GUIDEWATCH_SMTP_SECURITY", "none")
+    assert main(["test-email"]) == 2
+    assert "GUIDEWATCH_MAIL_TO" in capsys.readouterr().err
+    data = _json(capsys, "test-email", "--to", "bob@example.org")
+    assert isinstance(data, dict) and data["sent"] is True
+    [received] = smtp_server.inbox
+    assert received.recipients == ["bob@example.org"]
+    assert received.message["Subject"].startswith("[guidewatch test] NICE NG206 1.11.14")
+    assert received.message["Message-ID"] == data["message_id"]
+    assert not (tmp_path / "data").exists()  # sending a sample touches no database
+
+
+def test_query_commands_do_not_import_prefect(stored: Settings) -> None:
+    code = (
+        "import sys\n"
+        "from guidewatch.cli import main\n"
+        "for argv in (['changes', '--all'], ['alerts'], ['diff', 'nice-ng206-recommendations'],"
+        " ['replay', 'nice-ng206-recommendations']):\n"
+        "    assert main(argv) == 0, argv\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] == 'prefect']\n"
+        "assert not loaded, loaded\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
