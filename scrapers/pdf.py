@@ -15,6 +15,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from scrapers.base import Getter, register
+from scrapers.decode import decode_text
+from scrapers.html import unique_keys
 from scrapers.links import find_pdf_link, pdf_links
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError, Section, SuspectError
 from scrapers.text import normalise, normalise_block
@@ -29,13 +31,15 @@ _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\uf
 _BULLETS = "•●▪■◦○◆♦◊➢➤►▶✓✔❖∙·\uf0b7\uf0a7\uf0d8\uf076\uf0fc\uf0a8\uf06e\uf0de"
 _DASH_BULLETS = "-–—*"
 _PAGE_NUMBER = re.compile(
-    r"(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|[-–—]\s*\d{1,4}\s*[-–—]|[ivxlc]{1,6}",
+    r"(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|[-–—]\s*\d{1,4}\s*[-–—]|[ivx]{1,5}",
     re.IGNORECASE,
 )
 _NUMBERED = re.compile(r"(\d{1,2}(?:\.\d{1,2})*)\.?\s+[\"'‘“(]?[A-Z]")
 _HYPHENS = "-\x02\u00ad"
 _TERMINAL = ".!?:"
-_TITLE_NOISE = re.compile(r"^microsoft (?:word|powerpoint) - |\.(?:docx?|pptx?|odt)$", re.I)
+_TITLE_NOISE = re.compile(
+    r"^microsoft (?:word|powerpoint) - |\.(?:docx?|pptx?|odt)$|^untitled$", re.IGNORECASE
+)
 
 
 @dataclass
@@ -401,10 +405,11 @@ def _breaks(
     if gap:
         return True
     if block.bullet:
-        # Back to the left of the bullet's text: the list is over.
-        text_x = min(item.x0 for item in block.lines[1:]) if len(block.lines) > 1 else None
-        outdent = text_x if text_x is not None else block.lines[0].x0 + 0.5 * line.size
-        return line.x0 < outdent - 0.5 * line.size
+        # Continuation lines sit under the item's text, right of the glyph: a line further
+        # left is the text after the list.
+        later = [item.x0 for item in block.lines[1:]]
+        indent = min(later) if later else block.lines[0].x0 + line.size
+        return line.x0 < indent - 0.5 * line.size
     starts_lower = line.text.lstrip()[:1].islower()
     # A bold heading set directly above its text, without extra space.
     return block.bold and len(block.lines) <= 3 and not line.bold and not starts_lower
@@ -543,8 +548,6 @@ def _title_blocks(blocks: list[Block], body_size: float) -> list[Block]:
 
 def sections_from_blocks(blocks: list[Block]) -> tuple[Section, ...]:
     """Cut blocks into sections at headings; fall back to one section per page without any."""
-    from scrapers.html import unique_keys
-
     if not any(block.heading for block in blocks):
         by_page: dict[int, list[Block]] = {}
         for block in blocks:
@@ -642,6 +645,8 @@ def extract_pdf(body: bytes) -> Document:
     for block in blocks:
         block.text = block_text(block, hyphenated)
     blocks = [block for block in blocks if block.text]
+    if not blocks:
+        raise SuspectError("PDF has no extractable text (scanned?): only page furniture")
     classify(blocks, body_size, _left_edges(lines, body_size))
     blocks = _demote_titles_and_strays(blocks, body_size)
     first_heading = next((b.text for b in blocks if b.heading), "")
@@ -706,9 +711,17 @@ class PdfLinkExtractor(PdfExtractor):
         if not spec.link_text:
             raise ScrapeError(f"{spec.id}: a pdf-link document needs link_text")
         page = get(spec.url)
-        html = _decode(page)
         base = page.final_url or spec.url
-        found = find_pdf_link(html, base, spec.link_text)
+        if page.content_kind == "pdf":
+            raise ScrapeError(
+                f"{spec.id}: {base} is a PDF, not an index page: declare it with kind 'pdf'",
+                fetched=page,
+            )
+        html = decode_text(page.body, page.headers.get("content-type"))
+        try:
+            found = find_pdf_link(html, base, spec.link_text)
+        except ValueError as error:
+            raise ScrapeError(f"{spec.id}: {error}") from None
         if found is not None:
             return found
         present = [text for text, _ in pdf_links(html, base)][:5]
@@ -717,12 +730,6 @@ class PdfLinkExtractor(PdfExtractor):
             f"no PDF link matching {spec.link_text!r} on {base} (PDF links there: {listed})",
             fetched=page,
         )
-
-
-def _decode(fetched: Fetched) -> str:
-    from scrapers.decode import decode_text
-
-    return decode_text(fetched.body, fetched.headers.get("content-type"))
 
 
 PDF = register(PdfExtractor())

@@ -181,3 +181,20 @@ def test_pdf_link_needs_a_pattern(site: FixtureSite, fetcher: HttpFetcher) -> No
     bare = DocumentSpec(id="x", source="bacme", title="x", kind="pdf-link", url=site.url("/r/"))
     with fetcher, pytest.raises(ScrapeError, match="needs link_text"):
         get_extractor("pdf-link").discover(bare, fetcher.get)
+
+
+def test_pdf_link_pointed_at_a_pdf_says_to_use_kind_pdf(
+    site: FixtureSite, fetcher: HttpFetcher
+) -> None:
+    body = make_pdf([[Heading(1, "Notes"), Para("Some text in a PDF.")]])
+    site.set("/resources/", Reply(body=body, headers={"Content-Type": "application/pdf"}))
+    with fetcher, pytest.raises(ScrapeError, match="is a PDF, not an index page"):
+        get_extractor("pdf-link").discover(spec(site, GUIDE), fetcher.get)
+
+
+def test_pdf_link_with_a_broken_pattern_is_a_scrape_error(
+    site: FixtureSite, fetcher: HttpFetcher
+) -> None:
+    serve_index(site, "bacme/resources-v1.html")
+    with fetcher, pytest.raises(ScrapeError, match="invalid link pattern"):
+        get_extractor("pdf-link").discover(spec(site, r"guide ("), fetcher.get)
