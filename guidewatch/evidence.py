@@ -1,0 +1,195 @@
+"""Evidence packs: one version's raw bytes, headers, fetch log and text, with SHA-256 hashes.
+
+The pack is a zip of one folder. `MANIFEST.sha256` lists every other file in the format
+`sha256sum -c` reads; `sections.json` is byte for byte what the version's text SHA-256 was
+computed from, and `raw/` holds the body whose SHA-256 the fetch log recorded. The same
+version always gives the same zip, byte for byte. docs/evidence.md says how to check one.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from scrapers.fetch import sniff_kind
+from storage import repo
+from storage.models import Fetch, StoredDocument, Version
+
+EXTENSIONS = {"pdf": ".pdf", "html": ".html", "json": ".json", "text": ".txt", "binary": ".bin"}
+MANIFEST = "MANIFEST.sha256"
+
+
+class EvidenceError(Exception):
+    """The stored copy cannot back an evidence pack (missing, damaged or inconsistent)."""
+
+
+@dataclass(frozen=True)
+class Pack:
+    """An evidence pack in memory: its folder name and its files, path -> bytes."""
+
+    folder: str
+    files: dict[str, bytes]
+    version: Version
+
+    def manifest(self) -> dict[str, str]:
+        """Return the SHA-256 of every file but the manifest itself."""
+        return {name: repo.sha256(data) for name, data in self.files.items() if name != MANIFEST}
+
+
+def _json(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+
+
+def _fetch_dict(fetch: Fetch) -> dict[str, Any]:
+    return {
+        "id": fetch.id,
+        "started_at": fetch.started_at,
+        "url": fetch.url,
+        "final_url": fetch.final_url,
+        "redirects": json.loads(fetch.redirects),
+        "status": fetch.status,
+        "headers": json.loads(fetch.headers),
+        "body_sha256": fetch.body_sha256,
+        "size": fetch.size,
+        "duration_ms": fetch.duration_ms,
+        "outcome": fetch.outcome,
+        "error": fetch.error,
+        "related": json.loads(fetch.related),
+    }
+
+
+def hashed_text(session: Session, version: Version) -> bytes:
+    """Return the exact bytes whose SHA-256 is the version's text_sha256 (see repo.text_hash)."""
+    document = repo.version_document(session=session, version=version)
+    payload = json.dumps(
+        [[s.key, list(s.heading_path), s.text] for s in document.sections], ensure_ascii=False
+    ).encode("utf-8")
+    if repo.sha256(payload) != version.text_sha256:
+        raise EvidenceError(
+            f"the stored sections of version {version.number} no longer match their SHA-256"
+        )
+    return payload
+
+
+def plain_text(session: Session, document: StoredDocument, version: Version) -> str:
+    """Return the version's text for people: a header, then each section under its key."""
+    extracted = repo.version_document(session=session, version=version)
+    lines = [
+        f"{document.title} ({document.id}), version {version.number}",
+        f"first seen {version.first_seen_at.astimezone(UTC).isoformat()}",
+        f"last seen  {version.last_seen_at.astimezone(UTC).isoformat()}",
+        f"from {version.url}",
+        "",
+    ]
+    for section in extracted.sections:
+        pages = f" (p. {', '.join(map(str, section.pages))})" if section.pages else ""
+        lines.append(f"## [{section.key}] {' > '.join(section.heading_path)}{pages}")
+        lines.append(section.text)
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _readme(folder: str, raw_name: str, version: Version) -> str:
+    return f"""Evidence pack {folder}, made by guidewatch.
+
+To check it (see the project's docs/evidence.md for what this proves and does not):
+
+  sha256sum -c {MANIFEST}           # every file is as the pack was made
+  sha256sum {raw_name}              # = body_sha256 {version.body_sha256}
+  sha256sum sections.json           # = text_sha256 {version.text_sha256}
+
+version.json says when this wording was first and last seen; fetches.json is every fetch
+that saw it, each with the SHA-256 of the body it received; response.json is the response
+(status, final URL, redirects, headers) the raw body came with.
+"""
+
+
+def build_pack(*, session: Session, document_id: str, number: int | None = None) -> Pack:
+    """Gather one version's evidence (the newest when number is None), verifying every hash."""
+    document = repo.get_document(session=session, id=document_id)
+    if document is None:
+        raise EvidenceError(f"no document {document_id!r} in the database")
+    if number is None:
+        version = repo.latest_version(session=session, document_id=document_id)
+    else:
+        version = repo.get_version(session=session, document_id=document_id, number=number)
+    if version is None:
+        raise EvidenceError(f"{document_id} has no version {number if number else 'yet'}")
+    try:
+        body = repo.get_blob(session=session, sha=version.body_sha256)
+    except repo.CorruptBlobError as error:
+        raise EvidenceError(str(error)) from None
+    origin = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
+    seen = list(
+        session.exec(
+            select(Fetch)
+            .where(Fetch.version_id == version.id)
+            .order_by(col(Fetch.started_at), col(Fetch.id))
+        )
+    )
+    headers: Mapping[str, str] = json.loads(origin.headers) if origin else {}
+    kind = sniff_kind(body, headers.get("content-type"))
+    raw_name = f"raw/body{EXTENSIONS.get(kind, '.bin')}"
+    folder = f"{document_id}-v{version.number}"
+    files: dict[str, bytes] = {raw_name: body}
+    related: dict[str, str] = json.loads(origin.related) if origin else {}
+    for i, (url, sha) in enumerate(sorted(related.items()), start=1):
+        try:
+            files[f"raw/related-{i}-{sha[:12]}.bin"] = repo.get_blob(session=session, sha=sha)
+        except repo.CorruptBlobError as error:
+            raise EvidenceError(f"related body {url}: {error}") from None
+    files["response.json"] = _json(_fetch_dict(origin) if origin else None)
+    files["fetches.json"] = _json([_fetch_dict(f) for f in seen])
+    files["sections.json"] = hashed_text(session, version)
+    files["text.txt"] = plain_text(session, document, version).encode("utf-8")
+    files["version.json"] = _json(
+        {
+            "document": {
+                "id": document.id,
+                "title": document.title,
+                "source": document.source,
+                "url": document.url,
+            },
+            "version": version.number,
+            "first_seen_at": version.first_seen_at,
+            "last_seen_at": version.last_seen_at,
+            "url": version.url,
+            "raw_body": raw_name,
+            "body_sha256": version.body_sha256,
+            "body_size": len(body),
+            "text_sha256": version.text_sha256,
+            "text_characters": version.text_size,
+            "title": version.title,
+            "meta": json.loads(version.meta),
+            "extractor": version.extractor,
+            "extractor_version": version.extractor_version,
+            "fetches_seeing_it": len(seen),
+            "related": related,
+        }
+    )
+    files["README.txt"] = _readme(folder, raw_name, version).encode("utf-8")
+    pack = Pack(folder=folder, files=files, version=version)
+    lines = [f"{sha}  {name}\n" for name, sha in sorted(pack.manifest().items())]
+    files[MANIFEST] = "".join(lines).encode("utf-8")
+    return pack
+
+
+def write_pack(pack: Pack, out: Path) -> Path:
+    """Write the pack as a zip whose bytes depend only on the pack's content."""
+    stamp = pack.version.first_seen_at.astimezone(UTC)
+    when = max(stamp, datetime(1980, 1, 1, tzinfo=UTC)).timetuple()[:6]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(pack.files):
+            info = zipfile.ZipInfo(f"{pack.folder}/{name}", date_time=when)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, pack.files[name])
+    return out

@@ -1,0 +1,168 @@
+"""What the history views need from the database: term counts per version and the changes."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlmodel import Session, col, select
+
+from compare.diff import compare_documents
+from compare.model import Change, Topic
+from compare.topics import count_terms, make_term
+from storage import repo
+from storage.models import Version, VersionSection
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """The watched terms counted in one version of a document."""
+
+    document_id: str
+    version: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+    counts: dict[str, int]
+
+    def to_dict(self, terms: Sequence[str]) -> dict[str, Any]:
+        """Return a JSON-ready dict with a count for each of these terms."""
+        return {
+            "document": self.document_id,
+            "version": self.version,
+            "first_seen_at": self.first_seen_at,
+            "last_seen_at": self.last_seen_at,
+            "counts": {term: self.counts.get(term, 0) for term in terms},
+        }
+
+
+@dataclass(frozen=True)
+class VersionChanges:
+    """The changes that made one version out of the one before it."""
+
+    document_id: str
+    from_version: int | None
+    to_version: int
+    first_seen_at: datetime
+    changes: tuple[Change, ...]
+    recorded: bool  # read from the changes table (True) or computed now (False)
+
+
+def select_topics(
+    topics: Sequence[Topic], *, topic: str | None = None, term: str | None = None
+) -> tuple[tuple[Topic, ...], tuple[str, ...]]:
+    """Return the topics to count and the term names always shown (one topic, one term, all)."""
+    if topic is not None:
+        chosen = [t for t in topics if t.name == topic]
+        if not chosen:
+            names = ", ".join(t.name for t in topics)
+            raise ValueError(f"no topic {topic!r} (topics: {names})")
+        return tuple(chosen), ()
+    if term is not None:
+        wanted = " ".join(term.split()).lower()
+        for t in topics:
+            for candidate in t.terms:
+                if candidate.name.lower() == wanted:
+                    return (Topic(t.name, t.description, (candidate,)),), (candidate.name,)
+        made = make_term(" ".join(term.split()))  # a term no topic watches: count it anyway
+        return (Topic("search", "", (made,)),), (made.name,)
+    return tuple(topics), ()
+
+
+def term_names(topics: Sequence[Topic]) -> list[str]:
+    """Return every canonical term name, in the order the topics declare them."""
+    return [term.name for topic in topics for term in topic.terms]
+
+
+def term_timeline(
+    *, session: Session, document_id: str, topics: Sequence[Topic]
+) -> list[TimelineRow]:
+    """Count each watched term in every version of a document (section texts, not headings)."""
+    versions = repo.list_versions(session=session, document_id=document_id)
+    query = (
+        select(VersionSection.version_id, VersionSection.text)
+        .join(Version, col(Version.id) == col(VersionSection.version_id))
+        .where(Version.document_id == document_id)
+        .order_by(col(VersionSection.version_id), col(VersionSection.ordinal))
+    )
+    texts: dict[int, list[str]] = defaultdict(list)
+    for version_id, text in session.exec(query):
+        texts[version_id].append(text)
+    return [
+        TimelineRow(
+            document_id=document_id,
+            version=v.number,
+            first_seen_at=v.first_seen_at,
+            last_seen_at=v.last_seen_at,
+            counts=count_terms("\n\n".join(texts.get(v.id or 0, [])), topics),
+        )
+        for v in versions
+    ]
+
+
+def shown_terms(
+    rows: Sequence[TimelineRow], topics: Sequence[Topic], always: Sequence[str] = ()
+) -> list[str]:
+    """Return the terms worth a column: those counted somewhere, and those asked for by name."""
+    counted = {term for row in rows for term, n in row.counts.items() if n}
+    return [name for name in term_names(topics) if name in counted or name in always]
+
+
+def _has_changes_table(session: Session) -> bool:
+    """Whether the changes table of migration 0002 is there."""
+    return bool(inspect(session.connection()).has_table("changes"))
+
+
+def document_changes(
+    *,
+    session: Session,
+    document_id: str,
+    topics: Sequence[Topic],
+    ignore: Sequence[str] = (),
+) -> list[VersionChanges]:
+    """Return the changes between consecutive versions, newest first: recorded, else computed."""
+    versions = repo.list_versions(session=session, document_id=document_id)
+    recorded: dict[int, list[Change]] = defaultdict(list)
+    if _has_changes_table(session):
+        from storage.changes import list_changes
+
+        for row in list_changes(session=session, document_id=document_id, on_topic_only=False):
+            recorded[row.to_version_id].append(Change.from_dict(row.data()))
+    out: list[VersionChanges] = []
+    for before, after in zip(versions, versions[1:], strict=False):
+        assert after.id is not None
+        if after.id in recorded:
+            changes, from_table = recorded[after.id], True
+        else:
+            old = repo.version_document(session=session, version=before)
+            new = repo.version_document(session=session, version=after)
+            changes, from_table = compare_documents(old, new, topics=topics, ignore=ignore), False
+        out.append(
+            VersionChanges(
+                document_id=document_id,
+                from_version=before.number,
+                to_version=after.number,
+                first_seen_at=after.first_seen_at,
+                changes=tuple(changes),
+                recorded=from_table,
+            )
+        )
+    return list(reversed(out))
+
+
+def version_summary(version: Version) -> dict[str, Any]:
+    """Return the facts about a version that every view shows."""
+    return {
+        "version": version.number,
+        "first_seen_at": version.first_seen_at,
+        "last_seen_at": version.last_seen_at,
+        "url": version.url,
+        "body_sha256": version.body_sha256,
+        "text_sha256": version.text_sha256,
+        "characters": version.text_size,
+        "meta": json.loads(version.meta),
+    }

@@ -1,0 +1,175 @@
+"""HTML building blocks for the report: every piece of page text goes through `esc`."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from difflib import SequenceMatcher
+
+from compare.model import Change
+
+BAR_WIDTH = 28
+_TOKEN = re.compile(r"\S+\s*")
+CHART_HEIGHT = 120
+
+
+def esc(value: object) -> str:
+    """Escape any value for HTML text or a quoted attribute."""
+    return html.escape(str(value), quote=True)
+
+
+def day(moment: datetime | None) -> str:
+    """Format a moment as a UTC date for people."""
+    return moment.astimezone(UTC).strftime("%d %b %Y") if moment else "-"
+
+
+def iso(moment: datetime | None) -> str:
+    """Format a moment as an ISO date-time for a <time> element."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else ""
+
+
+def time_tag(moment: datetime | None) -> str:
+    """Return a <time> element showing the date."""
+    if moment is None:
+        return "-"
+    return f'<time datetime="{esc(iso(moment))}">{esc(day(moment))}</time>'
+
+
+def page(title: str, body: str, *, css: str, home: str | None = None) -> str:
+    """Return a whole page: a skip link, a header, the main content and a footer."""
+    crumb = f'<p><a href="{esc(home)}">All documents</a></p>' if home else ""
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title)}</title>
+<link rel="stylesheet" href="{esc(css)}">
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="site"><p class="name">guidewatch: ME/CFS guidance history</p>{crumb}</header>
+<main id="main" tabindex="-1">
+{body}
+</main>
+<footer class="site"><p>Made by guidewatch from its stored versions. Dates are UTC;
+&ldquo;first seen&rdquo; and &ldquo;last seen&rdquo; are the fetches that saw the wording.</p>
+</footer>
+</body>
+</html>
+"""
+
+
+def table(
+    caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]], *, row_headers: bool
+) -> str:
+    """Return a table; cells are HTML already, headers and caption are plain text."""
+    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
+    body = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            tag = "th" if row_headers and i == 0 else "td"
+            scope = ' scope="row"' if tag == "th" else ""
+            cells.append(f"<{tag}{scope}>{cell}</{tag}>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        f'<div class="scroll" tabindex="0" role="region" aria-label="{esc(caption)}">'
+        f"<table><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def bar_chart(
+    chart_id: str, term: str, labels: Sequence[str], dates: Sequence[str], counts: Sequence[int]
+) -> str:
+    """Return an inline SVG bar chart of one term's count per version, with a text summary."""
+    top = max(max(counts, default=0), 1)
+    width = max(len(counts), 1) * (BAR_WIDTH + 8) + 16
+    plot = CHART_HEIGHT - 36
+    bars = []
+    for i, (label, when, count) in enumerate(zip(labels, dates, counts, strict=True)):
+        x = 12 + i * (BAR_WIDTH + 8)
+        height = round(plot * count / top)
+        y = 16 + plot - height
+        bars.append(
+            f"<g><title>{esc(label)} ({esc(when)}): {count}</title>"
+            f'<rect x="{x}" y="{y}" width="{BAR_WIDTH}" height="{max(height, 1)}" class="bar"/>'
+            f'<text x="{x + BAR_WIDTH / 2}" y="{y - 3}" class="count">{count}</text>'
+            f'<text x="{x + BAR_WIDTH / 2}" y="{CHART_HEIGHT - 6}" class="axis">{esc(label)}</text>'
+            "</g>"
+        )
+    summary = ", ".join(f"{label}: {count}" for label, count in zip(labels, counts, strict=True))
+    return (
+        f'<figure class="chart"><figcaption id="{esc(chart_id)}">{esc(term)}</figcaption>'
+        f'<svg role="img" aria-labelledby="{esc(chart_id)} {esc(chart_id)}-desc" '
+        f'width="{width}" height="{CHART_HEIGHT}" viewBox="0 0 {width} {CHART_HEIGHT}" '
+        f'xmlns="http://www.w3.org/2000/svg">'
+        f'<desc id="{esc(chart_id)}-desc">Count of &#8220;{esc(term)}&#8221; per version: '
+        f"{esc(summary)}</desc>"
+        f'<line x1="8" y1="{16 + plot}" x2="{width - 4}" y2="{16 + plot}" class="baseline"/>'
+        f"{''.join(bars)}</svg></figure>"
+    )
+
+
+def word_runs(old: str, new: str) -> list[tuple[str, str]]:
+    """Split old -> new into ("=", kept), ("-", removed), ("+", added) runs of whole words."""
+    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
+    matcher = SequenceMatcher(
+        None, [t.rstrip() for t in a], [t.rstrip() for t in b], autojunk=False
+    )
+    runs: list[tuple[str, str]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            runs.append(("=", "".join(b[j1:j2])))
+            continue
+        if i2 > i1:
+            runs.append(("-", "".join(a[i1:i2])))
+        if j2 > j1:
+            runs.append(("+", "".join(b[j1:j2])))
+    return runs
+
+
+def redline(change: Change) -> str:
+    """Return a change's old and new wording as one run of text with <del> and <ins>."""
+    old = " ".join(change.old_sentences)
+    new = " ".join(change.new_sentences)
+    tags = {"-": ("del", "removed: "), "+": ("ins", "added: ")}
+    parts = []
+    for op, text in word_runs(old, new):
+        if op == "=":
+            parts.append(esc(text))
+            continue
+        tag, label = tags[op]
+        words = text.rstrip()
+        parts.append(
+            f'<{tag}><span class="sr-only">{label}</span>{esc(words)}</{tag}>'
+            f"{' ' if len(words) < len(text) else ''}"
+        )
+    return f'<p class="redline">{"".join(parts)}</p>'
+
+
+def change_block(change: Change, heading_level: int = 4) -> str:
+    """Return one change: its section, kind, topics and redline."""
+    where = " › ".join(change.heading_path)
+    title = f"Section {change.section_key}" + (f": {where}" if where else "")
+    facts = [f"<dt>Kind</dt><dd>{esc(change.kind.replace('-', ' '))}</dd>"]
+    topics = ", ".join(change.topics) or "none"
+    facts.append(f"<dt>Topics</dt><dd>{esc(topics)}</dd>")
+    if change.terms:
+        facts.append(f"<dt>Terms</dt><dd>{esc(', '.join(change.terms))}</dd>")
+    if change.polarity_flip:
+        facts.append(
+            "<dt>Note</dt><dd>a sentence turned from &ldquo;do&rdquo; to "
+            "&ldquo;do not&rdquo; (or back)</dd>"
+        )
+    if change.old_section_key and change.old_section_key != change.section_key:
+        facts.append(f"<dt>Was section</dt><dd>{esc(change.old_section_key)}</dd>")
+    facts.append(f"<dt>Significance</dt><dd>{change.significance}</dd>")
+    on_topic = " on-topic" if change.topics else ""
+    return (
+        f'<article class="change{on_topic}"><h{heading_level}>{esc(title)}</h{heading_level}>'
+        f'<dl class="facts">{"".join(facts)}</dl>{redline(change)}</article>'
+    )
