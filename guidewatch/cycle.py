@@ -86,6 +86,17 @@ def _fetch_row(spec: DocumentSpec, started: datetime, url: str, fetched: Fetched
     return row
 
 
+def _fetch_related(fetcher: Getter, urls: list[str]) -> dict[str, bytes]:
+    """Fetch the extra bodies an extractor asks for; one that fails is left out, not fatal."""
+    bodies = {}
+    for url in urls:
+        try:
+            bodies[url] = fetcher.get(url).body
+        except ScrapeError as error:
+            log.warning("related %s not fetched: %s", url, error)
+    return bodies
+
+
 def _check_shrink(document: Document, previous: Version | None) -> None:
     text = document.text.strip()
     if not text:
@@ -130,7 +141,7 @@ def check_document(
             moved_from = repo.last_url(session=session, document_id=spec.id)
         fetched = fetcher.get(url, etag=etag, last_modified=modified)
         if fetched.status != 304:
-            related = {u: fetcher.get(u).body for u in extractor.related(spec, fetched)}
+            related = _fetch_related(fetcher, extractor.related(spec, fetched))
             if related:
                 fetched = replace(fetched, related=related)
         return _keep(

@@ -69,7 +69,7 @@ def load_item(body: str, where: str, fetched: Fetched | None = None) -> dict[str
 
 
 def parent_api_url(item: Mapping[str, Any], fetched_url: str) -> str | None:
-    """The Content API URL of an item's parent, rebased onto the host it was fetched from."""
+    """The Content API URL of an item's parent, rebased onto the given page's host."""
     parents = (item.get("links") or {}).get("parent") or []
     if not parents or not isinstance(parents[0], dict):
         return None
@@ -192,7 +192,8 @@ class GovukExtractor:
             return []  # extract reports it
         if change_history(item["details"]) is not None:
             return []
-        parent = parent_api_url(item, fetched.final_url or fetched.url)
+        # On the live host: the cycle's mirror rewrite, if any, applies to it like any URL.
+        parent = parent_api_url(item, spec.url)
         return [parent] if parent else []
 
     def extract(self, spec: DocumentSpec, fetched: Fetched) -> Document:
@@ -201,7 +202,7 @@ class GovukExtractor:
         item = load_item(page_text(fetched), where, fetched)
         history = change_history(item["details"])
         if history is None:
-            history = self._parent_history(item, fetched)
+            history = self._parent_history(item, fetched, spec.url)
         sections = item_sections(item)
         if not sections:
             raise SuspectError(
@@ -213,8 +214,10 @@ class GovukExtractor:
             meta=item_meta(item, history),
         )
 
-    def _parent_history(self, item: Mapping[str, Any], fetched: Fetched) -> list[dict[str, str]]:
-        parent = parent_api_url(item, fetched.final_url or fetched.url)
+    def _parent_history(
+        self, item: Mapping[str, Any], fetched: Fetched, page_url: str
+    ) -> list[dict[str, str]]:
+        parent = parent_api_url(item, page_url)
         body = fetched.related.get(parent) if parent else None
         if body is None:
             return []

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +19,17 @@ from storage import repo
 from storage.db import open_session
 from storage.models import Fetch, Version, VersionSection
 from tests.support.site import FixtureSite, Reply
-from tests.support.world import BHC_PAGE_PATH, NICE_PATH, html, make_app
+from tests.support.world import (
+    BHC_PAGE_PATH,
+    GOVUK_PLAN,
+    GOVUK_PLAN_TEXT,
+    NICE_PATH,
+    govuk,
+    html,
+    make_app,
+)
+
+ROOT = Path(__file__).parent.parent
 
 NICE = "nice-ng206-recommendations"
 BHC = "bhc-clinical-care-guide-page"
@@ -230,3 +245,60 @@ def test_every_version_has_its_sections_and_fetch(app: App, site: FixtureSite) -
             fetch = repo.get_fetch(session=session, id=version.fetch_id or -1)
             assert fetch is not None and fetch.outcome == "new_version"
             assert fetch.version_id == version.id
+
+
+def test_govuk_document_keeps_body_and_the_parent_change_notes(app: App, site: FixtureSite) -> None:
+    govuk(site, GOVUK_PLAN, "final-plan-publication.json")
+    govuk(site, GOVUK_PLAN_TEXT, "final-plan-html.json")
+    doc_id = "dhsc-final-delivery-plan-text"
+    assert cycle(app, doc_id)[doc_id].outcome == "new_version"
+    with open_session(app.engine) as session:
+        version = repo.latest_version(session=session, document_id=doc_id)
+        assert version is not None
+        document = repo.version_document(session=session, version=version)
+        fetch = repo.get_fetch(session=session, id=version.fetch_id or -1)
+    meta = json.loads(version.meta)
+    assert meta["change_history"] and meta["public_updated_at"]
+    assert any("graded exercise therapy" in s.text.lower() for s in document.sections)
+    assert fetch is not None and len(json.loads(fetch.related)) == 1  # the parent, kept too
+
+
+def test_a_run_killed_half_way_leaves_history_consistent(
+    app: App, site: FixtureSite, tmp_path: Path
+) -> None:
+    site.set(BHC_PAGE_PATH, Reply(body=b"<html></html>", delay=60))
+    script = (
+        "import os, sys\n"
+        "from guidewatch.app import App\n"
+        "from guidewatch.cycle import run_cycle\n"
+        "from guidewatch.settings import load_settings\n"
+        "app = App(settings=load_settings(dict(os.environ)))\n"
+        "specs = app.catalog.select([], ['nice-ng206-recommendations',"
+        " 'bhc-clinical-care-guide-page'])\n"
+        "run_cycle(specs, engine=app.writable_engine(), policy=app.policy(),"
+        " rewrite=app.settings.rewrite)\n"
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "GUIDEWATCH_DATA_DIR": str(app.settings.data_dir),
+        "GUIDEWATCH_REWRITE": ";".join(f"{a}={b}" for a, b in app.settings.rewrites),
+        "GUIDEWATCH_PAUSE_SECONDS": "0",
+        "GUIDEWATCH_READ_TIMEOUT": "120",
+    }
+    process = subprocess.Popen([sys.executable, "-c", script], env=env, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while not site.requests_to(BHC_PAGE_PATH) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert site.requests_to(BHC_PAGE_PATH), "the killed run never reached the second document"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    site.set(BHC_PAGE_PATH, html("pages/bhc-orthostatic-intolerance-v1.html"))
+    results = cycle(app, NICE, BHC)
+    assert results[NICE].outcome == "not_modified"
+    assert results[BHC].outcome == "new_version"
+    with open_session(app.engine) as session:
+        assert [f.outcome for f in repo.list_fetches(session=session, document_id=BHC)] == [
+            "new_version"
+        ]
+        assert len(repo.list_versions(session=session, document_id=NICE)) == 1

@@ -43,3 +43,21 @@ def make_app(site: FixtureSite, tmp_path: Path, **env: str) -> App:
         **env,
     }
     return App(settings=load_settings(values))
+
+
+GOVUK_PLAN = "/government/publications/mecfs-the-final-delivery-plan"
+GOVUK_PLAN_TEXT = (
+    GOVUK_PLAN + "/myalgic-encephalomyelitischronic-fatigue-syndrome-mecfs-the-final-delivery-plan"
+)
+GOVUK_CONSULTATION = (
+    "/government/consultations/improving-the-experiences-of-people-with-mecfs-interim-delivery-plan"
+)
+
+
+def govuk(site: FixtureSite, base_path: str, fixture: str) -> None:
+    """Serve a GOV.UK Content API document from the fixtures at its API path on the mirror."""
+    body = (FIXTURES / "govuk" / fixture).read_bytes()
+    site.set(
+        "/govuk/api/content" + base_path,
+        Reply(body=body, headers={"Content-Type": "application/json"}),
+    )
