@@ -8,7 +8,7 @@ setup:
 	./scripts/bootstrap.sh
 
 run: setup
-	uv run guidewatch run
+	./scripts/serve.sh
 
 test:
 	./scripts/bootstrap.sh --test
