@@ -308,3 +308,29 @@ def test_no_smtp_host_keeps_everything_pending(sqlite_engine: Engine, tmp_path: 
     with open_session(sqlite_engine) as session:
         [alert] = store.list_alerts(session=session)
     assert alert.attempts == 0 and alert.status == "pending"
+
+
+def test_renamed_get_section_is_told_as_a_rename_with_the_surviving_wording(
+    sqlite_engine: Engine, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    settings = settings_for(tmp_path, **smtp_env(smtp_server.port))
+    keeper = Keeper(sqlite_engine, spec("bacme-guide", "BACME: Guide to Therapy"), settings)
+    old = (
+        "## 4. What is Graded Exercise Therapy? | 4. What is Graded Exercise Therapy?\n"
+        "Graded exercise therapy is a structured programme agreed with your therapist.\n"
+        "Using an incremental approach, increase your activity by no more than 10-20% a week.\n"
+        "## 5. Sleep | 5. Sleep\nKeep a regular sleep routine.\n"
+    )
+    new = old.replace("Graded Exercise Therapy", "Activity Management").replace(
+        "Graded exercise therapy", "Activity management"
+    )
+    keeper.keep(old)
+    keeper.keep(new)
+    deliver_pending(sqlite_engine, settings)
+    [received] = smtp_server.inbox
+    assert "renamed away" in received.message["Subject"]
+    assert '"graded exercise therapy"' in received.message["Subject"].lower()
+    plain, rich = _parts(received.message)
+    assert "Wording that stayed:" in plain
+    assert "no more than 10-20% a week" in plain.split("Wording that stayed:")[1]
+    assert "no more than 10-20% a week" in rich
