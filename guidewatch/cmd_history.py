@@ -113,6 +113,8 @@ def _iso(moment: datetime) -> str:
 
 def cmd_search(args: argparse.Namespace, app: App) -> int:
     """Print every sentence holding the phrase, with the versions and dates it was seen."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     from storage.db import open_session
     from storage.search import SearchError, search
 
@@ -133,6 +135,12 @@ def cmd_search(args: argparse.Namespace, app: App) -> int:
             )
     except SearchError as error:
         raise UserError(str(error)) from None
+    except (OperationalError, ProgrammingError) as error:
+        if "sections_fts" not in str(error) and "phraseto_tsquery" not in str(error):
+            raise
+        raise UserError(
+            "this database has no search index yet: run `guidewatch run` once to upgrade it"
+        ) from None
     headers = ["document", "section", "first_version", "last_version"]
     headers += ["first_seen_at", "last_seen_at", "current", "sentence"]
 

@@ -1,9 +1,10 @@
 """Full-text search over every version's sections: SQLite FTS5 or PostgreSQL full-text search.
 
 The index is kept by the database itself (migration 0003): on SQLite, triggers on `sections`
-fill the FTS5 table `sections_fts`; on PostgreSQL, a GIN index on an expression over
-`sections.text` serves the query below. The database narrows the candidates by words; the
-exact-ish phrase check and the sentence around it are done here, so both databases answer alike.
+fill the FTS5 table `sections_fts`; on PostgreSQL, a GIN index over the generated tsvector
+column `sections.search_vector` serves the query below. The database narrows the candidates by
+words; the exact-ish phrase check and the sentence around it are done here, so both databases
+answer alike.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ _WORD = re.compile(r"[^\W_]+")
 _SENTENCE_END = re.compile(r"[.!?][\"'\u2019\u201d)\]]*\s+|\n\s*\n|\n(?=\s*[-*\u2022\d])")
 MAX_SENTENCE = 300
 
-# Must stay identical to the index expression of migration 0003, or PostgreSQL will not use it.
-PG_DOCUMENT = r"to_tsvector('simple'::regconfig, regexp_replace(sections.text, '\W+', ' ', 'g'))"
+# The column (migration 0003) is to_tsvector over the text with the same word splitting.
+PG_DOCUMENT = "sections.search_vector"
 PG_QUERY = r"phraseto_tsquery('simple'::regconfig, regexp_replace(:words, '\W+', ' ', 'g'))"
 
 
@@ -162,26 +163,31 @@ def find_matches(
         col(Version.document_id), col(Version.number), col(VersionSection.ordinal)
     )
     pattern = phrase_pattern(words)
+    found_in: dict[str, list[str]] = {}  # most versions repeat most sections word for word
     matches: list[SectionMatch] = []
     for doc, number, first, last, key, heading, ordinal, body in session.execute(query):
-        seen: set[str] = set()
-        for found in pattern.finditer(body):
-            sentence = sentence_around(body, found.start(), found.end())
-            if sentence in seen:
-                continue
-            seen.add(sentence)
-            matches.append(
-                SectionMatch(
-                    document_id=doc,
-                    version=number,
-                    first_seen_at=first,
-                    last_seen_at=last,
-                    section_key=key,
-                    heading_path=tuple(json.loads(heading)),
-                    ordinal=ordinal,
-                    sentence=sentence,
+        sentences = found_in.get(body)
+        if sentences is None:
+            sentences = list(
+                dict.fromkeys(
+                    sentence_around(body, m.start(), m.end()) for m in pattern.finditer(body)
                 )
             )
+            found_in[body] = sentences
+        path = tuple(json.loads(heading))
+        matches.extend(
+            SectionMatch(
+                document_id=doc,
+                version=number,
+                first_seen_at=first,
+                last_seen_at=last,
+                section_key=key,
+                heading_path=path,
+                ordinal=ordinal,
+                sentence=sentence,
+            )
+            for sentence in sentences
+        )
     return matches
 
 

@@ -466,3 +466,25 @@ def test_query_commands_do_not_import_prefect(history: Engine, argv: list[str]) 
     )
     assert result.returncode == 0, result.stderr
     assert "PREFECT []" in result.stderr
+
+
+def test_database_before_the_search_migration_gets_a_clear_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from storage.db import MIGRATIONS, make_engine
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = make_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+    build_history(engine)
+    engine.dispose()
+    monkeypatch.setenv("GUIDEWATCH_DATABASE_URL", url)
+    status, _, err = Cli(url, capsys).run("search", "pacing")
+    assert status == 2 and "run `guidewatch run` once" in err

@@ -7,7 +7,9 @@ Create Date: 2026-11-21
 On SQLite the FTS5 table holds only the index (content='sections'); triggers keep it in step
 with every insert, update and delete on `sections`, so storing a version indexes it. A later
 migration that rebuilds `sections` in batch mode drops these triggers: it must create them again.
-On PostgreSQL the GIN index is on an expression that storage/search.py repeats word for word.
+On PostgreSQL a stored generated column `search_vector` holds each section's words (so a phrase
+check reads it instead of re-parsing the text), with a GIN index on it. Neither is in the
+SQLModel models: autogenerate must be told to leave `sections_fts*` and `search_vector` alone.
 """
 
 from collections.abc import Sequence
@@ -42,11 +44,15 @@ SQLITE_DOWN = (
     "DROP TABLE IF EXISTS sections_fts",
 )
 PG_UP = (
-    r"""CREATE INDEX ix_sections_fts ON sections USING gin (
+    r"""ALTER TABLE sections ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
         to_tsvector('simple'::regconfig, regexp_replace(text, '\W+', ' ', 'g'))
-    )""",
+    ) STORED""",
+    "CREATE INDEX ix_sections_fts ON sections USING gin (search_vector)",
 )
-PG_DOWN = ("DROP INDEX IF EXISTS ix_sections_fts",)
+PG_DOWN = (
+    "DROP INDEX IF EXISTS ix_sections_fts",
+    "ALTER TABLE sections DROP COLUMN IF EXISTS search_vector",
+)
 
 
 def _run(statements: Sequence[str]) -> None:
