@@ -215,23 +215,31 @@ def cmd_changes(args: argparse.Namespace, app: App) -> int:
             topic=args.topic,
             on_topic_only=not args.all,
         )
-        numbers: dict[int, int] = {}
+        versions: dict[int, Version] = {}
         for row in rows:
             for version_id in (row.from_version_id, row.to_version_id):
-                if version_id is not None and version_id not in numbers:
-                    version = session.get(Version, version_id)
-                    numbers[version_id] = version.number if version else 0
-    data = [
-        {
-            "id": row.id,
-            "document": row.document_id,
-            "from_version": numbers.get(row.from_version_id) if row.from_version_id else None,
-            "to_version": numbers.get(row.to_version_id),
-            "recorded_at": row.created_at,
-            **row.data(),
-        }
-        for row in rows
-    ]
+                found = session.get(Version, version_id) if version_id is not None else None
+                if found is not None and found.id is not None:
+                    versions[found.id] = found
+
+    def version_of(version_id: int | None) -> Version | None:
+        return versions.get(version_id) if version_id is not None else None
+
+    data = []
+    for row in rows:
+        old, new = version_of(row.from_version_id), version_of(row.to_version_id)
+        data.append(
+            {
+                "id": row.id,
+                "document": row.document_id,
+                "from_version": old.number if old else None,
+                "from_first_seen_at": old.first_seen_at if old else None,
+                "to_version": new.number if new else None,
+                "to_first_seen_at": new.first_seen_at if new else None,
+                "recorded_at": row.created_at,
+                **row.data(),
+            }
+        )
 
     def summary(row: Any) -> str:
         change = Change.from_dict(row.data())

@@ -114,6 +114,7 @@ def test_changes_lists_on_topic_by_default(
     on_topic = _json(capsys, "changes")
     assert isinstance(on_topic, list)
     assert [(c["section_key"], c["to_version"]) for c in on_topic] == [("1.11.14", 2)]
+    assert on_topic[0]["from_first_seen_at"] and on_topic[0]["to_first_seen_at"]
     every = _json(capsys, "changes", "--all")
     assert isinstance(every, list) and len(every) == 2
     assert _json(capsys, "changes", "--topic", "brain-training") == []
