@@ -25,7 +25,9 @@ from storage.search import (
     PG_DOCUMENT,
     PG_QUERY,
     SearchError,
+    find_phrase,
     fts5_query,
+    phrase_pattern,
     phrase_words,
     search,
     sentence_around,
@@ -413,6 +415,9 @@ def test_sentence_around_picks_the_sentence_and_trims_long_ones() -> None:
     assert "Lightning Process" in snippet and len(snippet) < 320
     assert snippet.startswith("\u2026") and snippet.endswith("\u2026")
     assert phrase_words('"ME/CFS" isn\'t') == ["ME", "CFS", "isn", "t"]
+    pattern = phrase_pattern(["ning", "process"])
+    assert list(find_phrase("Lightning Process; ning-process", pattern))[0].start() == 19
+    assert [m.group() for m in find_phrase("ning processes", pattern)] == []
 
 
 def test_search_command_prints_table_json_and_csv(cli: Cli) -> None:
