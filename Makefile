@@ -10,6 +10,9 @@ setup:
 run: setup
 	./scripts/serve.sh
 
+once: setup
+	uv run guidewatch run
+
 test:
 	./scripts/bootstrap.sh --test
 	uv run pytest

@@ -2,9 +2,9 @@
 
 Wiring only: the work is guidewatch.cycle.check_document, guidewatch.changes' hooks and
 alerts.outbox.deliver_pending. Documents of one source run one after another (sharing one
-polite fetcher); different sources run side by side. A document that fails is retried, then
-recorded; it never stops the others. The run ends Failed when any document failed, after the
-alerts went out.
+polite fetcher); different sources run side by side. A document that fails is recorded (the
+fetcher retried it with backoff); it never stops the others. The run ends Failed when any
+document failed, after the alerts went out.
 """
 
 from __future__ import annotations
@@ -24,18 +24,10 @@ from flows.fetchers import close_fetchers, fetcher_for
 from flows.report import CHANGES_KEY, DOCUMENTS_KEY, changes_markdown, load_changes, outcome_table
 from guidewatch.app import App
 from guidewatch.cycle import CheckResult, check_document
-from guidewatch.monitor import RunSummary, deliver
+from guidewatch.monitor import RunSummary, deliver, shown_url
 
 RETRY_DELAY_ENV = "GUIDEWATCH_RETRY_DELAY_SECONDS"
 DEFAULT_RETRY_DELAY = 120.0
-
-
-class DocumentFailed(Exception):
-    """A document could not be fetched; a later attempt may succeed (network, server)."""
-
-    def __init__(self, result: dict[str, Any]) -> None:
-        super().__init__(f"{result['document_id']}: {result['message']}")
-        self.result = result
 
 
 class AlertsNotSent(Exception):
@@ -49,13 +41,13 @@ def retry_delay() -> float:
 
 @task(
     task_run_name="check-{document_id}",
-    # One retry only: every attempt is logged as a fetch, and the "failing" alert counts them.
+    # Retries only for errors that escape check_document (the database being unreachable).
     retries=1,
     retry_delay_seconds=DEFAULT_RETRY_DELAY,
     cache_policy=NO_CACHE,
 )
 def check(document_id: str, run_id: str) -> dict[str, Any]:
-    """Fetch, extract, keep and compare one document; raise DocumentFailed to be retried."""
+    """Fetch, extract, keep and compare one document and return what happened."""
     from guidewatch.changes import make_hooks
     from storage.db import make_engine
 
@@ -69,10 +61,9 @@ def check(document_id: str, run_id: str) -> dict[str, Any]:
         after_check(spec, result)
     finally:
         engine.dispose()
-    data = asdict(result)
-    if result.outcome == "failed":
-        raise DocumentFailed(data)
-    return data
+    # A failed document is a result, not an exception: the fetcher already retried at the
+    # network boundary, and every attempt is a row that the "failing" alert counts.
+    return asdict(result)
 
 
 @task(retries=2, retry_delay_seconds=DEFAULT_RETRY_DELAY, cache_policy=NO_CACHE)
@@ -112,8 +103,6 @@ def _result_of(document_id: str, state: State) -> dict[str, Any]:
     value = state.result(raise_on_failure=False)
     if state.is_completed() and isinstance(value, dict):
         return value
-    if isinstance(value, DocumentFailed):
-        return value.result
     return asdict(CheckResult(document_id, "failed", state.message or "the task did not finish"))
 
 
@@ -146,7 +135,7 @@ def monitor(sources: list[str] | None = None, documents: list[str] | None = None
     summary = RunSummary(
         results=[CheckResult(**r) for r in results],
         delivery=dict(delivery) if isinstance(delivery, dict) else {},
-        database=app.settings.database_url,
+        database=shown_url(app.settings.database_url),
     )
     problems = [f"{r.document_id}: {r.message}" for r in summary.failures]
     if not alerts.is_completed():

@@ -8,13 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
+if TYPE_CHECKING:
+    from scrapers.fetch import FetchPolicy
+
 from guidewatch.settings import Settings, load_settings
 from guidewatch.sources import Catalog, SourcesError, load_catalog
-from scrapers.fetch import FetchPolicy
 
 
 class UserError(Exception):
@@ -54,7 +56,11 @@ class App:
         return make_engine(self.settings.database_url)
 
     def writable_engine(self) -> Engine:
-        """The database, created and migrated if needed."""
+        """The database, created and migrated if needed (once per App)."""
+        return self._writable_engine
+
+    @cached_property
+    def _writable_engine(self) -> Engine:
         from storage.db import make_engine, migrate
 
         engine = make_engine(self.settings.database_url)
@@ -63,6 +69,8 @@ class App:
 
     def policy(self) -> FetchPolicy:
         """The fetch policy from settings."""
+        from scrapers.fetch import FetchPolicy  # httpx is slow to import: only when fetching
+
         s = self.settings
         return FetchPolicy(
             user_agent=s.user_agent,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -19,6 +20,12 @@ def register(commands: Any) -> None:
     p = commands.add_parser("run", help="run one monitoring cycle now")
     p.add_argument("--source", action="append", default=[], metavar="ID", help="only this source")
     p.add_argument("--document", action="append", default=[], metavar="ID", help="only this one")
+    p.add_argument(
+        "--prefect",
+        action="store_true",
+        help="run it as the Prefect monitor flow (the default when PREFECT_API_URL is set; "
+        "without it Prefect starts a temporary server, which takes about 20 s)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_run)
 
@@ -61,13 +68,22 @@ def cmd_sources(args: argparse.Namespace, app: App) -> int:
 
 def cmd_run(args: argparse.Namespace, app: App) -> int:
     """Run one cycle over the chosen documents and report every failure at the end."""
-    from guidewatch.monitor import run_once
+    from guidewatch.sources import SourcesError
 
     try:
         specs = app.catalog.select(args.source, args.document)
-    except Exception as error:
+    except SourcesError as error:
         raise UserError(str(error)) from None
-    summary = run_once(app, specs)
+    if args.prefect or os.environ.get("PREFECT_API_URL"):
+        from flows.monitor import run_monitor
+
+        if app.sources_path:
+            os.environ["GUIDEWATCH_SOURCES"] = app.sources_path  # the flow reads settings anew
+        summary = run_monitor(args.source or None, args.document or None)
+    else:
+        from guidewatch.monitor import run_once
+
+        summary = run_once(app, specs)
     data = summary.to_dict()
     emit(args.json, data, summary.render)
     return 0 if summary.ok else 1

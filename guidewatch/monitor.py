@@ -84,4 +84,13 @@ def run_once(app: App, specs: Sequence[DocumentSpec]) -> RunSummary:
         after_check=after_check,
         rewrite=app.settings.rewrite,
     )
-    return RunSummary(results=results, delivery=deliver(app), database=app.settings.database_url)
+    return RunSummary(
+        results=results, delivery=deliver(app), database=shown_url(app.settings.database_url)
+    )
+
+
+def shown_url(url: str) -> str:
+    """Return a database URL safe to print (no password)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

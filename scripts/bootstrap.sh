@@ -25,6 +25,8 @@ if [ "${1:-}" = "--test" ]; then
     need+=(postgresql)
   fi
   command -v runuser >/dev/null 2>&1 || need+=(util-linux)
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v sha256sum >/dev/null 2>&1 || need+=(coreutils)
   if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi
   if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
     useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres

@@ -2,7 +2,7 @@
 
 Chromium is driven over the DevTools protocol on a pipe (--remote-debugging-pipe: JSON
 messages ending in NUL on file descriptors 3 and 4), so nothing beyond the standard library
-is needed. CI installs Debian's `chromium` package; without it these tests are skipped.
+is needed. `make test` installs Debian's `chromium` package; without it these tests fail.
 """
 
 from __future__ import annotations
@@ -258,7 +258,7 @@ def browser() -> Iterator[Browser]:
     """One headless Chromium for this module."""
     executable = chromium()
     if executable is None:
-        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
+        pytest.fail("Chromium is not installed: `make test` installs Debian's chromium package")
     running = Browser(executable)
     try:
         yield running
