@@ -146,19 +146,37 @@ def subject(digest: Digest) -> str:
 
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
-    """Split old → new into ("=", text), ("-", removed), ("+", added) runs, word by word."""
+    """Split old → new into ("=", text), ("-", removed), ("+", added) runs, word by word.
+
+    Spaces between two changed words join them, so a replaced phrase reads as one struck
+    phrase and one added phrase, not as alternating single words.
+    """
     a = _TOKENS.findall(old)
     b = _TOKENS.findall(new)
     runs: list[tuple[str, str]] = []
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    removed, added = "", ""
+
+    def flush() -> None:
+        nonlocal removed, added
+        if removed:
+            runs.append(("-", removed))
+        if added:
+            runs.append(("+", added))
+        removed, added = "", ""
+
+    opcodes = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
         if tag == "equal":
-            runs.append(("=", "".join(a[i1:i2])))
+            same = "".join(a[i1:i2])
+            if (removed or added) and not same.strip() and index < len(opcodes) - 1:
+                removed, added = removed + same, added + same
+                continue
+            flush()
+            runs.append(("=", same))
             continue
-        if i2 > i1:
-            runs.append(("-", "".join(a[i1:i2])))
-        if j2 > j1:
-            runs.append(("+", "".join(b[j1:j2])))
+        removed += "".join(a[i1:i2])
+        added += "".join(b[j1:j2])
+    flush()
     return runs
 
 
