@@ -95,10 +95,16 @@ def parse_when(value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
 def emit(as_json: bool, data: Any, render: Callable[[], str]) -> None:
     """Print data as JSON, or as the text that `render` returns."""
     if as_json:
-        json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+        json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=_json_value)
         sys.stdout.write("\n")
     else:
         text = render()

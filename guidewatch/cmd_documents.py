@@ -171,6 +171,12 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
             return 0
         document = repo.version_document(session=session, version=version)
         fetch = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
+        asked = parse_when(args.at) if args.at else None
+        before, after = (
+            repo.confirming_fetches(session=session, version_id=version.id or 0, when=asked)
+            if asked
+            else (None, None)
+        )
     sections = document.sections
     if args.section:
         sections = tuple(s for s in sections if s.key == args.section)
@@ -179,7 +185,7 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
             raise UserError(
                 f"version {version.number} has no section {args.section!r}; sections: {keys}"
             )
-    evidence = {
+    evidence: dict[str, Any] = {
         "document": args.document,
         "version": version.number,
         "first_seen_at": version.first_seen_at,
@@ -190,6 +196,12 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
         "fetched_at": fetch.started_at if fetch else None,
         "meta": json.loads(version.meta),
     }
+    if asked is not None:
+        evidence["asked_for"] = asked
+        # Seen on both sides of the date means the wording was there on it.
+        evidence["confirmed_on_date"] = before is not None and after is not None
+        evidence["confirmed_before"] = _fetch_evidence(before)
+        evidence["confirmed_after"] = _fetch_evidence(after)
     data = {
         **evidence,
         "title": document.title,
@@ -209,7 +221,13 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
             f"{args.document} version {version.number}: {document.title}",
             f"first seen {stamp(version.first_seen_at)}, last seen {stamp(version.last_seen_at)}",
             f"fetched from {version.url} at {stamp(evidence['fetched_at'])}",
-            f"raw body sha256 {version.body_sha256}",
+            f"raw body sha256 {version.body_sha256}, text sha256 {version.text_sha256}",
+        ]
+        if asked is not None:
+            lines.append(_confirmation(asked, before, after))
+        lines += [
+            f"evidence pack: guidewatch evidence {args.document} --version {version.number} "
+            "--out FILE.zip",
             "",
         ]
         for s in sections:
@@ -221,6 +239,34 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
 
     emit(args.json, data, render)
     return 0
+
+
+def _fetch_evidence(fetch: Any) -> dict[str, Any] | None:
+    if fetch is None:
+        return None
+    return {
+        "fetch_id": fetch.id,
+        "at": fetch.started_at,
+        "status": fetch.status,
+        "outcome": fetch.outcome,
+        "body_sha256": fetch.body_sha256,
+        "url": fetch.url,
+    }
+
+
+def _confirmation(when: Any, before: Any, after: Any) -> str:
+    """Say how well the fetch log supports the wording on the date asked for."""
+    if before is not None and after is not None:
+        return (
+            f"on {stamp(when)}: confirmed by the fetches of {stamp(before.started_at)} "
+            f"and {stamp(after.started_at)}"
+        )
+    if before is not None:
+        return (
+            f"on {stamp(when)}: last confirmed {stamp(before.started_at)}; no later fetch "
+            "has confirmed it yet"
+        )
+    return f"on {stamp(when)}: no fetch confirmed this version by then"
 
 
 def cmd_fetches(args: argparse.Namespace, app: App) -> int:

@@ -260,3 +260,19 @@ def recent_outcomes(*, session: Session, document_id: str, limit: int) -> Sequen
         .limit(limit)
     )
     return list(session.exec(query))
+
+
+def confirming_fetches(
+    *, session: Session, version_id: int, when: datetime
+) -> tuple[Fetch | None, Fetch | None]:
+    """Return the last fetch that confirmed a version at or before a moment, and the first after."""
+    base = select(Fetch).where(
+        Fetch.version_id == version_id, col(Fetch.outcome).in_(CONFIRMING_OUTCOMES)
+    )
+    before = session.exec(
+        base.where(Fetch.started_at <= when).order_by(col(Fetch.started_at).desc()).limit(1)
+    ).first()
+    after = session.exec(
+        base.where(Fetch.started_at > when).order_by(col(Fetch.started_at)).limit(1)
+    ).first()
+    return before, after

@@ -302,3 +302,28 @@ def test_a_run_killed_half_way_leaves_history_consistent(
             "new_version"
         ]
         assert len(repo.list_versions(session=session, document_id=NICE)) == 1
+
+
+def test_show_at_a_date_gives_the_wording_and_its_evidence(
+    app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from guidewatch.cli import main
+
+    cycle(app, NICE)
+    cycle(app, NICE)
+    with open_session(app.engine) as session:
+        log = repo.list_fetches(session=session, document_id=NICE)
+    between = log[1].started_at + (log[0].started_at - log[1].started_at) / 2
+    os.environ["GUIDEWATCH_DATA_DIR"] = str(app.settings.data_dir)
+    try:
+        argv = ["show", NICE, "--at", between.isoformat(), "--section", "1.11.14", "--json"]
+        assert main(argv) == 0
+    finally:
+        del os.environ["GUIDEWATCH_DATA_DIR"]
+    shown = json.loads(capsys.readouterr().out)
+    assert [s["key"] for s in shown["sections"]] == ["1.11.14"]
+    assert "treatment or cure" in shown["sections"][0]["text"]
+    assert shown["confirmed_on_date"] is True
+    assert shown["confirmed_before"]["fetch_id"] == log[1].id
+    assert shown["confirmed_after"]["fetch_id"] == log[0].id
+    assert shown["body_sha256"] == log[1].body_sha256
