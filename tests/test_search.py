@@ -19,7 +19,7 @@ from sqlmodel import col, delete
 from guidewatch.cli import main
 from scrapers.model import Document, Section
 from storage import repo
-from storage.db import open_session
+from storage.db import make_engine, migrate, open_session
 from storage.models import Fetch, VersionSection
 from storage.search import (
     PG_DOCUMENT,
@@ -32,6 +32,7 @@ from storage.search import (
     search,
     sentence_around,
 )
+from tests.support.databases import PostgresCluster
 
 ROOT = Path(__file__).resolve().parent.parent
 NG206 = "nice-ng206-recommendations"
@@ -263,6 +264,23 @@ def history(engine: Engine) -> Engine:
 
 
 @pytest.fixture
+def sqlite_history(sqlite_engine: Engine) -> Engine:
+    """The test history in a SQLite file only."""
+    build_history(sqlite_engine)
+    return sqlite_engine
+
+
+@pytest.fixture
+def postgres_history(postgres: PostgresCluster) -> Iterator[Engine]:
+    """The test history on the PostgreSQL cluster only."""
+    engine = make_engine(postgres.new_database())
+    migrate(engine)
+    build_history(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def cli(
     history: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Iterator[Cli]:
@@ -377,10 +395,8 @@ def test_index_follows_new_and_deleted_sections(history: Engine) -> None:
         assert search(session=session, phrase="mickel therapy") == []
 
 
-def test_postgres_search_uses_the_gin_index(history: Engine) -> None:
-    if history.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only")
-    with history.connect() as connection:
+def test_postgres_search_uses_the_gin_index(postgres_history: Engine) -> None:
+    with postgres_history.connect() as connection:
         connection.execute(text("SET enable_seqscan = off"))
         plan = connection.execute(
             text(f"EXPLAIN SELECT id FROM sections WHERE {PG_DOCUMENT} @@ {PG_QUERY}").bindparams(
@@ -390,10 +406,8 @@ def test_postgres_search_uses_the_gin_index(history: Engine) -> None:
     assert "ix_sections_fts" in "\n".join(row[0] for row in plan)
 
 
-def test_sqlite_index_is_filled_by_triggers(history: Engine) -> None:
-    if history.dialect.name != "sqlite":
-        pytest.skip("SQLite only")
-    with history.connect() as connection:
+def test_sqlite_index_is_filled_by_triggers(sqlite_history: Engine) -> None:
+    with sqlite_history.connect() as connection:
         names = {row[0] for row in connection.execute(text("SELECT name FROM sqlite_master"))}
         indexed = connection.execute(
             text("SELECT count(*) FROM sections_fts WHERE sections_fts MATCH :q"),
@@ -451,9 +465,8 @@ QUERY_COMMANDS = [
 
 
 @pytest.mark.parametrize("argv", QUERY_COMMANDS, ids=lambda a: " ".join(a[:2]))
-def test_query_commands_do_not_import_prefect(history: Engine, argv: list[str]) -> None:
-    if history.dialect.name != "sqlite":
-        pytest.skip("one database is enough")
+def test_query_commands_do_not_import_prefect(sqlite_history: Engine, argv: list[str]) -> None:
+    history = sqlite_history
     script = (
         "import sys\n"
         "from guidewatch.cli import main\n"
