@@ -146,6 +146,7 @@ def cmd_history(args: argparse.Namespace, app: App) -> int:
 
 def cmd_show(args: argparse.Namespace, app: App) -> int:
     """Print one version's text (or raw bytes, or one section with its evidence)."""
+    from guidewatch.report.history import version_summary
     from storage import repo
     from storage.db import open_session
 
@@ -187,14 +188,8 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
             )
     evidence: dict[str, Any] = {
         "document": args.document,
-        "version": version.number,
-        "first_seen_at": version.first_seen_at,
-        "last_seen_at": version.last_seen_at,
-        "url": version.url,
-        "body_sha256": version.body_sha256,
-        "text_sha256": version.text_sha256,
+        **version_summary(version),
         "fetched_at": fetch.started_at if fetch else None,
-        "meta": json.loads(version.meta),
     }
     if asked is not None:
         evidence["asked_for"] = asked

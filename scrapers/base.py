@@ -29,6 +29,18 @@ class Extractor(Protocol):
         ...
 
 
+class SinglePage:
+    """The common case: a document is its own URL and needs no other body."""
+
+    def discover(self, spec: DocumentSpec, get: Getter) -> str:
+        """The document is its own URL."""
+        return spec.url
+
+    def related(self, spec: DocumentSpec, fetched: Fetched) -> list[str]:
+        """Nothing else is needed."""
+        return []
+
+
 EXTRACTORS: dict[str, Extractor] = {}
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruction
 
-from scrapers.base import Getter, register
+from scrapers.base import SinglePage, register
 from scrapers.decode import decode_text
 from scrapers.model import Document, DocumentSpec, Fetched, Section, SuspectError
 from scrapers.text import normalise_block, normalise_lines
@@ -280,19 +280,11 @@ def page_title(soup: BeautifulSoup, content: list[Tag]) -> str:
     return ""
 
 
-class HtmlExtractor:
+class HtmlExtractor(SinglePage):
     """A generic page: the content a CSS selector picks, split into sections by headings."""
 
     kind = "html"
     version = "html-1"
-
-    def discover(self, spec: DocumentSpec, get: Getter) -> str:
-        """The page is its own URL."""
-        return spec.url
-
-    def related(self, spec: DocumentSpec, fetched: Fetched) -> list[str]:
-        """A generic page needs nothing else."""
-        return []
 
     def extract(self, spec: DocumentSpec, fetched: Fetched) -> Document:
         """Sections of the selected content; SuspectError when it is missing or empty."""

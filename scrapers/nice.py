@@ -6,7 +6,7 @@ import re
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from scrapers.base import Getter, register
+from scrapers.base import SinglePage, register
 from scrapers.html import HEADINGS, block_lines, inline_text, is_noise, page_text, unique_keys
 from scrapers.model import Document, DocumentSpec, Fetched, Section, SuspectError
 from scrapers.text import normalise_block
@@ -152,19 +152,11 @@ def chapter_document(chapter: Tag) -> Document:
     )
 
 
-class NiceChapterExtractor:
+class NiceChapterExtractor(SinglePage):
     """A chapter of a NICE guideline, read from the feed markup inside div.chapter."""
 
     kind = "nice-chapter"
     version = "nice-1"
-
-    def discover(self, spec: DocumentSpec, get: Getter) -> str:
-        """A chapter is its own URL."""
-        return spec.url
-
-    def related(self, spec: DocumentSpec, fetched: Fetched) -> list[str]:
-        """A chapter needs nothing else."""
-        return []
 
     def extract(self, spec: DocumentSpec, fetched: Fetched) -> Document:
         """Sections keyed by recommendation number and box; SuspectError without div.chapter."""

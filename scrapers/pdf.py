@@ -14,7 +14,7 @@ from statistics import median
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from scrapers.base import Getter, register
+from scrapers.base import Getter, SinglePage, register
 from scrapers.decode import decode_text
 from scrapers.html import unique_keys
 from scrapers.links import find_pdf_link, pdf_links
@@ -677,19 +677,11 @@ def _require_pdf(fetched: Fetched) -> None:
         raise SuspectError(f"expected a PDF at {fetched.final_url}, got {kind}", fetched=fetched)
 
 
-class PdfExtractor:
+class PdfExtractor(SinglePage):
     """A PDF at a fixed URL."""
 
     kind = "pdf"
     version = "pdf-1"
-
-    def discover(self, spec: DocumentSpec, get: Getter) -> str:
-        """The PDF is its own URL."""
-        return spec.url
-
-    def related(self, spec: DocumentSpec, fetched: Fetched) -> list[str]:
-        """A PDF needs nothing else."""
-        return []
 
     def extract(self, spec: DocumentSpec, fetched: Fetched) -> Document:
         """Sections of the PDF; SuspectError when the body is not a readable PDF with text."""
