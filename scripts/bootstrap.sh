@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 UV_VERSION=0.13.9
 if ! command -v uv >/dev/null 2>&1; then
   echo "bootstrap: installing uv $UV_VERSION"
-  python3 -m pip install --quiet --user "uv==$UV_VERSION" || python3 -m pip install --quiet "uv==$UV_VERSION"
+  python3 -m pip install --quiet --user "uv==$UV_VERSION" \
+    || python3 -m pip install --quiet "uv==$UV_VERSION" \
+    || python3 -m pip install --quiet --user --break-system-packages "uv==$UV_VERSION"
   export PATH="$HOME/.local/bin:$PATH"
 fi
 
