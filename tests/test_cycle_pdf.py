@@ -11,7 +11,7 @@ from guidewatch.app import App
 from guidewatch.cycle import CheckResult, run_cycle
 from storage import repo
 from storage.db import open_session
-from tests.support.pdfgen import Bullets, Heading, Para, make_pdf, make_resaved_pdf
+from tests.support.pdfgen import Block, Bullets, Heading, Para, make_pdf, make_resaved_pdf
 from tests.support.site import FixtureSite, Reply
 from tests.support.world import FIXTURES, make_app
 
@@ -20,7 +20,7 @@ INDEX = "/bacme/resources/"
 OLD_PDF = "/wp-content/uploads/2022/11/BACME-Guide-to-Therapy-2022.pdf"
 NEW_PDF = "/wp-content/uploads/2025/03/BACME-MECFS-Guide-to-Therapy-2025-redraft.pdf.pagespeed.ce.Xk3p9QaZ1b.pdf"  # noqa: E501
 
-PAGES = [
+PAGES: list[list[Block]] = [
     [
         Heading(0, "ME/CFS Guide to Therapy"),
         Heading(1, "4. What is Graded Exercise Therapy?"),
