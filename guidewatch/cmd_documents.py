@@ -96,8 +96,13 @@ def _document(app: App, document_id: str) -> Any:
     with open_session(app.engine) as session:
         row = repo.get_document(session=session, id=document_id)
     if row is None:
+        if document_id in app.catalog.ids():
+            raise UserError(
+                f"{document_id} has no stored version yet: it has not been checked "
+                f"(run `guidewatch run --document {document_id}`)"
+            )
         known = ", ".join(app.catalog.ids())
-        raise UserError(f"no document {document_id!r} in the database (declared: {known})")
+        raise UserError(f"no document {document_id!r} (declared: {known})")
     return row
 
 

@@ -1,0 +1,122 @@
+"""The document commands as a user types them: run, sources, history, show, fetches."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from guidewatch.cli import main
+from tests.support.site import FixtureSite, Reply
+from tests.support.world import BHC_PAGE_PATH, FIXTURES, NICE_PATH, html, rewrites
+
+NICE = "nice-ng206-recommendations"
+BHC = "bhc-clinical-care-guide-page"
+
+
+@pytest.fixture
+def env(site: FixtureSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the command line at a fresh data folder and the loopback mirror."""
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    for name, value in {
+        "GUIDEWATCH_DATA_DIR": str(tmp_path / "data"),
+        "GUIDEWATCH_REWRITE": rewrites(site),
+        "GUIDEWATCH_PAUSE_SECONDS": "0",
+        "GUIDEWATCH_RETRIES": "0",
+        "GUIDEWATCH_CONTACT": "tests@example.org",
+    }.items():
+        monkeypatch.setenv(name, value)
+    site.set(NICE_PATH, html("nice/ng206-recommendations-v1.html"))
+    site.set(BHC_PAGE_PATH, html("pages/bhc-orthostatic-intolerance-v1.html"))
+    return tmp_path / "data"
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, object]:
+    status = main([*argv, "--json"])
+    out = capsys.readouterr().out
+    return status, json.loads(out) if out.strip() else None
+
+
+def test_queries_before_any_run_say_so(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["history", NICE]) == 2
+    assert "run `guidewatch run`" in capsys.readouterr().err
+    assert not (env / "guidewatch.db").exists()  # a query never creates the database
+
+
+def test_run_then_query_the_history(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, summary = run_json(capsys, "run", "--document", NICE, "--document", BHC)
+    assert status == 0
+    assert isinstance(summary, dict) and summary["ok"] is True
+    assert {d["outcome"] for d in summary["documents"]} == {"new_version"}
+
+    status, versions = run_json(capsys, "history", NICE)
+    assert status == 0 and isinstance(versions, list) and versions[0]["version"] == 1
+
+    status, shown = run_json(capsys, "show", NICE, "--section", "1.12.27")
+    assert status == 0 and isinstance(shown, dict)
+    assert "Lightning Process" in shown["sections"][0]["text"]
+
+    status, log = run_json(capsys, "fetches", NICE)
+    assert status == 0 and isinstance(log, list)
+    assert log[0]["outcome"] == "new_version" and log[0]["status"] == 200
+
+    assert main(["history", NICE]) == 0
+    assert "version" in capsys.readouterr().out
+
+
+def test_show_raw_gives_the_bytes_as_served(
+    env: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    assert main(["run", "--document", NICE]) == 0
+    capsysbinary.readouterr()
+    assert main(["show", NICE, "--version", "1", "--raw"]) == 0
+    served = (FIXTURES / "nice/ng206-recommendations-v1.html").read_bytes()
+    assert capsysbinary.readouterr().out == served
+
+
+def test_failures_are_listed_at_the_end_and_the_exit_status_says_so(
+    env: Path, site: FixtureSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site.set(NICE_PATH, Reply(status=503, body=b"down"))
+    assert main(["run", "--document", NICE, "--document", BHC]) == 1
+    out = capsys.readouterr().out
+    assert out.rstrip().splitlines()[-1].startswith(f"  {NICE}: server error 503")
+    assert f"{BHC}: new version" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["history", "no-such-doc"], "no document 'no-such-doc'"),
+        (["show", NICE, "--version", "9"], "has no version 9"),
+        (["show", NICE, "--section", "9.9.9"], "no section '9.9.9'"),
+        (["show", NICE, "--at", "yesterday"], "is not a date"),
+        (["show", NICE, "--at", "2001-01-01"], "had no stored version on 2001-01-01"),
+        (["history", BHC], "has no stored version yet"),
+        (["run", "--source", "nope"], "unknown source 'nope'"),
+    ],
+)
+def test_mistakes_get_one_clear_line(
+    env: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert main(["run", "--document", NICE]) == 0
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_sources_option_uses_another_file(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        '[sources.x]\nname = "X"\n[documents.x-page]\nsource = "x"\ntitle = "X page"\n'
+        'kind = "html"\nurl = "https://x.example.org/"\n',
+        encoding="utf-8",
+    )
+    status, listed = run_json(capsys, "--sources", str(path), "sources")
+    assert status == 0 and [d["id"] for d in listed] == ["x-page"]  # type: ignore[union-attr]
+    assert main(["--sources", str(tmp_path / "none.toml"), "sources"]) == 2
+    assert "does not exist" in capsys.readouterr().err

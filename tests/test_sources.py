@@ -1,0 +1,146 @@
+"""The sources file: the shipped one, a user's own, overrides and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from guidewatch.settings import load_settings
+from guidewatch.sources import DEFAULT_SOURCES, SourcesError, load_catalog
+from scrapers.base import EXTRACTORS, get_extractor
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_file_declares_the_four_sources_with_known_kinds() -> None:
+    catalog = load_catalog(DEFAULT_SOURCES)
+    assert {s.id for s in catalog.sources} == {"nice", "dhsc", "bacme", "bhc"}
+    assert {d.source for d in catalog.documents} == {"nice", "dhsc", "bacme", "bhc"}
+    for spec in catalog.documents:
+        assert get_extractor(spec.kind).kind == spec.kind
+        assert spec.url.startswith("https://")
+    assert "nice-ng206-recommendations" in catalog.ids()
+    assert catalog.document("dhsc-final-delivery-plan").options["ignore"] == ["govuk"]
+
+
+def test_user_file_extends_the_default_and_adds_generic_documents(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+extends = "default"
+
+[documents.bacme-guide-to-therapy]
+url = "http://127.0.0.1:9/bacme/"
+
+[documents.clinic-leaflet]
+source = "bhc"
+title = "A clinic leaflet"
+kind = "pdf-link"
+url = "https://clinic.example.org/leaflets/"
+link_text = "leaflet"
+
+[documents.clinic-page]
+source = "bhc"
+title = "A clinic page"
+kind = "html"
+url = "https://clinic.example.org/me-cfs/"
+selector = "main .content"
+""",
+    )
+    catalog = load_catalog(path)
+    guide = catalog.document("bacme-guide-to-therapy")
+    assert guide.url == "http://127.0.0.1:9/bacme/" and guide.kind == "pdf-link"
+    assert guide.link_text == "guide to therapy"  # kept from the default
+    assert catalog.document("clinic-page").selector == "main .content"
+    assert len(catalog.documents) == len(load_catalog(DEFAULT_SOURCES).documents) + 2
+
+
+def test_user_file_alone_replaces_the_default(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[sources.x]
+name = "X"
+
+[documents.x-page]
+source = "x"
+title = "X"
+kind = "pdf"
+url = "https://x.example.org/a.pdf"
+""",
+    )
+    assert load_catalog(path).ids() == ["x-page"]
+
+
+def test_select_by_source_and_document() -> None:
+    catalog = load_catalog(DEFAULT_SOURCES)
+    chosen = catalog.select(["bacme"], ["nice-ng206-recommendations"])
+    assert {s.source for s in chosen} == {"bacme", "nice"}
+    assert len(chosen) == 1 + sum(1 for d in catalog.documents if d.source == "bacme")
+    assert catalog.select([], []) == list(catalog.documents)
+    with pytest.raises(SourcesError, match="unknown source 'nope'"):
+        catalog.select(["nope"], [])
+    with pytest.raises(SourcesError, match="unknown document 'nope'"):
+        catalog.select([], ["nope"])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[documents.a]\nsource='s'\ntitle='t'\nkind='html'\nurl='u'\n", "is not declared"),
+        ("[sources.s]\n[documents.a]\nsource='s'\ntitle='t'\nkind='html'\n", "url is required"),
+        (
+            "[sources.s]\n[documents.A_B]\nsource='s'\ntitle='t'\nkind='html'\nurl='u'\n",
+            "lower-case",
+        ),
+        (
+            "[sources.s]\n[documents.a]\nsource='s'\ntitle='t'\nkind='pdf-link'\nurl='u'\n",
+            "needs link_text",
+        ),
+        (
+            "[sources.s]\n[documents.a]\nsource='s'\ntitle='t'\nkind='html'\nurl='u'\nurll='v'\n",
+            "unknown field",
+        ),
+        ("[sources.s]\n", "declares no documents"),
+        ("not toml = = =", "not valid TOML"),
+        ("extends = 'other'\n", "extends must be"),
+    ],
+)
+def test_mistakes_get_clear_errors(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(SourcesError, match=message):
+        load_catalog(write(tmp_path, text))
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SourcesError, match="does not exist"):
+        load_catalog(tmp_path / "nope.toml")
+
+
+def test_every_kind_in_the_registry_is_documented_in_the_shipped_file() -> None:
+    get_extractor("html")
+    header = DEFAULT_SOURCES.read_text(encoding="utf-8").split("[sources.nice]")[0]
+    for kind in EXTRACTORS:
+        assert f'"{kind}"' in header
+
+
+def test_settings_rewrite_sends_urls_to_a_mirror(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "GUIDEWATCH_DATA_DIR": str(tmp_path),
+            "GUIDEWATCH_REWRITE": "https://www.nice.org.uk=http://127.0.0.1:8/nice; "
+            "https://bacme.info=http://127.0.0.1:8/bacme",
+        }
+    )
+    assert settings.rewrite("https://www.nice.org.uk/guidance/ng206") == (
+        "http://127.0.0.1:8/nice/guidance/ng206"
+    )
+    assert settings.rewrite("https://example.org/x") == "https://example.org/x"
+    assert settings.database_url == f"sqlite:///{tmp_path.resolve() / 'guidewatch.db'}"
+    assert "guidewatch" in settings.user_agent and settings.contact in settings.user_agent
+    with pytest.raises(ValueError, match="OLD=NEW"):
+        load_settings({"GUIDEWATCH_REWRITE": "no-equals-sign"})
