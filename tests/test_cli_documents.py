@@ -117,6 +117,7 @@ def test_sources_option_uses_another_file(
         encoding="utf-8",
     )
     status, listed = run_json(capsys, "--sources", str(path), "sources")
-    assert status == 0 and [d["id"] for d in listed] == ["x-page"]  # type: ignore[union-attr]
+    assert status == 0 and isinstance(listed, list)
+    assert [d["id"] for d in listed] == ["x-page"]
     assert main(["--sources", str(tmp_path / "none.toml"), "sources"]) == 2
     assert "does not exist" in capsys.readouterr().err
