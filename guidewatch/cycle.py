@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
@@ -86,6 +87,26 @@ def _fetch_row(spec: DocumentSpec, started: datetime, url: str, fetched: Fetched
     return row
 
 
+def _declare(spec: DocumentSpec, engine: Engine) -> None:
+    """Create or update the document's row (a concurrent run may create it first)."""
+    for attempt in (1, 2):
+        with open_session(engine) as session:
+            repo.upsert_document(
+                session=session,
+                id=spec.id,
+                source=spec.source,
+                title=spec.title,
+                kind=spec.kind,
+                url=spec.url,
+            )
+            try:
+                session.commit()
+                return
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+
+
 def _fetch_related(fetcher: Getter, urls: list[str]) -> dict[str, bytes]:
     """Fetch the extra bodies an extractor asks for; one that fails is left out, not fatal."""
     bodies = {}
@@ -121,16 +142,7 @@ def check_document(
 ) -> CheckResult:
     """Fetch, extract and keep one document; record every attempt; never raise for bad input."""
     started = repo.utcnow()
-    with open_session(engine) as session:
-        repo.upsert_document(
-            session=session,
-            id=spec.id,
-            source=spec.source,
-            title=spec.title,
-            kind=spec.kind,
-            url=spec.url,
-        )
-        session.commit()
+    _declare(spec, engine)
     url = spec.url
     fetched: Fetched | None = None
     try:
@@ -144,7 +156,8 @@ def check_document(
             related = _fetch_related(fetcher, extractor.related(spec, fetched))
             if related:
                 fetched = replace(fetched, related=related)
-        return _keep(
+        keep = partial(
+            _keep,
             spec,
             engine,
             started,
@@ -156,6 +169,11 @@ def check_document(
             after_version=after_version,
             moved_from=moved_from if moved_from not in (None, url) else None,
         )
+        try:
+            return keep()
+        except IntegrityError:
+            # A concurrent run stored the next version first: keep this fetch against it.
+            return keep()
     except ScrapeError as error:
         return _record_failure(spec, engine, started, url, error.fetched or fetched, error)
     except Exception as error:  # a bug in an extractor must not stop the other documents
@@ -234,24 +252,13 @@ def _keep(
             extractor_version=extractor_version,
             fetch_id=row.id,
             seen_at=started,
+            number=(previous.number if previous else 0) + 1,
         )
         row.version_id = version.id
         session.add(row)
         if after_version is not None:
             after_version(session, spec, previous, version)
-        try:
-            session.commit()
-        except IntegrityError:
-            # Another run stored the same next version first: record this fetch as unchanged.
-            session.rollback()
-            return _record_failure(
-                spec,
-                engine,
-                started,
-                url,
-                fetched,
-                ScrapeError("a concurrent run stored this version first"),
-            )
+        session.commit()
         return CheckResult(spec.id, "new_version", "", version.number, row.id, moved_from)
 
 

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from scrapers.model import Document, Section
@@ -69,16 +71,16 @@ def put_blob(*, session: Session, body: bytes) -> str:
     """Store a raw body once per SHA-256 (compressed) and return its hash."""
     digest = sha256(body)
     if session.get(Blob, digest) is None:
-        session.add(
-            Blob(
-                sha256=digest,
-                size=len(body),
-                compression="zlib",
-                data=zlib.compress(body, 6),
-                created_at=utcnow(),
-            )
-        )
-        session.flush()
+        values = {
+            "sha256": digest,
+            "size": len(body),
+            "compression": "zlib",
+            "data": zlib.compress(body, 6),
+            "created_at": utcnow(),
+        }
+        # Another run may store the same bytes at the same moment: that is no conflict.
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(Blob).values(**values).on_conflict_do_nothing())
     return digest
 
 
@@ -138,14 +140,21 @@ def add_version(
     extractor_version: str,
     fetch_id: int | None,
     seen_at: datetime,
+    number: int | None = None,
 ) -> Version:
-    """Add the next version of a document with its sections."""
-    current = session.exec(
-        select(func.max(Version.number)).where(Version.document_id == document_id)
-    ).one()
+    """Add a version of a document with its sections (by default the next number).
+
+    A caller that compared against a version passes that version's number + 1: if another
+    run stored that number meanwhile, the unique constraint refuses this one.
+    """
+    if number is None:
+        current = session.exec(
+            select(func.max(Version.number)).where(Version.document_id == document_id)
+        ).one()
+        number = (current or 0) + 1
     version = Version(
         document_id=document_id,
-        number=(current or 0) + 1,
+        number=number,
         text_sha256=text_hash(document),
         text_size=len(document.text),
         title=document.title,

@@ -327,3 +327,40 @@ def test_show_at_a_date_gives_the_wording_and_its_evidence(
     assert shown["confirmed_before"]["fetch_id"] == log[1].id
     assert shown["confirmed_after"]["fetch_id"] == log[0].id
     assert shown["body_sha256"] == log[1].body_sha256
+
+
+def test_the_same_history_on_sqlite_and_postgresql(
+    site: FixtureSite, tmp_path: Path, database_url: str
+) -> None:
+    app = make_app(site, tmp_path, GUIDEWATCH_DATABASE_URL=database_url)
+    site.set(NICE_PATH, html("nice/ng206-recommendations-v1.html"))
+    site.set(BHC_PAGE_PATH, html("pages/bhc-orthostatic-intolerance-v1.html"))
+    outcomes = [cycle(app, NICE, BHC)[NICE].outcome]
+    site.set(NICE_PATH, html("nice/ng206-recommendations-v2-template.html"))
+    outcomes.append(cycle(app, NICE)[NICE].outcome)
+    site.set(NICE_PATH, html("nice/ng206-recommendations-v2-polarity.html"))
+    outcomes.append(cycle(app, NICE)[NICE].outcome)
+    outcomes.append(cycle(app, NICE)[NICE].outcome)
+    assert outcomes == ["new_version", "unchanged", "new_version", "not_modified"]
+    stored = versions(app, NICE)
+    assert [v.number for v in stored] == [1, 2]
+    assert stored[0].last_seen_at > stored[0].first_seen_at
+    with open_session(app.engine) as session:
+        new = repo.version_document(session=session, version=stored[1])
+    assert next(s for s in new.sections if s.key == "1.12.27").text.startswith("Offer")
+
+
+def test_two_runs_at_once_never_duplicate_a_version(
+    site: FixtureSite, tmp_path: Path, database_url: str
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = make_app(site, tmp_path, GUIDEWATCH_DATABASE_URL=database_url)
+    site.set(NICE_PATH, html("nice/ng206-recommendations-v1.html"))
+    app.writable_engine()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: cycle(app, NICE)[NICE], range(4)))
+    stored = versions(app, NICE)
+    assert [v.number for v in stored] == [1]
+    assert sum(r.outcome == "new_version" for r in results) == 1
+    assert {r.outcome for r in results} <= {"new_version", "unchanged", "failed"}
