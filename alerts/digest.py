@@ -1,10 +1,18 @@
-"""Build the digest email (plain text + HTML) from change and event records; sends nothing."""
+"""Build the digest email (plain text + HTML) from change and event records; sends nothing.
+
+Written for readers with little energy: the subject says what changed and where, quoting a
+small edit; a digest of several changes opens with a list of them, most important first;
+each change shows the changed wording before anything else, sentence by sentence (a small
+edit marked inside its sentence, a rewritten sentence struck or added whole); the plain-text
+part is wrapped for a terminal of 72 columns.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import html
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,16 +24,28 @@ from email.utils import format_datetime
 from compare.model import Change
 
 SUBJECT_LIMIT = 160
+SECTION_LIMIT = 48  # a section named in the subject is cut to this many characters
 CONTEXT_LIMIT = 3  # surviving sentences shown after the changed ones
+WIDTH = 72  # plain-text line length
+PAIR_SIMILAR = 0.5  # an old and a new sentence this alike are one sentence edited in place
+MAX_PAIRING = 2500  # beyond this many sentence pairs, every sentence is shown whole
+QUOTE_WORDS = 6  # an edit is quoted in the subject when each side is at most this long
+QUOTE_CONTEXT = 2  # words of unchanged context before a quoted edit (one after)
 
 _TOKENS = re.compile(r"\s+|[^\s]+")
+_UNBROKEN = re.compile(r"\(pages? [^)]*\)|→ version \d+")  # kept on one line when wrapping
 _RECOMMENDATION = re.compile(r"^(?:\d+(?:\.\d+)+|box-\d+)$", re.IGNORECASE)
 
 STYLE_DEL = "background:#fde2e2;color:#8a1c1c;text-decoration:line-through;"
 STYLE_INS = "background:#dff5e1;color:#14532d;text-decoration:none;font-weight:bold;"
 STYLE_BODY = "font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#222;"
 STYLE_QUOTE = "margin:4px 0 8px 0;padding:4px 10px;border-left:3px solid #bbb;"
+STYLE_ROW = "margin:0 0 6px 0;"
+STYLE_LABEL = "color:#555;font-size:13px;font-weight:bold;"
 STYLE_MUTED = "color:#666;font-size:13px;"
+STYLE_FLAG = "margin:2px 0;color:#8a1c1c;font-weight:bold;"
+STYLE_H2 = "font-size:18px;margin:18px 0 6px 0;"
+STYLE_H3 = "font-size:16px;margin:14px 0 4px 0;"
 
 EVENT_WORDS = {
     "gone": "is gone",
@@ -50,6 +70,9 @@ class ChangeNote:
     old_version: int | None = None
     old_seen_at: datetime | None = None
     also_topics: tuple[str, ...] = ()
+    old_last_seen_at: datetime | None = None  # the old wording was still there on this date
+    document_url: str = ""  # the stored version's own address: for a PDF, the file itself
+    lead_in: tuple[str, ...] = ()  # unchanged sentences that changed list items hang from
 
 
 @dataclass(frozen=True)
@@ -72,84 +95,76 @@ class Digest:
     events: tuple[EventNote, ...] = ()
 
 
-def short_title(title: str) -> str:
-    """The part of a title before its colon ("NICE NG206: Recommendations" → "NICE NG206")."""
-    head, sep, _ = title.partition(":")
-    return head.strip() if sep and head.strip() else title
+@dataclass(frozen=True)
+class Row:
+    """One sentence of a redline: edited in place (both sides and runs), or removed or added."""
+
+    old: str
+    new: str
+    runs: tuple[tuple[str, str], ...] = ()
 
 
-def where(note: ChangeNote) -> str:
-    """Name a change's place the way people cite it ("NICE NG206 1.11.14")."""
-    key = note.change.section_key
-    if _RECOMMENDATION.match(key):
-        return f"{short_title(note.document_title)} {key}"
-    return f"{note.document_title}, {key}"
+# ---------------------------------------------------------------- word and sentence diff
 
 
-def headline(note: ChangeNote) -> str:
-    """Say in one line what changed."""
-    change = note.change
-    term = change.terms[0] if change.terms else ""
-    place = where(note)
-    if change.polarity_flip:
-        return f"{place}: wording on {term or 'a watched term'} reversed (negation flipped)"
-    if change.kind == "term-renamed":
-        return f'{place}: "{term}" renamed away, the practice wording stays'
-    about = f" on {term}" if term else ""
-    if change.kind == "added":
-        return f"{place}: new wording{about}"
-    if change.kind == "removed":
-        return f"{place}: wording{about} removed"
-    if change.kind == "renamed":
-        return f"{place}: section renamed"
-    return f"{place}: wording{about} changed"
+def _word_count(text: str) -> int:
+    return len(text.split())
 
 
-def event_line(event: EventNote) -> str:
-    """Say in one line what happened to a document."""
-    return f"{event.document_title} {EVENT_WORDS.get(event.kind, event.kind)}"
+def _merge_short_equalities(runs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Fold a few unchanged words sitting between two bigger changes into those changes.
 
-
-def ordered_changes(digest: Digest) -> list[ChangeNote]:
-    """Changes grouped by topic (first seen first), then document, then place in the document."""
-    topic_rank: dict[str, int] = {}
-    doc_rank: dict[tuple[str, str], int] = {}
-    for index, note in enumerate(digest.changes):
-        topic_rank.setdefault(note.topic, index)
-        doc_rank.setdefault((note.topic, note.document_id), index)
-    indexed = list(enumerate(digest.changes))
-    indexed.sort(
-        key=lambda pair: (
-            topic_rank[pair[1].topic],
-            doc_rank[(pair[1].topic, pair[1].document_id)],
-            pair[0],
-        )
-    )
-    return [note for _, note in indexed]
-
-
-def subject(digest: Digest) -> str:
-    """The subject: the most significant change (or event) and how many more there are."""
-    total = len(digest.changes) + len(digest.events)
-    if digest.changes:
-        top = max(digest.changes, key=lambda n: n.change.significance)
-        text = headline(top)
-    elif digest.events:
-        text = event_line(digest.events[0])
-    else:
-        return "guidewatch: nothing to report"
-    if total > 1:
-        text += f" (and {total - 1} more)"
-    if len(text) > SUBJECT_LIMIT:
-        text = text[: SUBJECT_LIMIT - 1].rstrip() + "…"
-    return text
+    "~~should~~ **can** be started ~~only once…~~ **at diagnosis…**" reads as confetti; as
+    "~~should be started only once…~~ **can be started at diagnosis…**" it reads as what it
+    is, one rewritten phrase. An unchanged stretch is kept when it is longer than the change
+    on either side of it (the rule diff-match-patch's semantic clean-up uses, in words).
+    """
+    # segments: ("=", text) or ("~", removed, added)
+    segments: list[tuple[str, ...]] = []
+    for tag, text in runs:
+        if tag == "=":
+            segments.append(("=", text))
+        elif segments and segments[-1][0] == "~":
+            _, removed, added = segments[-1]
+            segments[-1] = (
+                ("~", removed + text, added) if tag == "-" else ("~", removed, added + text)
+            )
+        else:
+            segments.append(("~", text, "") if tag == "-" else ("~", "", text))
+    merged = True
+    while merged:
+        merged = False
+        for index in range(1, len(segments) - 1):
+            left, same, right = segments[index - 1], segments[index], segments[index + 1]
+            if same[0] != "=" or left[0] != "~" or right[0] != "~":
+                continue
+            words = _word_count(same[1])
+            if words > max(_word_count(left[1]), _word_count(left[2])):
+                continue
+            if words > max(_word_count(right[1]), _word_count(right[2])):
+                continue
+            joined = ("~", left[1] + same[1] + right[1], left[2] + same[1] + right[2])
+            segments[index - 1 : index + 2] = [joined]
+            merged = True
+            break
+    out: list[tuple[str, str]] = []
+    for segment in segments:
+        if segment[0] == "=":
+            out.append(("=", segment[1]))
+            continue
+        if segment[1]:
+            out.append(("-", segment[1]))
+        if segment[2]:
+            out.append(("+", segment[2]))
+    return out
 
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     """Split old → new into ("=", text), ("-", removed), ("+", added) runs, word by word.
 
-    Spaces between two changed words join them, so a replaced phrase reads as one struck
-    phrase and one added phrase, not as alternating single words.
+    Spaces between two changed words join them, and a few unchanged words between two
+    larger changes are folded into them, so a replaced phrase reads as one struck phrase
+    and one added phrase, not as alternating single words. The runs rebuild both texts.
     """
     a = _TOKENS.findall(old)
     b = _TOKENS.findall(new)
@@ -177,40 +192,119 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
         removed += "".join(a[i1:i2])
         added += "".join(b[j1:j2])
     flush()
-    return runs
+    return _merge_short_equalities(runs)
 
 
-def _date(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%d %b %Y") if moment else "?"
+def _similarity(old: str, new: str) -> float:
+    return SequenceMatcher(None, old.lower().split(), new.lower().split(), autojunk=False).ratio()
 
 
-def versions_line(note: ChangeNote) -> str:
-    """Both versions and when each was first seen."""
-    new = f"version {note.new_version} (first seen {_date(note.new_seen_at)})"
-    if note.old_version is None:
-        return new
-    return f"version {note.old_version} (first seen {_date(note.old_seen_at)}) → {new}"
+def rows(old: Sequence[str], new: Sequence[str]) -> list[Row]:
+    """Pair changed sentences in order: alike ones become one row edited word by word, the
+    rest are rows removed or added whole (a rewritten sentence is not shown as confetti)."""
+    n, m = len(old), len(new)
+    score = [[0.0] * (m + 1) for _ in range(n + 1)]
+    pair = [[0.0] * m for _ in range(n)]
+    if n * m <= MAX_PAIRING:
+        for i in range(n):
+            for j in range(m):
+                pair[i][j] = _similarity(old[i], new[j])
+    # the best total likeness of an in-order pairing (a small alignment, like diff's LCS)
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            best = max(score[i + 1][j], score[i][j + 1])
+            if pair[i][j] >= PAIR_SIMILAR:
+                best = max(best, score[i + 1][j + 1] + pair[i][j])
+            score[i][j] = best
+    out: list[Row] = []
+    removed: list[Row] = []
+    added: list[Row] = []
+    i = j = 0
+    while i < n or j < m:
+        if i < n and j < m and pair[i][j] >= PAIR_SIMILAR:
+            if score[i][j] == score[i + 1][j + 1] + pair[i][j]:
+                out += removed + added
+                removed, added = [], []
+                out.append(Row(old[i], new[j], tuple(word_diff(old[i], new[j]))))
+                i, j = i + 1, j + 1
+                continue
+        if i < n and (j >= m or score[i][j] == score[i + 1][j]):
+            removed.append(Row(old[i], ""))
+            i += 1
+        else:
+            added.append(Row("", new[j]))
+            j += 1
+    return out + removed + added
 
 
-def show_command(note: ChangeNote) -> str:
-    """The command that prints the stored copy of the new version."""
-    return f"guidewatch show {note.document_id} --version {note.new_version}"
+def _phrase(text: str) -> str:
+    return " ".join(text.split()).strip(" ,;:.")
 
 
-def _flags(change: Change) -> list[str]:
-    flags = []
-    if change.polarity_flip:
-        flags.append("A sentence that keeps its terms flipped its negation (do not ⇄ do).")
-    if change.kind == "term-renamed":
-        gone = ", ".join(f'"{t}"' for t in change.terms[:1])
-        flags.append(f"{gone} no longer appears, but the practice wording around it survives.")
-    if change.kind == "renamed" and change.old_section_key:
-        flags.append(f"Section key was {change.old_section_key}.")
-    return flags
+def quoted_edit(change: Change) -> tuple[str, str] | None:
+    """The one small edit in a change, with a little context ("as a treatment or cure" →
+    "as a cure"), or None when the change is not one small edit in one sentence."""
+    if len(change.old_sentences) != 1 or len(change.new_sentences) != 1:
+        return None
+    found = rows(change.old_sentences, change.new_sentences)
+    if len(found) != 1:  # the sentence was rewritten, not edited
+        return None
+    runs = list(found[0].runs)
+    changed = [k for k, (tag, _) in enumerate(runs) if tag != "="]
+    if not changed or changed[-1] - changed[0] >= 2:  # more than one place edited
+        return None
+    removed = "".join(t for tag, t in runs if tag == "-")
+    added = "".join(t for tag, t in runs if tag == "+")
+    if max(_word_count(removed), _word_count(added)) > QUOTE_WORDS:
+        return None
+    first, last = changed[0], changed[-1]
+    before = runs[first - 1][1] if first > 0 else ""
+    after = runs[last + 1][1] if last + 1 < len(runs) else ""
+    left = " ".join(before.split()[-QUOTE_CONTEXT:]) if before.strip() else ""
+    # one word after the edit, more when there are fewer before it
+    right_words = 1 + QUOTE_CONTEXT - len(left.split())
+    right = " ".join(after.split()[:right_words]) if after.strip() else ""
+    old = _phrase(" ".join(p for p in (left, removed.strip(), right) if p))
+    new = _phrase(" ".join(p for p in (left, added.strip(), right) if p))
+    return (old, new) if old != new else None
 
 
-def _heading(change: Change) -> str:
-    return " › ".join(change.heading_path)
+def lead_ins(text: str, sentences: Sequence[str]) -> tuple[str, ...]:
+    """The list introductions ("Do not offer people with ME/CFS:") that these sentences,
+    when they are list items ("- " lines) of a section's text, hang from."""
+    from compare.sentences import sentences as split
+
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    found: list[str] = []
+    for sentence in sentences:
+        target = " ".join(sentence.split())
+        index = next(
+            (k for k, line in enumerate(lines) if line.startswith("- ") and target in line), None
+        )
+        if index is None:
+            continue
+        while index > 0 and lines[index - 1].startswith("- "):
+            index -= 1
+        if index > 0 and lines[index - 1].endswith(":"):
+            intro = split(lines[index - 1])[-1]
+            if intro not in found:
+                found.append(intro)
+    return tuple(found)
+
+
+# ---------------------------------------------------------------- naming a change
+
+
+def short_title(title: str) -> str:
+    """The part of a title before its colon ("NICE NG206: Recommendations" → "NICE NG206")."""
+    head, sep, _ = title.partition(":")
+    return head.strip() if sep and head.strip() else title
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 def _pages(change: Change) -> str:
@@ -220,101 +314,338 @@ def _pages(change: Change) -> str:
     return f" ({label} {', '.join(str(p) for p in change.pages)})"
 
 
+def place(change: Change) -> str:
+    """Where a change is inside its document: the recommendation number, else the section
+    name (cut short), with the PDF page numbers when there are any."""
+    key = change.section_key
+    if _RECOMMENDATION.match(key):
+        return key + _pages(change)
+    return _cut(key, SECTION_LIMIT) + _pages(change)
+
+
+def where(note: ChangeNote) -> str:
+    """Name a change's place the way people cite it ("NICE NG206 1.11.14")."""
+    if _RECOMMENDATION.match(note.change.section_key):
+        return f"{short_title(note.document_title)} {place(note.change)}"
+    return f"{note.document_title}, {place(note.change)}"
+
+
+def what(change: Change) -> str:
+    """Say in a few words what happened to the wording."""
+    term = change.terms[0] if change.terms else ""
+    if change.polarity_flip:
+        return f"wording on {term or 'a watched term'} reversed"
+    if change.kind == "term-renamed":
+        return f'"{term}" renamed away, the practice wording stays'
+    about = f" on {term}" if term else ""
+    if change.kind == "added":
+        return f"new wording{about}"
+    if change.kind == "removed":
+        return f"wording{about} removed"
+    if change.kind == "renamed":
+        return "section renamed"
+    return f"wording{about} changed"
+
+
+def headline(note: ChangeNote) -> str:
+    """Say in one line what changed and where."""
+    return f"{where(note)}: {what(note.change)}"
+
+
+def event_line(event: EventNote) -> str:
+    """Say in one line what happened to a document."""
+    return f"{event.document_title} {EVENT_WORDS.get(event.kind, event.kind)}"
+
+
+def ordered_changes(digest: Digest) -> list[ChangeNote]:
+    """Changes grouped by topic (first seen first), then document, then place in the document."""
+    topic_rank: dict[str, int] = {}
+    doc_rank: dict[tuple[str, str], int] = {}
+    for index, note in enumerate(digest.changes):
+        topic_rank.setdefault(note.topic, index)
+        doc_rank.setdefault((note.topic, note.document_id), index)
+    indexed = list(enumerate(digest.changes))
+    indexed.sort(
+        key=lambda pair: (
+            topic_rank[pair[1].topic],
+            doc_rank[(pair[1].topic, pair[1].document_id)],
+            pair[0],
+        )
+    )
+    return [note for _, note in indexed]
+
+
+def most_important(digest: Digest) -> list[ChangeNote]:
+    """Changes by significance, most significant first (ties in digest order)."""
+    ordered = ordered_changes(digest)
+    return sorted(ordered, key=lambda n: -n.change.significance)
+
+
+def subject(digest: Digest) -> str:
+    """The subject: the most significant change (quoting a small edit when it fits) and how
+    many more there are; a long subject loses its quote, then the end of its headline."""
+    total = len(digest.changes) + len(digest.events)
+    quote = ""
+    if digest.changes:
+        top = most_important(digest)[0]
+        text = headline(top)
+        edit = quoted_edit(top.change)
+        if edit is not None:
+            quote = f': "{edit[0]}" → "{edit[1]}"'
+    elif digest.events:
+        text = event_line(digest.events[0])
+    else:
+        return "guidewatch: nothing to report"
+    more = ""
+    if total > 1:
+        noun = "" if digest.events else (" change" if total == 2 else " changes")
+        more = f" (and {total - 1} more{noun})"
+    if len(text + quote + more) <= SUBJECT_LIMIT:
+        return text + quote + more
+    if len(text + more) > SUBJECT_LIMIT:
+        text = text[: SUBJECT_LIMIT - len(more) - 1].rstrip() + "…"
+    return text + more
+
+
+# ---------------------------------------------------------------- details
+
+
+def _date(moment: datetime | None) -> str:
+    if moment is None:
+        return "?"
+    day = moment.astimezone(UTC)
+    return f"{day.day} {day:%b %Y}"
+
+
+def versions_line(note: ChangeNote) -> str:
+    """Both versions and when each was first seen (and the old one last seen)."""
+    new = f"version {note.new_version} (first seen {_date(note.new_seen_at)})"
+    if note.old_version is None:
+        return new
+    last = f", last seen {_date(note.old_last_seen_at)}" if note.old_last_seen_at else ""
+    return f"version {note.old_version} (first seen {_date(note.old_seen_at)}{last}) → {new}"
+
+
+def show_command(note: ChangeNote) -> str:
+    """The command that prints the stored copy of the new version."""
+    return f"guidewatch show {note.document_id} --version {note.new_version}"
+
+
+def pdf_link(note: ChangeNote) -> str:
+    """The PDF itself, opened at the changed page, or "" for other documents."""
+    if not note.change.pages or not note.document_url:
+        return ""
+    return f"{note.document_url}#page={note.change.pages[0]}"
+
+
+def _flags(change: Change) -> list[str]:
+    flags = []
+    if change.polarity_flip:
+        flags.append("Meaning reversed: the sentence flipped its negation (do not ⇄ do).")
+    if change.kind == "term-renamed":
+        gone = ", ".join(f'"{t}"' for t in change.terms[:1])
+        flags.append(f"{gone} no longer appears, but the practice wording around it survives.")
+    if change.kind == "renamed" and change.old_section_key:
+        flags.append(f'The section was called "{change.old_section_key}".')
+    return flags
+
+
+def _heading(change: Change) -> str:
+    return " › ".join(change.heading_path)
+
+
+def _lead_in(note: ChangeNote) -> list[str]:
+    changed = set(note.change.old_sentences) | set(note.change.new_sentences)
+    return [s for s in note.lead_in if s not in changed]
+
+
+# ---------------------------------------------------------------- plain text
+
+
+def _wrap(text: str, first: str, rest: str | None = None) -> list[str]:
+    """Wrap to WIDTH with a hanging indent; never breaks a word, a URL or "(page 3)"."""
+    text = _UNBROKEN.sub(lambda m: m.group(0).replace(" ", "\0"), text)
+    lines = textwrap.wrap(
+        text,
+        width=WIDTH,
+        initial_indent=first,
+        subsequent_indent=" " * len(first) if rest is None else rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return [line.replace("\0", " ") for line in lines] or [first.rstrip()]
+
+
+def _change_text(note: ChangeNote) -> list[str]:
+    change = note.change
+    lines = _wrap(f"{place(change)}: {what(change)}", "* ", "  ")
+    for flag in _flags(change):
+        lines += _wrap(flag, "  ! ")
+    edit = quoted_edit(change)
+    if edit is not None:
+        lines += _wrap(f'"{edit[0]}" → "{edit[1]}"', "  ")
+    for sentence in _lead_in(note):
+        lines += _wrap(f"In the list: {sentence}", "  ")
+    if change.old_sentences:
+        lines.append("  Was:")
+        for sentence in change.old_sentences:
+            lines += _wrap(sentence, "    - ")
+    if change.new_sentences:
+        lines.append("  Now:")
+        for sentence in change.new_sentences:
+            lines += _wrap(sentence, "    + ")
+    if change.surviving:
+        lines.append("  Wording that stayed:")
+        for sentence in change.surviving[:CONTEXT_LIMIT]:
+            lines += _wrap(sentence, "    = ")
+    lines += _wrap(f"Section: {_heading(change)}{_pages(change)}", "  ", "    ")
+    if pdf_link(note):
+        lines += _wrap(f"PDF at that page: {pdf_link(note)}", "  ", "    ")
+    if note.also_topics:
+        lines += _wrap(f"Also on: {', '.join(note.also_topics)}", "  ", "    ")
+    versions = versions_line(note)
+    head, arrow, tail = versions.partition(" → ")
+    lines += _wrap(head, "  Versions: ", "    ")
+    if arrow:
+        lines += _wrap("→ " + tail, "    ")
+    lines.append(f"  Stored copy: {show_command(note)}")
+    return lines
+
+
+def _summary_text(digest: Digest) -> list[str]:
+    if len(digest.changes) + len(digest.events) < 2:
+        return []
+    count = len(digest.changes) + len(digest.events)
+    noun = "items" if digest.events else "changes"
+    lines = [f"{count} {noun} in this message, most important first:"]
+    for note in most_important(digest):
+        lines += _wrap(headline(note), "- ", "  ")
+    for event in digest.events:
+        lines += _wrap(event_line(event), "- ", "  ")
+    return lines + [""]
+
+
 def render_text(digest: Digest) -> str:
     """The plain-text part: changed sentences first, then context, links and versions."""
-    lines: list[str] = []
+    lines: list[str] = _summary_text(digest)
     topic = None
     document = None
     for note in ordered_changes(digest):
-        change = note.change
         if note.topic != topic:
             topic, document = note.topic, None
             lines += ["", f"== Topic: {topic} ==", ""]
         if note.document_id != document:
             document = note.document_id
-            lines += [f"{note.document_title}", f"  {note.live_url}", ""]
-        lines.append(f"* {headline(note)}")
-        for flag in _flags(change):
-            lines.append(f"  ! {flag}")
-        if change.old_sentences:
-            lines += ["  Was:"] + [f"    - {s}" for s in change.old_sentences]
-        if change.new_sentences:
-            lines += ["  Now:"] + [f"    + {s}" for s in change.new_sentences]
-        if change.words_removed:
-            lines.append(f"  Words removed: {' '.join(change.words_removed)}")
-        if change.words_added:
-            lines.append(f"  Words added: {' '.join(change.words_added)}")
-        if change.surviving:
-            lines += ["  Wording that stayed:"]
-            lines += [f"    = {s}" for s in change.surviving[:CONTEXT_LIMIT]]
-        lines.append(f"  Section: {_heading(change)}{_pages(change)}")
-        if note.also_topics:
-            lines.append(f"  Also on: {', '.join(note.also_topics)}")
-        lines.append(f"  {versions_line(note)}")
-        lines.append(f"  Stored copy: {show_command(note)}")
+            lines += _wrap(note.document_title, "")
+            lines += [note.live_url, ""]
+        lines += _change_text(note)
         lines.append("")
     if digest.events:
         lines += ["", "== Documents ==", ""]
         for event in digest.events:
-            lines.append(f"* {event_line(event)}: {event.detail}")
+            lines += _wrap(f"{event_line(event)}: {event.detail}", "* ", "  ")
             lines.append(f"  {event.live_url} ({_date(event.at)})")
     lines += ["", "-- ", "guidewatch: `guidewatch changes` lists every recorded change."]
     return "\n".join(lines).strip() + "\n"
+
+
+# ---------------------------------------------------------------- HTML
 
 
 def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _diff_html(old: Sequence[str], new: Sequence[str]) -> str:
+def _runs_html(runs: Sequence[tuple[str, str]]) -> str:
     parts = []
-    for tag, text in word_diff(" ".join(old), " ".join(new)):
+    previous = ("", "")
+    for tag, text in runs:
+        if tag == "+" and previous[0] == "-" and not previous[1].endswith(" "):
+            if not text.startswith(" "):
+                parts.append(" ")  # "should" struck and "can" added must not read "shouldcan"
         if tag == "-":
             parts.append(f'<del style="{STYLE_DEL}">{_e(text)}</del>')
         elif tag == "+":
             parts.append(f'<ins style="{STYLE_INS}">{_e(text)}</ins>')
         else:
             parts.append(_e(text))
+        previous = (tag, text)
     return "".join(parts)
+
+
+def _rows_html(note: ChangeNote) -> str:
+    change = note.change
+    out = []
+    for sentence in _lead_in(note):
+        out.append(f'<div style="{STYLE_ROW}color:#444;">{_e(sentence)}</div>')
+    for row in rows(change.old_sentences, change.new_sentences):
+        if row.runs:
+            body = _runs_html(row.runs)
+        elif row.old:
+            label = f'<span style="{STYLE_LABEL}">Removed:</span> '
+            body = label + f'<del style="{STYLE_DEL}">{_e(row.old)}</del>'
+        else:
+            label = f'<span style="{STYLE_LABEL}">Added:</span> '
+            body = label + f'<ins style="{STYLE_INS}">{_e(row.new)}</ins>'
+        out.append(f'<div style="{STYLE_ROW}">{body}</div>')
+    return f'<div style="{STYLE_QUOTE}">' + "".join(out) + "</div>"
 
 
 def _change_html(note: ChangeNote) -> list[str]:
     change = note.change
-    out = [f'<h3 style="font-size:16px;margin:14px 0 4px 0;">{_e(headline(note))}</h3>']
+    out = [f'<h3 style="{STYLE_H3}">{_e(place(change))}: {_e(what(change))}</h3>']
     for flag in _flags(change):
-        out.append(f'<p style="margin:2px 0;color:#8a1c1c;font-weight:bold;">{_e(flag)}</p>')
+        out.append(f'<p style="{STYLE_FLAG}">{_e(flag)}</p>')
     if change.old_sentences or change.new_sentences:
-        body = _diff_html(change.old_sentences, change.new_sentences)
-        out.append(f'<p style="{STYLE_QUOTE}">{body}</p>')
+        out.append(_rows_html(note))
     if change.surviving:
         kept = " ".join(change.surviving[:CONTEXT_LIMIT])
-        out.append(f'<p style="{STYLE_MUTED}">Wording that stayed: {_e(kept)}</p>')
-    details = [f"Section: {_heading(change)}{_pages(change)}", versions_line(note)]
+        label = f'<span style="{STYLE_LABEL}">Wording that stayed:</span>'
+        out.append(f'<p style="{STYLE_QUOTE}">{label} {_e(kept)}</p>')
+    details = [_e(f"Section: {_heading(change)}{_pages(change)}")]
+    link = pdf_link(note)
+    if link:
+        details.append(f'PDF at that page: <a href="{_e(link)}">{_e(link)}</a>')
     if note.also_topics:
-        details.append(f"Also on: {', '.join(note.also_topics)}")
-    details.append(f"Stored copy: {show_command(note)}")
-    out.append(f'<p style="{STYLE_MUTED}">' + "<br>".join(_e(d) for d in details) + "</p>")
+        details.append(_e(f"Also on: {', '.join(note.also_topics)}"))
+    details.append(_e(f"Versions: {versions_line(note)}"))
+    details.append(f"Stored copy: <code>{_e(show_command(note))}</code>")
+    out.append(f'<p style="{STYLE_MUTED}">' + "<br>".join(details) + "</p>")
     return out
+
+
+def _summary_html(digest: Digest) -> list[str]:
+    if len(digest.changes) + len(digest.events) < 2:
+        return []
+    count = len(digest.changes) + len(digest.events)
+    noun = "items" if digest.events else "changes"
+    items = [f"<li>{_e(headline(n))}</li>" for n in most_important(digest)]
+    items += [f"<li>{_e(event_line(e))}</li>" for e in digest.events]
+    return [
+        f'<p style="margin:0 0 4px 0;font-weight:bold;">{count} {noun} in this message, '
+        "most important first:</p>",
+        '<ul style="margin:0 0 12px 0;">' + "".join(items) + "</ul>",
+    ]
 
 
 def render_html(digest: Digest) -> str:
     """The HTML part: inline styles, removed words struck through, added words marked."""
-    out = [f'<html><body style="{STYLE_BODY}">']
+    out = [f'<html lang="en"><body style="{STYLE_BODY}"><div style="max-width:720px;">']
+    out += _summary_html(digest)
     topic = None
     document = None
     for note in ordered_changes(digest):
         if note.topic != topic:
             topic, document = note.topic, None
-            out.append(
-                f'<h2 style="font-size:18px;margin:18px 0 6px 0;">Topic: {_e(note.topic)}</h2>'
-            )
+            out.append(f'<h2 style="{STYLE_H2}">Topic: {_e(note.topic)}</h2>')
         if note.document_id != document:
             document = note.document_id
             link = f'<a href="{_e(note.live_url)}">{_e(note.document_title)}</a>'
-            out.append(f'<p style="margin:8px 0 0 0;font-weight:bold;">{link}</p>')
+            url = f'<br><span style="{STYLE_MUTED}font-weight:normal;">{_e(note.live_url)}</span>'
+            out.append(f'<p style="margin:8px 0 0 0;font-weight:bold;">{link}{url}</p>')
         out += _change_html(note)
     if digest.events:
-        out.append('<h2 style="font-size:18px;margin:18px 0 6px 0;">Documents</h2><ul>')
+        out.append(f'<h2 style="{STYLE_H2}">Documents</h2><ul>')
         for event in digest.events:
             link = f'<a href="{_e(event.live_url)}">{_e(event.live_url)}</a>'
             out.append(
@@ -324,7 +655,7 @@ def render_html(digest: Digest) -> str:
         out.append("</ul>")
     out.append(
         f'<p style="{STYLE_MUTED}">guidewatch: <code>guidewatch changes</code> '
-        "lists every recorded change.</p></body></html>"
+        "lists every recorded change.</p></div></body></html>"
     )
     return "\n".join(out)
 

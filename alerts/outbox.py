@@ -26,7 +26,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from alerts.digest import ChangeNote, Digest, EventNote, build_message, subject
+from alerts.digest import ChangeNote, Digest, EventNote, build_message, lead_ins, subject
 from alerts.smtp import (
     MailSettings,
     SmtpConfig,
@@ -36,6 +36,7 @@ from alerts.smtp import (
 )
 from compare.model import Change, Topic
 from storage import changes as store
+from storage import repo
 from storage.changes import Alert, AlertItem
 from storage.db import open_session
 from storage.models import Version
@@ -95,6 +96,24 @@ def recipients_for(
     return tuple(sorted({r for topic in topics for r in topic.recipients}))
 
 
+def _lead_in(
+    session: Session, change: Change, old: Version | None, new: Version
+) -> tuple[str, ...]:
+    """The unchanged list introductions the changed sentences hang from, read from the stored
+    versions (which never change, so a resent message is the same message)."""
+    sides = [(new, change.section_key, change.new_sentences)]
+    if old is not None:
+        sides.append((old, change.old_section_key or change.section_key, change.old_sentences))
+    for version, key, sentences in sides:
+        if not sentences:
+            continue
+        document = repo.version_document(session=session, version=version)
+        section = next((s for s in document.sections if s.key == key), None)
+        if section is not None:
+            return lead_ins(section.text, sentences)
+    return ()
+
+
 def digest_for(session: Session, items: Sequence[AlertItem]) -> Digest:
     """Load the records behind a message's items into a Digest (a change once, first topic)."""
     notes: list[ChangeNote] = []
@@ -125,18 +144,22 @@ def digest_for(session: Session, items: Sequence[AlertItem]) -> Digest:
         old = session.get(Version, row.from_version_id) if row.from_version_id else None
         assert new is not None
         topic, *also = topics_of[row.id]
+        change = Change.from_dict(row.data())
         notes.append(
             ChangeNote(
                 topic=topic,
                 document_id=row.document_id,
                 document_title=str(data.get("title", row.document_id)),
                 live_url=str(data.get("live_url", "")),
-                change=Change.from_dict(row.data()),
+                change=change,
                 new_version=new.number,
                 new_seen_at=new.first_seen_at,
                 old_version=old.number if old else None,
                 old_seen_at=old.first_seen_at if old else None,
                 also_topics=tuple(also),
+                old_last_seen_at=old.last_seen_at if old else None,
+                document_url=new.url,
+                lead_in=_lead_in(session, change, old, new),
             )
         )
     return Digest(changes=tuple(notes), events=tuple(events))
