@@ -396,6 +396,8 @@ def subject(digest: Digest) -> str:
         text = event_line(digest.events[0])
     else:
         return "guidewatch: nothing to report"
+    # page text may hold line breaks, which a header must not
+    text, quote = " ".join(text.split()), " ".join(quote.split())
     more = ""
     if total > 1:
         noun = "" if digest.events else (" change" if total == 2 else " changes")

@@ -239,7 +239,7 @@ def write_message(message: EmailMessage, out: Path, stem: str) -> list[Path]:
     for part, suffix in ((plain, "txt"), (rich, "html")):
         if part is not None:
             path = out / f"{stem}.{suffix}"
-            content = part.get_content()
+            content = part.get_content().replace("\r\n", "\n")  # as received: CRLF
             if suffix == "txt":
                 content = f"Subject: {message['Subject']}\n\n{content}"
             path.write_text(content, encoding="utf-8")
