@@ -31,6 +31,7 @@ PAIR_SIMILAR = 0.5  # an old and a new sentence this alike are one sentence edit
 MAX_PAIRING = 2500  # beyond this many sentence pairs, every sentence is shown whole
 QUOTE_WORDS = 6  # an edit is quoted in the subject when each side is at most this long
 QUOTE_CONTEXT = 2  # words of unchanged context before a quoted edit (one after)
+SAID_TERMS = 2  # watched terms named per side in "no longer says: …; now says: …"
 
 _TOKENS = re.compile(r"\s+|[^\s]+")
 _UNBROKEN = re.compile(r"\(pages? [^)]*\)|→ version \d+")  # kept on one line when wrapping
@@ -72,7 +73,6 @@ class ChangeNote:
     also_topics: tuple[str, ...] = ()
     old_last_seen_at: datetime | None = None  # the old wording was still there on this date
     document_url: str = ""  # the stored version's own address: for a PDF, the file itself
-    lead_in: tuple[str, ...] = ()  # unchanged sentences that changed list items hang from
 
 
 @dataclass(frozen=True)
@@ -269,29 +269,6 @@ def quoted_edit(change: Change) -> tuple[str, str] | None:
     return (old, new) if old != new else None
 
 
-def lead_ins(text: str, sentences: Sequence[str]) -> tuple[str, ...]:
-    """The list introductions ("Do not offer people with ME/CFS:") that these sentences,
-    when they are list items ("- " lines) of a section's text, hang from."""
-    from compare.sentences import sentences as split
-
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    found: list[str] = []
-    for sentence in sentences:
-        target = " ".join(sentence.split())
-        index = next(
-            (k for k, line in enumerate(lines) if line.startswith("- ") and target in line), None
-        )
-        if index is None:
-            continue
-        while index > 0 and lines[index - 1].startswith("- "):
-            index -= 1
-        if index > 0 and lines[index - 1].endswith(":"):
-            intro = split(lines[index - 1])[-1]
-            if intro not in found:
-                found.append(intro)
-    return tuple(found)
-
-
 # ---------------------------------------------------------------- naming a change
 
 
@@ -330,13 +307,33 @@ def where(note: ChangeNote) -> str:
     return f"{note.document_title}, {place(note.change)}"
 
 
-def what(change: Change) -> str:
-    """Say in a few words what happened to the wording."""
+def said(change: Change, limit: int | None = None) -> str:
+    """The watched terms the wording lost and gained ("no longer says: not curative, pacing
+    …; now says: rehabilitation"), at most `limit` a side; "" when none came or went."""
+    parts = []
+    sides = (("no longer says", change.terms_removed), ("now says", change.terms_added))
+    for label, found in sides:
+        if found:
+            shown = found[:limit] if limit else found
+            more = " …" if len(shown) < len(found) else ""
+            parts.append(f"{label}: {', '.join(shown)}{more}")
+    return "; ".join(parts)
+
+
+def _renamed_away(change: Change) -> str:
+    """The term a term-renamed change lost (it leads the terms among equal reasons)."""
+    lost = [t for t in change.terms if t in change.terms_removed]
+    return (lost or [*change.terms, ""])[0]
+
+
+def what(change: Change, limit: int = SAID_TERMS) -> str:
+    """Say in a few words what happened to the wording (naming at most `limit` terms a side
+    when a rewrite is told by the watched terms it lost and gained)."""
     term = change.terms[0] if change.terms else ""
     if change.polarity_flip:
         return f"wording on {term or 'a watched term'} reversed"
     if change.kind == "term-renamed":
-        return f'"{term}" renamed away, the practice wording stays'
+        return f'"{_renamed_away(change)}" renamed away, the practice wording stays'
     about = f" on {term}" if term else ""
     if change.kind == "added":
         return f"new wording{about}"
@@ -344,12 +341,14 @@ def what(change: Change) -> str:
         return f"wording{about} removed"
     if change.kind == "renamed":
         return "section renamed"
+    if said(change) and quoted_edit(change) is None:
+        return said(change, limit)
     return f"wording{about} changed"
 
 
-def headline(note: ChangeNote) -> str:
+def headline(note: ChangeNote, limit: int = SAID_TERMS) -> str:
     """Say in one line what changed and where."""
-    return f"{where(note)}: {what(note.change)}"
+    return f"{where(note)}: {what(note.change, limit)}"
 
 
 def event_line(event: EventNote) -> str:
@@ -383,25 +382,28 @@ def most_important(digest: Digest) -> list[ChangeNote]:
 
 def subject(digest: Digest) -> str:
     """The subject: the most significant change (quoting a small edit when it fits) and how
-    many more there are; a long subject loses its quote, then the end of its headline."""
+    many more there are; a long subject names fewer terms, then loses its quote, then the end
+    of its headline."""
     total = len(digest.changes) + len(digest.events)
-    quote = ""
-    if digest.changes:
-        top = most_important(digest)[0]
-        text = headline(top)
-        edit = quoted_edit(top.change)
-        if edit is not None:
-            quote = f': "{edit[0]}" → "{edit[1]}"'
-    elif digest.events:
-        text = event_line(digest.events[0])
-    else:
-        return "guidewatch: nothing to report"
-    # page text may hold line breaks, which a header must not
-    text, quote = " ".join(text.split()), " ".join(quote.split())
     more = ""
     if total > 1:
         noun = "" if digest.events else (" change" if total == 2 else " changes")
         more = f" (and {total - 1} more{noun})"
+    quote = ""
+    if digest.changes:
+        top = most_important(digest)[0]
+        edit = quoted_edit(top.change)
+        if edit is not None:
+            quote = f': "{edit[0]}" → "{edit[1]}"'
+        # page text may hold line breaks, which a header must not
+        text = " ".join(headline(top).split())
+        if len(text + more) > SUBJECT_LIMIT:
+            text = " ".join(headline(top, limit=1).split())
+    elif digest.events:
+        text = " ".join(event_line(digest.events[0]).split())
+    else:
+        return "guidewatch: nothing to report"
+    quote = " ".join(quote.split())
     if len(text + quote + more) <= SUBJECT_LIMIT:
         return text + quote + more
     if len(text + more) > SUBJECT_LIMIT:
@@ -445,8 +447,8 @@ def _flags(change: Change) -> list[str]:
     if change.polarity_flip:
         flags.append("Meaning reversed: the sentence flipped its negation (do not ⇄ do).")
     if change.kind == "term-renamed":
-        gone = ", ".join(f'"{t}"' for t in change.terms[:1])
-        flags.append(f"{gone} no longer appears, but the practice wording around it survives.")
+        gone = _renamed_away(change)
+        flags.append(f'"{gone}" no longer appears, but the practice wording around it survives.')
     if change.kind == "renamed" and change.old_section_key:
         flags.append(f'The section was called "{change.old_section_key}".')
     return flags
@@ -456,9 +458,12 @@ def _heading(change: Change) -> str:
     return " › ".join(change.heading_path)
 
 
-def _lead_in(note: ChangeNote) -> list[str]:
-    changed = set(note.change.old_sentences) | set(note.change.new_sentences)
-    return [s for s in note.lead_in if s not in changed]
+def _said_in_full(change: Change) -> str:
+    """Every watched term lost and gained, when the headline could name only some of them."""
+    full = said(change)
+    if not full or what(change) != said(change, SAID_TERMS) or what(change) == full:
+        return ""
+    return full[:1].upper() + full[1:] + "."
 
 
 # ---------------------------------------------------------------- plain text
@@ -483,11 +488,13 @@ def _change_text(note: ChangeNote) -> list[str]:
     lines = _wrap(f"{place(change)}: {what(change)}", "* ", "  ")
     for flag in _flags(change):
         lines += _wrap(flag, "  ! ")
+    if _said_in_full(change):
+        lines += _wrap(_said_in_full(change), "  ")
     edit = quoted_edit(change)
     if edit is not None:
         lines += _wrap(f'"{edit[0]}" → "{edit[1]}"', "  ")
-    for sentence in _lead_in(note):
-        lines += _wrap(f"In the list: {sentence}", "  ")
+    if change.lead_in:
+        lines += _wrap(f"In the list: {change.lead_in}", "  ")
     if change.old_sentences:
         lines.append("  Was:")
         for sentence in change.old_sentences:
@@ -578,8 +585,8 @@ def _runs_html(runs: Sequence[tuple[str, str]]) -> str:
 def _rows_html(note: ChangeNote) -> str:
     change = note.change
     out = []
-    for sentence in _lead_in(note):
-        out.append(f'<div style="{STYLE_ROW}color:#444;">{_e(sentence)}</div>')
+    if change.lead_in:
+        out.append(f'<div style="{STYLE_ROW}color:#444;">{_e(change.lead_in)}</div>')
     for row in rows(change.old_sentences, change.new_sentences):
         if row.runs:
             body = _runs_html(row.runs)
@@ -598,6 +605,8 @@ def _change_html(note: ChangeNote) -> list[str]:
     out = [f'<h3 style="{STYLE_H3}">{_e(place(change))}: {_e(what(change))}</h3>']
     for flag in _flags(change):
         out.append(f'<p style="{STYLE_FLAG}">{_e(flag)}</p>')
+    if _said_in_full(change):
+        out.append(f'<p style="{STYLE_ROW}">{_e(_said_in_full(change))}</p>')
     if change.old_sentences or change.new_sentences:
         out.append(_rows_html(note))
     if change.surviving:

@@ -10,7 +10,7 @@ from difflib import SequenceMatcher
 
 from compare.model import SIGNIFICANCE, Change, Topic
 from compare.noise import canonical
-from compare.sentences import sentences, words
+from compare.sentences import placed_sentences, words
 from compare.topics import count_terms, find_terms
 from scrapers.model import Document, Section
 
@@ -21,7 +21,7 @@ _NEGATION = re.compile(r"(?i)\b(?:not|no|never|nor|none|cannot|without)\b|n't\b"
 
 @dataclass
 class _Prepared:
-    """A section with its sentences in original and canonical form."""
+    """A section with its sentences in original and canonical form, and the list of each."""
 
     section: Section
     original: list[str]
@@ -29,11 +29,33 @@ class _Prepared:
     heading: str
     heading_canon: str
     key_canon: str
+    group: list[int | None] = field(default_factory=list)  # the list a sentence belongs to
+    intro: list[bool] = field(default_factory=list)  # whether it introduces that list
+    members: dict[int, list[int]] = field(default_factory=dict)  # a list's sentences, in order
 
     @property
     def full_text(self) -> str:
         """The section's own heading and its text, where its terms are counted."""
         return f"{self.heading}\n{self.section.text}"
+
+    def intro_of(self, index: int) -> int | None:
+        """The sentence introducing the list this list item hangs from, if any."""
+        group = self.group[index]
+        if group is None or self.intro[index]:
+            return None
+        first = self.members[group][0]
+        return first if self.intro[first] else None
+
+    def unit(self, index: int) -> list[int]:
+        """The sentences read as one with this one: a list's introduction with all its items,
+        an item with its introduction ("Do not offer people with ME/CFS:" + "- GET")."""
+        group = self.group[index]
+        if group is None:
+            return [index]
+        if self.intro[index]:
+            return list(self.members[group])
+        intro = self.intro_of(index)
+        return [index] if intro is None else [intro, index]
 
 
 @dataclass
@@ -42,31 +64,35 @@ class _Delta:
 
     old: _Prepared | None
     new: _Prepared | None
-    removed: list[tuple[str, str]] = field(default_factory=list)  # (canonical, original)
-    added: list[tuple[str, str]] = field(default_factory=list)
-    blocks: list[tuple[list[str], list[str]]] = field(default_factory=list)  # replaced canon
+    # (canonical, original, index in its section) of each sentence removed or added
+    removed: list[tuple[str, str, int]] = field(default_factory=list)
+    added: list[tuple[str, str, int]] = field(default_factory=list)
+    blocks: list[tuple[range, range]] = field(default_factory=list)  # replaced old -> new
     unchanged: list[str] = field(default_factory=list)  # original wording, in new order
     heading_changed: bool = False
 
 
 def _prepare(section: Section, ignore: Sequence[str]) -> _Prepared:
     """Split a section into sentences, keeping those that are not all noise."""
-    original: list[str] = []
-    canon: list[str] = []
-    for sentence in sentences(section.text):
-        form = canonical(sentence, ignore)
-        if form:
-            original.append(sentence)
-            canon.append(form)
     heading = section.heading_path[-1] if section.heading_path else ""
-    return _Prepared(
+    prepared = _Prepared(
         section=section,
-        original=original,
-        canon=canon,
+        original=[],
+        canon=[],
         heading=heading,
         heading_canon=canonical(heading, ignore),
         key_canon=canonical(section.key, ignore),
     )
+    for placed in placed_sentences(section.text):
+        form = canonical(placed.text, ignore)
+        if form:
+            prepared.original.append(placed.text)
+            prepared.canon.append(form)
+            if placed.group is not None:
+                prepared.members.setdefault(placed.group, []).append(len(prepared.group))
+            prepared.group.append(placed.group)
+            prepared.intro.append(placed.intro)
+    return prepared
 
 
 def _similarity(a: _Prepared, b: _Prepared) -> float:
@@ -156,10 +182,10 @@ def _delta(old: _Prepared | None, new: _Prepared | None) -> _Delta:
     """Diff one pair of sections by canonical sentence."""
     delta = _Delta(old, new)
     if old is None and new is not None:
-        delta.added = list(zip(new.canon, new.original, strict=True))
+        delta.added = list(zip(new.canon, new.original, range(len(new.canon)), strict=True))
         return delta
     if new is None and old is not None:
-        delta.removed = list(zip(old.canon, old.original, strict=True))
+        delta.removed = list(zip(old.canon, old.original, range(len(old.canon)), strict=True))
         return delta
     assert old is not None and new is not None
     delta.heading_changed = old.heading_canon != new.heading_canon
@@ -170,27 +196,27 @@ def _delta(old: _Prepared | None, new: _Prepared | None) -> _Delta:
         if tag == "equal" or same:
             delta.unchanged.extend(new.original[j1:j2])
             continue
-        delta.removed.extend(zip(old.canon[i1:i2], old.original[i1:i2], strict=True))
-        delta.added.extend(zip(new.canon[j1:j2], new.original[j1:j2], strict=True))
+        delta.removed.extend(zip(old.canon[i1:i2], old.original[i1:i2], range(i1, i2), strict=True))
+        delta.added.extend(zip(new.canon[j1:j2], new.original[j1:j2], range(j1, j2), strict=True))
         if tag == "replace":
-            delta.blocks.append((old.canon[i1:i2], new.canon[j1:j2]))
+            delta.blocks.append((range(i1, i2), range(j1, j2)))
     return delta
 
 
 def _cancel_moves(deltas: list[_Delta]) -> None:
     """Drop sentences removed in one place and added in another: moved text is no change."""
-    moved = Counter(c for d in deltas for c, _ in d.removed) & Counter(
-        c for d in deltas for c, _ in d.added
+    moved = Counter(c for d in deltas for c, _, _ in d.removed) & Counter(
+        c for d in deltas for c, _, _ in d.added
     )
     for side in ("removed", "added"):
         left = Counter(moved)
         for delta in deltas:
             kept = []
-            for canon, original in getattr(delta, side):
+            for canon, original, index in getattr(delta, side):
                 if left[canon] > 0:
                     left[canon] -= 1
                 else:
-                    kept.append((canon, original))
+                    kept.append((canon, original, index))
             setattr(delta, side, kept)
 
 
@@ -218,34 +244,72 @@ def _negated(sentence: str) -> bool:
     return bool(_NEGATION.search(sentence))
 
 
-def _flips(delta: _Delta, topics: Sequence[Topic]) -> tuple[bool, set[str]]:
-    """Find replaced sentences whose negation flipped; return (any flip, terms they kept)."""
-    still_removed = {c for c, _ in delta.removed}
-    still_added = {c for c, _ in delta.added}
+def _terms_in(text: str, topics: Sequence[Topic]) -> set[str]:
+    """The canonical names of the watched terms in a text."""
+    return {hit.term for hit in find_terms(text, topics)}
+
+
+def _unit_terms(prepared: _Prepared, index: int, topics: Sequence[Topic]) -> set[str]:
+    """The watched terms in a sentence read together with its list (see `_Prepared.unit`)."""
+    return _terms_in("\n".join(prepared.canon[k] for k in prepared.unit(index)), topics)
+
+
+def _flips(delta: _Delta, topics: Sequence[Topic]) -> tuple[bool, set[str], list[str]]:
+    """Find replaced sentences whose negation flipped; return (any flip, the terms they kept,
+    each read with its list, and the unchanged list sentences that carry those terms)."""
+    old_side, new_side = delta.old, delta.new
+    if old_side is None or new_side is None:
+        return False, set(), []
+    still_removed = {i for _, _, i in delta.removed}
+    still_added = {j for _, _, j in delta.added}
     flipped = False
     kept: set[str] = set()
+    around: list[int] = []  # unchanged sentences of the new side read with a flipped one
     for olds, news in delta.blocks:
-        for old in (s for s in olds if s in still_removed):
+        for i in (k for k in olds if k in still_removed):
+            old = old_side.canon[i]
             best, best_score = None, 0.5
-            for new in (s for s in news if s in still_added):
+            for j in (k for k in news if k in still_added):
                 score = SequenceMatcher(
-                    None, old.lower().split(), new.lower().split(), autojunk=False
+                    None, old.lower().split(), new_side.canon[j].lower().split(), autojunk=False
                 ).ratio()
                 if score >= best_score:
-                    best, best_score = new, score
-            if best is None or _negated(old) == _negated(best):
+                    best, best_score = j, score
+            if best is None or _negated(old) == _negated(new_side.canon[best]):
                 continue
             flipped = True
-            old_terms = {h.term for h in find_terms(old, topics)}
-            kept |= old_terms & {h.term for h in find_terms(best, topics)}
-    return flipped, kept
+            # "Do not offer people with ME/CFS:" -> "Offer …:" keeps the terms of its items
+            kept |= _unit_terms(old_side, i, topics) & _unit_terms(new_side, best, topics)
+            around += [k for k in new_side.unit(best) if k not in still_added and k not in around]
+    surviving = [
+        new_side.original[k] for k in sorted(around) if _terms_in(new_side.canon[k], topics) & kept
+    ]
+    return flipped, kept, surviving
+
+
+def _list_context(delta: _Delta, topics: Sequence[Topic]) -> tuple[set[str], str]:
+    """The terms in the unchanged parts of the lists the changed sentences are read with, and
+    the unchanged introduction a changed list item hangs from ("" when there is none)."""
+    terms: set[str] = set()
+    lead_in = ""
+    for side, changed in ((delta.new, delta.added), (delta.old, delta.removed)):
+        if side is None:
+            continue
+        indexes = {i for _, _, i in changed}
+        for i in sorted(indexes):
+            rest = [k for k in side.unit(i) if k not in indexes]
+            terms |= _terms_in("\n".join(side.canon[k] for k in rest), topics)
+            intro = side.intro_of(i)
+            if intro is not None and intro not in indexes and not lead_in:
+                lead_in = side.original[intro]
+    return terms, lead_in
 
 
 def _wording(delta: _Delta) -> tuple[str, list[str], list[str]] | None:
     """Return (kind, old sentences, new sentences) of a delta, or None when nothing changed."""
     old, new = delta.old, delta.new
-    removed = [o for _, o in delta.removed]
-    added = [o for _, o in delta.added]
+    removed = [o for _, o, _ in delta.removed]
+    added = [o for _, o, _ in delta.added]
     if old is not None and new is not None:
         key_moved = old.key_canon != new.key_canon
         if not removed and not added and not delta.heading_changed and not key_moved:
@@ -301,41 +365,45 @@ def _classify(delta: _Delta, topics: Sequence[Topic]) -> Change | None:
         words_removed, words_added = _word_diff(removed, added)
     else:
         words_removed, words_added = [], []
-    flipped, kept = _flips(delta, topics)
+    flipped, kept, around = _flips(delta, topics)
+    in_lists, lead_in = _list_context(delta, topics)
 
     before = count_terms("\n".join(removed), topics)
     after = count_terms("\n".join(added), topics)
     seen = set(before) | set(after)
     counted = {t for t in seen if before.get(t, 0) != after.get(t, 0)}
     lost = {t for t in counted if before.get(t, 0) > after.get(t, 0)}
+    gained = counted - lost
     term_topic = {term.name: topic for topic in topics for term in topic.terms}
     rank = {term.name: i for i, term in enumerate(t for topic in topics for t in topic.terms)}
-
-    reasons = [SIGNIFICANCE[kind]]
-    if seen:
-        reasons.append(SIGNIFICANCE["term-in-sentence"])
-    if counted:
-        reasons.append(SIGNIFICANCE["term-count"])
-    if any(term_topic[t].removal_is_news for t in lost):
-        reasons.append(SIGNIFICANCE["safeguard-lost"])
-    if kept:
-        reasons.append(SIGNIFICANCE["polarity-flip"])
     vanished, surviving = _renamed_terms(delta, lost, topics) if lost and words_added else ([], [])
     if vanished:
         kind = "term-renamed"
-        reasons.append(SIGNIFICANCE["term-renamed"])
 
     section = (delta.new or delta.old).section  # type: ignore[union-attr]
     # the heading over the changed wording says what it is about ("Neuroplasticity programs …")
     context = set()
     if kind != "renamed":
-        context = {h.term for h in find_terms("\n".join(section.heading_path), topics)}
-    if context - seen:
-        reasons.append(SIGNIFICANCE["term-in-heading"])
-    terms = vanished + sorted((seen | kept | context) - set(vanished), key=rank.__getitem__)
-    topic_names = {term_topic[t].name for t in terms}
+        context = _terms_in("\n".join(section.heading_path), topics)
+
+    # each term's biggest reason (see SIGNIFICANCE); the change's is the biggest of them all
+    reason: dict[str, int] = {}
+    for found, why in (
+        (context, "term-in-heading"),
+        (in_lists, "term-in-list"),
+        (seen, "term-in-sentence"),
+        (counted, "term-count"),
+        ({t for t in lost if term_topic[t].removal_is_news}, "safeguard-lost"),
+        (set(vanished), "term-renamed"),
+        (kept, "polarity-flip"),
+    ):
+        for term in found:
+            reason[term] = max(reason.get(term, 0), SIGNIFICANCE[why])
+    # the term behind the biggest reason first; a term renamed away leads among its equals
+    order = {t: (-reason[t], t not in vanished, rank[t]) for t in reason}
+    terms = sorted(reason, key=order.__getitem__)
     size = len(words_removed) + len(words_added)
-    significance = min(100, max(reasons) + min(5, size // 5))
+    significance = min(100, max([SIGNIFICANCE[kind], *reason.values()]) + min(5, size // 5))
 
     old_section = delta.old.section if delta.old is not None and delta.new is not None else None
     return Change(
@@ -353,11 +421,40 @@ def _classify(delta: _Delta, topics: Sequence[Topic]) -> Change | None:
         new_sentences=tuple(added),
         words_removed=tuple(words_removed),
         words_added=tuple(words_added),
-        topics=tuple(t.name for t in topics if t.name in topic_names),
+        topics=_topic_order(terms, reason, context, term_topic, topics),
         terms=tuple(terms),
+        terms_removed=tuple(t for t in terms if t in lost),
+        terms_added=tuple(t for t in terms if t in gained),
         polarity_flip=flipped,
-        surviving=tuple(surviving),
+        surviving=tuple(surviving or around),
         significance=significance,
+        lead_in=lead_in,
+    )
+
+
+def _topic_order(
+    terms: Sequence[str],
+    reason: dict[str, int],
+    heading_terms: set[str],
+    term_topic: dict[str, Topic],
+    topics: Sequence[Topic],
+) -> tuple[str, ...]:
+    """A change's topics, the one it is filed under first: the topic of the term behind the
+    biggest reason, then the topic the heading path names, then the rest by reason."""
+    if not terms:
+        return ()
+    best: dict[str, int] = {}
+    for term in terms:
+        name = term_topic[term].name
+        best[name] = max(best.get(name, 0), reason[term])
+    lead = term_topic[terms[0]].name
+    named = {term_topic[t].name for t in heading_terms}
+    file_order = [t.name for t in topics]
+    return tuple(
+        sorted(
+            best,
+            key=lambda n: (n != lead, n not in named, -best[n], file_order.index(n)),
+        )
     )
 
 

@@ -11,7 +11,9 @@ KINDS = ("modified", "added", "removed", "renamed", "term-renamed")
 # Significance (0-100) of a change, the largest reason that applies plus a size bonus:
 #   on no topic:   renamed 5, modified 10, added/removed 20
 #   on a topic:    a watched term is in the section's heading path     40
-#                  a watched term sits in a changed sentence           50
+#                  a watched term sits in a changed sentence, or in
+#                  the list it is read with (a list's introduction
+#                  and its items are one sentence)                     50
 #                  a watched term's count in the section changed       70
 #                  a term of a `removal_is_news` topic was lost        85
 #                  a practice term (topic without `removal_is_news`)
@@ -25,6 +27,7 @@ SIGNIFICANCE = {
     "removed": 20,
     "term-in-heading": 40,
     "term-in-sentence": 50,
+    "term-in-list": 50,
     "term-count": 70,
     "safeguard-lost": 85,
     "term-renamed": 85,
@@ -77,11 +80,14 @@ class Change:
     new_sentences: tuple[str, ...] = ()
     words_removed: tuple[str, ...] = ()
     words_added: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-    terms: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()  # the one it is filed under first
+    terms: tuple[str, ...] = ()  # the term behind the biggest reason first
+    terms_removed: tuple[str, ...] = ()  # terms whose count in the section went down
+    terms_added: tuple[str, ...] = ()  # terms whose count in the section went up
     polarity_flip: bool = False
-    surviving: tuple[str, ...] = ()
+    surviving: tuple[str, ...] = ()  # unchanged wording that still carries the terms
     significance: int = 0
+    lead_in: str = ""  # the unchanged list introduction a changed list item hangs from
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (tuples become lists)."""

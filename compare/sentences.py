@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 # Abbreviations whose full stop never ends a sentence, even before a capital.
 ABBREVIATIONS = frozenset(
@@ -72,13 +73,39 @@ def _split_paragraph(paragraph: str) -> list[str]:
     return out
 
 
+class Placed(NamedTuple):
+    """A sentence and the list it belongs to: a line ending in ":" and the bulleted items after
+    it are one list (`group` numbers it from 0); `intro` marks that line's last sentence."""
+
+    text: str
+    group: int | None = None
+    intro: bool = False
+
+
+def placed_sentences(text: str) -> list[Placed]:
+    """Split text into sentences like `sentences`, each with the list it belongs to."""
+    out: list[Placed] = []
+    groups = 0
+    group: int | None = None  # the list that bulleted items now join
+    waiting: int | None = None  # a sentence ending in ":" whose list has not started yet
+    for block in _lines(text):
+        item = bool(_BULLET.match(block))
+        parts = [s for s in _split_paragraph(_BULLET.sub("", block)) if s]
+        if item and waiting is not None:
+            group, groups = groups, groups + 1
+            out[waiting] = out[waiting]._replace(group=group, intro=True)
+            waiting = None
+        elif not item:
+            group = waiting = None
+        out.extend(Placed(part, group if item else None) for part in parts)
+        if not item and parts and parts[-1].endswith(":"):
+            waiting = len(out) - 1
+    return out
+
+
 def sentences(text: str) -> list[str]:
     """Split text into sentences; list items are their own sentences, bullets dropped."""
-    out: list[str] = []
-    for block in _lines(text):
-        block = _BULLET.sub("", block)
-        out.extend(s for s in _split_paragraph(block) if s)
-    return out
+    return [placed.text for placed in placed_sentences(text)]
 
 
 def words(sentence: str) -> list[str]:

@@ -158,6 +158,8 @@ def test_a_run_killed_after_the_send_resends_with_the_same_message_id(
         smtp_server.inbox[0].raw.split(b"\r\n\r\n", 1)[1]
         == smtp_server.inbox[1].raw.split(b"\r\n\r\n", 1)[1]
     )
+    plain, _ = _parts(smtp_server.inbox[1].message)
+    assert "In the list: Do not offer people with CFS/ME:" in plain  # recorded with the change
     assert deliver_pending(sqlite_engine, settings).sent == 0
 
 

@@ -18,7 +18,15 @@ from types import ModuleType
 
 import pytest
 
-from alerts.digest import ChangeNote, Digest, build_message, render_html, render_text, subject
+from alerts.digest import (
+    ChangeNote,
+    Digest,
+    build_message,
+    render_html,
+    render_text,
+    subject,
+    what,
+)
 from alerts.digest import word_diff as redline_runs
 from compare.model import Change
 
@@ -47,6 +55,24 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, EmailM
         assert len(messages) == 1, (sample.name, [m["Subject"] for m in messages])
         received[sample.name] = messages[0]
     yield received
+
+
+LIST_INTRO = "Do not offer people with ME/CFS:"
+
+
+@pytest.fixture(scope="module")
+def list_flip(tmp_path_factory: pytest.TempPathFactory) -> EmailMessage:
+    """The message a real cycle sends when NICE's list intro loses its "Do not"."""
+    sample = samples.Sample(
+        "nice-list-flip",
+        'NICE 1.11.14: the list intro becomes "Offer people with ME/CFS:"',
+        (samples.NICE,),
+        samples.nice("ng206-recommendations-v1.html"),
+        samples.nice_edited((LIST_INTRO, "Offer people with ME/CFS:")),
+    )
+    _, messages = samples.run_sample(sample, tmp_path_factory.mktemp(sample.name))
+    assert len(messages) == 1, [m["Subject"] for m in messages]
+    return messages[0]
 
 
 def parts(message: EmailMessage) -> tuple[str, str]:
@@ -242,7 +268,7 @@ def test_the_document_is_named_once_and_each_change_by_its_place(
 ) -> None:
     plain, _ = parts(inbox["bhc-neuroplasticity"])
     assert plain.count("Bateman Horne Center: Clinical Care Guide (page)") == 1
-    assert "* Neuroplasticity programs designed for…: wording on" in plain
+    assert "* Neuroplasticity programs designed for…: no longer says:" in plain
 
 
 # ---------------------------------------------------------------- several at once
@@ -291,6 +317,7 @@ def test_every_piece_of_page_text_is_escaped_in_html() -> None:
         terms=("<u>term</u>",),
         surviving=("<s>kept</s>",),
         significance=50,
+        lead_in="<marquee>Do not offer:</marquee>",
     )
     rich = render_html(
         Digest(
@@ -298,7 +325,6 @@ def test_every_piece_of_page_text_is_escaped_in_html() -> None:
                 note(
                     nasty,
                     title="<em>Doc</em>",
-                    lead_in=("<marquee>Do not offer:</marquee>",),
                     document_url='https://x.example/a.pdf?"><script>',
                 ),
             )
@@ -307,3 +333,75 @@ def test_every_piece_of_page_text_is_escaped_in_html() -> None:
     for tag in ("<b>", "<i>", "<script", "<img", "<u>", "<s>", "<em>", "<marquee>", 'pdf?"'):
         assert tag not in rich, tag
     assert "&lt;marquee&gt;Do not offer:&lt;/marquee&gt;" in rich
+
+
+# ---------------------------------------------------------------- lists, terms lost and gained
+
+
+def test_a_flipped_list_intro_tells_rehabilitation_what_is_now_offered(
+    list_flip: EmailMessage,
+) -> None:
+    assert list_flip["Subject"] == (
+        "NICE NG206 1.11.14: wording on graded exercise therapy reversed: "
+        '"Do not offer people with ME/CFS" → "Offer people with ME/CFS"'
+    )
+    plain, rich = parts(list_flip)
+    assert plain.splitlines()[0] == "== Topic: rehabilitation =="
+    stayed = flat(plain.split("Wording that stayed:")[1].split("Section:")[0])
+    assert "for example, graded exercise therapy (see box 4)" in stayed
+    assert "Also on: safeguards" in plain
+    assert "graded exercise therapy (see box 4)" in rich
+
+
+def test_the_list_intro_comes_from_the_change_itself() -> None:
+    item = Change(
+        section_key="1.11.14",
+        heading_path=("1.11 Managing ME/CFS",),
+        kind="modified",
+        old_sentences=("any therapy as a treatment or cure",),
+        new_sentences=("any therapy as a cure",),
+        lead_in=LIST_INTRO,
+    )
+    text = render_text(Digest(changes=(note(item),)))
+    assert f"In the list: {LIST_INTRO}" in text
+    assert text.index(LIST_INTRO) < text.index("Was:")
+    assert "In the list" not in render_text(Digest(changes=(note(CURE),)))
+
+
+def test_a_rewrite_is_told_by_the_watched_terms_it_lost_and_gained(
+    inbox: dict[str, EmailMessage],
+) -> None:
+    message = inbox["bhc-neuroplasticity"]
+    assert message["Subject"].endswith(
+        "Neuroplasticity programs designed for…: no longer says: post-exertional malaise …; "
+        "now says: rehabilitation"
+    )
+    plain, rich = parts(message)
+    lost = (
+        "No longer says: post-exertional malaise, PEM stability, energy management, pacing, "
+        "not curative, supportive adjunct; now says: rehabilitation."
+    )
+    assert lost in flat(plain) and lost in flat(rich)
+    # a small edit is still quoted, not listed by terms
+    assert "no longer says" not in inbox["nice-cure"]["Subject"]
+
+
+def test_a_change_is_filed_under_its_most_relevant_topic(inbox: dict[str, EmailMessage]) -> None:
+    plain, _ = parts(inbox["several"])
+    rehabilitation = plain.split("== Topic: rehabilitation ==")[1].split("== Topic:")[0]
+    safeguards = plain.split("== Topic: safeguards ==")[1]
+    assert "Neuroplasticity programs" not in rehabilitation
+    assert "Neuroplasticity programs" in safeguards
+    assert "Also on: brain-training, rehabilitation" in safeguards
+
+
+def test_a_term_renamed_away_is_named_even_when_another_term_leads() -> None:
+    renamed = Change(
+        section_key="4",
+        heading_path=("Guide",),
+        kind="term-renamed",
+        terms=("pacing", "graded exercise therapy"),
+        terms_removed=("graded exercise therapy",),
+        significance=85,
+    )
+    assert what(renamed) == '"graded exercise therapy" renamed away, the practice wording stays'
