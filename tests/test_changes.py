@@ -45,8 +45,12 @@ def test_wording_change_is_recorded_once_and_queued_on_its_topic(
     data = rows[0].data()
     assert "treatment or cure" in data["terms"]
     assert data["words_removed"] == ["treatment", "or"]
-    assert rows[0].topic_list() == ["rehabilitation"]
-    assert [(i.kind, i.topic) for i in _items(engine)] == [("change", "rehabilitation")]
+    # The edit sits in a "Do not offer ...:" list: on rehabilitation and on safeguards.
+    assert rows[0].topic_list() == ["rehabilitation", "safeguards"]
+    assert [(i.kind, i.topic) for i in _items(engine)] == [
+        ("change", "rehabilitation"),
+        ("change", "safeguards"),
+    ]
 
     # The hook running again for the same version (a retried transaction) adds nothing.
     after_version, _ = keeper.hooks()
@@ -57,7 +61,7 @@ def test_wording_change_is_recorded_once_and_queued_on_its_topic(
         v2 = repo.get_version(session=session, document_id=keeper.spec.id, number=2)
         after_version(session, keeper.spec, v1, v2)  # type: ignore[arg-type]
         session.commit()
-    assert len(_changes(engine)) == 1 and len(_items(engine)) == 1
+    assert len(_changes(engine)) == 1 and len(_items(engine)) == 2
 
 
 def test_changes_on_no_topic_are_recorded_but_not_queued(engine: Engine, tmp_path: Path) -> None:

@@ -142,7 +142,7 @@ def test_alerts_shows_the_outbox(
 ) -> None:
     data = _json(capsys, "alerts")
     assert isinstance(data, dict)
-    assert data["counts"]["queued_items"] == 1 and data["alerts"] == []
+    assert data["counts"]["queued_items"] == 2 and data["alerts"] == []
     engine = make_engine(stored.database_url)
     settings = settings_for(Path(stored.data_dir).parent, **smtp_env(smtp_server.port))
     assert deliver_pending(engine, settings).sent == 1
