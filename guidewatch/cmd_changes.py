@@ -141,6 +141,8 @@ def render_change(change: Any, *, color: bool) -> list[str]:
         lines.append(f"  was [{change.old_section_key}]")
     if tags:
         lines.append("  " + "; ".join(tags))
+    if change.lead_in:
+        lines.append(f"  in the list: {change.lead_in}")
     if change.old_sentences or change.new_sentences:
         lines.append("  " + inline_diff(change.old_sentences, change.new_sentences, color=color))
     for sentence in change.surviving:

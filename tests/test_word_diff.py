@@ -30,3 +30,19 @@ def test_the_runs_rebuild_both_texts() -> None:
     runs = word_diff(old, new)
     assert "".join(t for k, t in runs if k != "+") == old
     assert "".join(t for k, t in runs if k != "-") == new
+
+
+def test_changes_command_shows_the_list_a_changed_item_belongs_to() -> None:
+    from compare.model import Change
+    from guidewatch.cmd_changes import render_change
+
+    change = Change(
+        section_key="1.11.14",
+        heading_path=("1.11 Managing ME/CFS",),
+        kind="modified",
+        lead_in="Do not offer people with ME/CFS:",
+        old_sentences=("- any therapy as a treatment or cure",),
+        new_sentences=("- any therapy as a cure",),
+    )
+    lines = render_change(change, color=False)
+    assert "  in the list: Do not offer people with ME/CFS:" in lines
