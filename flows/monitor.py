@@ -13,7 +13,7 @@ import os
 from dataclasses import asdict
 from typing import Any
 
-from prefect import allow_failure, flow, task
+from prefect import allow_failure, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, wait
@@ -32,6 +32,22 @@ DEFAULT_RETRY_DELAY = 120.0
 
 class AlertsNotSent(Exception):
     """The SMTP server did not take every pending alert; they stay in the outbox."""
+
+
+class RunFailed(Exception):
+    """A monitor run that left documents or alerts undone; carries the run's summary.
+
+    A Failed state's data must be an exception: a worker running a deployment raises it
+    (a plain dict there ends in Prefect's "Unexpected result for failed state" TypeError).
+    """
+
+    def __init__(self, message: str, summary: dict[str, Any]) -> None:
+        super().__init__(message, summary)
+        self.message = message
+        self.summary = summary
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def retry_delay() -> float:
@@ -61,9 +77,40 @@ def check(document_id: str, run_id: str) -> dict[str, Any]:
         after_check(spec, result)
     finally:
         engine.dispose()
+    log_outcome(result)
     # A failed document is a result, not an exception: the fetcher already retried at the
     # network boundary, and every attempt is a row that the "failing" alert counts.
     return asdict(result)
+
+
+def describe(result: CheckResult) -> str:
+    """One line saying what happened to a document: outcome, version, and why if it failed."""
+    text = f"{result.document_id}: {result.outcome.replace('_', ' ')}"
+    if result.version_number:
+        text += f" (version {result.version_number})"
+    if result.moved_from:
+        text += f", moved from {result.moved_from}"
+    if result.message and not result.ok:
+        text += f" — {result.message}"
+    return text
+
+
+def log_outcome(result: CheckResult) -> None:
+    """Log a document's outcome in its task run: a warning when it was not checked cleanly."""
+    logger = get_run_logger()
+    if result.ok:
+        logger.info(describe(result))
+    else:
+        logger.warning(describe(result))
+
+
+def outcome_counts(results: list[dict[str, Any]]) -> str:
+    """Say how many documents ended in each outcome, e.g. "5 new version, 12 gone"."""
+    counts: dict[str, int] = {}
+    for result in results:
+        outcome = str(result.get("outcome", "")).replace("_", " ")
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
 
 
 @task(retries=2, retry_delay_seconds=DEFAULT_RETRY_DELAY, cache_policy=NO_CACHE)
@@ -137,18 +184,22 @@ def monitor(sources: list[str] | None = None, documents: list[str] | None = None
         delivery=dict(delivery) if isinstance(delivery, dict) else {},
         database=shown_url(app.settings.database_url),
     )
+    checked = f"{len(results)} document(s) checked: {outcome_counts(results)}"
     problems = [f"{r.document_id}: {r.message}" for r in summary.failures]
     if not alerts.is_completed():
         problems.append(f"alerts not sent: {alerts.message}")
     if not report.is_completed():
         problems.append(f"report not published: {report.message}")
     if problems:
-        return Failed(message="; ".join(problems), data=summary.to_dict())
-    return Completed(message=f"{len(results)} document(s) checked", data=summary.to_dict())
+        message = f"{checked}. " + "; ".join(problems)
+        return Failed(message=message, data=RunFailed(message, summary.to_dict()))
+    return Completed(message=checked, data=summary.to_dict())
 
 
 def summary_from_dict(data: Any) -> RunSummary:
-    """Rebuild a RunSummary from RunSummary.to_dict() output (a monitor run's result)."""
+    """Rebuild a RunSummary from a monitor run's result (a summary dict, or RunFailed)."""
+    if isinstance(data, RunFailed):
+        data = data.summary
     if isinstance(data, BaseException):
         raise data
     if not isinstance(data, dict):

@@ -3,7 +3,11 @@
 #
 # Starts a Prefect server (embedded SQLite under the data folder) on 127.0.0.1, the process
 # work pool, the deployments of prefect.yaml, a worker, and one immediate run of every
-# document; then stays up until Ctrl-C and stops everything it started.
+# document; then stays up until Ctrl-C (or TERM, HUP) and stops everything it started: a run
+# in progress ends Crashed (its finished documents are stored; the next run checks them all
+# again), then the worker, then the server. Exits 0 after such a stop, 1 if a part died.
+# Safe to start again on the same data folder: the pool and deployments are reused, and a
+# run left Running by an unclean stop (kill -9, power cut) is marked Crashed first.
 #
 # Settings (environment): GUIDEWATCH_DATA_DIR (default ./data), GUIDEWATCH_PREFECT_PORT
 # (default 4200), and every GUIDEWATCH_* setting the flows read (SMTP, rewrites...), which
@@ -26,28 +30,108 @@ LOGS="$PREFECT_HOME/logs"
 PREFECT=("$ROOT/.venv/bin/prefect")
 [ -x "${PREFECT[0]}" ] || PREFECT=(uv run --frozen prefect)
 
+# The server and the worker each run in a process group of their own, so that Ctrl-C reaches
+# this script alone, which then stops them in order with one signal each: Prefect's CLI takes
+# a second signal as "kill -9 now".
 pids=()
+start() {
+  set -m
+  "$@" &
+  set +m
+  pids+=($!)
+}
+# The worker starts each flow run in a session of its own, and on a signal would wait for it
+# to finish (minutes, with retries); these are the processes to stop with it.
+children_of() {
+  local stat fields
+  for stat in /proc/[0-9]*/stat; do
+    { read -r fields <"$stat"; } 2>/dev/null || continue
+    fields="${fields##*) }" # after "pid (name) ": state ppid ...
+    fields="${fields#* }"
+    [ "${fields%% *}" = "$1" ] || continue
+    stat="${stat#/proc/}"
+    echo "${stat%/stat}"
+  done
+}
+alive() {
+  local group
+  for group in "$@"; do
+    kill -0 -- "-$group" 2>/dev/null && return 0
+  done
+  return 1
+}
+# Send TERM to process groups (or lone processes), wait up to 30 s, then KILL what is left.
+end_groups() {
+  local group
+  for group in "$@"; do
+    kill -TERM -- "-$group" 2>/dev/null || kill -TERM "$group" 2>/dev/null || true
+  done
+  for _ in $(seq 1 300); do
+    alive "$@" || return 0
+    sleep 0.1
+  done
+  echo "guidewatch: $* did not stop in 30 s; killing" >&2
+  for group in "$@"; do
+    kill -KILL -- "-$group" 2>/dev/null || kill -KILL "$group" 2>/dev/null || true
+  done
+}
+# Mark the pool's flow runs still Pending or Running as Crashed: no worker runs them any more,
+# and a run left Running would hold its deployment's one slot, so that every later run of
+# that deployment were cancelled (concurrency_limit in prefect.yaml).
+crash_leftover_runs() {
+  "$ROOT/.venv/bin/python" - "$PREFECT_API_URL" "$POOL" "$1" <<'EOF' || true
+import json, sys, urllib.request
+
+api, pool, message = sys.argv[1:]
+
+
+def post(path, body):
+    request = urllib.request.Request(
+        api + path, json.dumps(body).encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)
+
+
+try:
+    runs = post(
+        "/flow_runs/filter",
+        {
+            "flow_runs": {"state": {"type": {"any_": ["PENDING", "RUNNING", "CANCELLING"]}}},
+            "work_pools": {"name": {"any_": [pool]}},
+        },
+    )
+    for run in runs:
+        state = {"type": "CRASHED", "name": "Crashed", "message": message}
+        post(f"/flow_runs/{run['id']}/set_state", {"state": state, "force": True})
+        print(f"guidewatch: flow run {run['name']} was {run['state_name']}: marked Crashed")
+except OSError as error:
+    sys.exit(f"guidewatch: could not look for unfinished flow runs: {error}")
+EOF
+}
 stop() {
-  trap - INT TERM EXIT
+  trap - INT TERM HUP EXIT
   if [ ${#pids[@]} -gt 0 ]; then
     echo
-    echo "guidewatch: stopping the worker and the Prefect server..."
-    # Newest first: the worker before the server it talks to.
+    echo "guidewatch: stopping the worker, any run in progress, and the Prefect server..."
+    # Newest first, each one's children before it: the flow runs, the worker, the server.
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-      kill -TERM "${pids[i]}" 2>/dev/null || true
-      for _ in $(seq 1 300); do
-        kill -0 "${pids[i]}" 2>/dev/null || break
-        sleep 0.1
-      done
-      kill -KILL "${pids[i]}" 2>/dev/null || true
+      local children
+      children=$(children_of "${pids[i]}")
+      # shellcheck disable=SC2086 # one pid a word
+      [ -z "$children" ] || end_groups $children
+      end_groups "${pids[i]}"
       wait "${pids[i]}" 2>/dev/null || true
+      if [ "$i" -eq 1 ]; then
+        crash_leftover_runs "stopped with guidewatch's make run"
+      fi
     done
     echo "guidewatch: stopped."
   fi
 }
 trap stop EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# Ctrl-C, kill and a closed terminal are the ways to stop it: a clean stop exits 0.
+trap 'exit 0' INT TERM HUP
 
 healthy() {
   "$ROOT/.venv/bin/python" - "$PREFECT_API_URL/health" <<'EOF' 2>/dev/null
@@ -63,20 +147,29 @@ if healthy; then
 fi
 
 echo "guidewatch: starting the Prefect server on 127.0.0.1:$PORT (log: $LOGS/server.log)"
-"${PREFECT[@]}" server start --host 127.0.0.1 --port "$PORT" >"$LOGS/server.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 120); do
+# server.log and worker.log keep every start's lines, each start under a dated line.
+echo "=== guidewatch make run, $(date -u '+%Y-%m-%d %H:%M:%S UTC')" | tee -a "$LOGS/server.log" >>"$LOGS/worker.log"
+start "${PREFECT[@]}" server start --host 127.0.0.1 --port "$PORT" >>"$LOGS/server.log" 2>&1
+for _ in $(seq 1 480); do
   healthy && break
   if ! kill -0 "${pids[0]}" 2>/dev/null; then
     echo "guidewatch: the Prefect server exited; last lines of $LOGS/server.log:" >&2
     tail -n 20 "$LOGS/server.log" >&2
     exit 1
   fi
-  sleep 1
+  sleep 0.25
 done
 healthy || { echo "guidewatch: the Prefect server did not become healthy in 120 s" >&2; exit 1; }
 
-if ! "${PREFECT[@]}" work-pool inspect "$POOL" >/dev/null 2>&1; then
+crash_leftover_runs "left running when guidewatch's make run last stopped"
+
+pool_exists() {
+  "$ROOT/.venv/bin/python" - "$PREFECT_API_URL/work_pools/$POOL" <<'EOF' 2>/dev/null
+import sys, urllib.request
+urllib.request.urlopen(sys.argv[1], timeout=5)
+EOF
+}
+if ! pool_exists; then
   "${PREFECT[@]}" work-pool create "$POOL" --type process >/dev/null
 fi
 echo "guidewatch: deploying prefect.yaml"
@@ -86,13 +179,26 @@ echo "guidewatch: deploying prefect.yaml"
 }
 
 echo "guidewatch: starting a worker for the '$POOL' pool (log: $LOGS/worker.log)"
-"${PREFECT[@]}" worker start --pool "$POOL" --name "guidewatch-$(hostname)" >"$LOGS/worker.log" 2>&1 &
-pids+=($!)
+start "${PREFECT[@]}" worker start --pool "$POOL" --name "guidewatch-$(hostname)" \
+  >>"$LOGS/worker.log" 2>&1
 
 "${PREFECT[@]}" deployment run monitor/monitor-all >"$LOGS/first-run.log" 2>&1 || {
   cat "$LOGS/first-run.log" >&2
   exit 1
 }
+
+# What another terminal needs to query the same data as the flow runs.
+query_env=("cd $(printf %q "$ROOT")")
+[ "$DATA_DIR" = "$ROOT/data" ] || query_env+=("export GUIDEWATCH_DATA_DIR=$(printf %q "$DATA_DIR")")
+if [ -n "${GUIDEWATCH_DATABASE_URL:-}" ]; then
+  shown_db="$(sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#' <<<"$GUIDEWATCH_DATABASE_URL")"
+  query_env+=("export GUIDEWATCH_DATABASE_URL='$shown_db'")
+  where="$shown_db (prefect/ under $DATA_DIR: Prefect's state)"
+else
+  where="$DATA_DIR  (guidewatch.db: every version and fetch; prefect/: Prefect's state)"
+fi
+[ -z "${GUIDEWATCH_SOURCES:-}" ] \
+  || query_env+=("export GUIDEWATCH_SOURCES=$(printf %q "$GUIDEWATCH_SOURCES")")
 
 cat <<EOF
 
@@ -100,21 +206,21 @@ guidewatch is running and checks the documents on the schedules in prefect.yaml.
 A first run of every document has started now.
 
   Prefect UI:   http://127.0.0.1:$PORT  (runs, their logs, and each run's changes and outcomes)
-  Data:         $DATA_DIR  (guidewatch.db: every version and fetch; prefect/: Prefect's state)
-  Query it (in another terminal, from $ROOT):
-    uv run guidewatch sources                       the watched documents
-    uv run guidewatch history nice-ng206-recommendations
+  Data:         $where
+  Logs:         $LOGS  (worker.log: every run and each document's outcome)
+  Query it, in another terminal:
+$(printf '    %s\n' "${query_env[@]}")
+    uv run guidewatch sources                              # the watched documents
+    uv run guidewatch history nice-ng206-recommendations   # its versions, first/last seen
     uv run guidewatch show nice-ng206-recommendations --section 1.11.14
-    uv run guidewatch fetches nice-ng206-recommendations
-    uv run guidewatch changes                       what changed, on a watched topic
-  Logs:         $LOGS
+    uv run guidewatch fetches nice-ng206-recommendations   # its fetch log
+    uv run guidewatch changes                              # what changed, on a watched topic
 
 Press Ctrl-C to stop.
 EOF
 
-# Stay up while both run; if either dies, say so and stop the other.
-while kill -0 "${pids[0]}" 2>/dev/null && kill -0 "${pids[1]}" 2>/dev/null; do
-  sleep 2
-done
+# Stay up while both run; if either dies, say so and stop the other. A signal ends the wait.
+set +e
+wait -n "${pids[@]}"
 echo "guidewatch: the Prefect server or the worker stopped unexpectedly (see $LOGS)" >&2
 exit 1

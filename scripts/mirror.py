@@ -1,0 +1,93 @@
+"""Serve tests/fixtures as a loopback mirror of the four watched sites, for trying guidewatch.
+
+    uv run python scripts/mirror.py              # version 1 of every fixture, on a free port
+    uv run python scripts/mirror.py --version 2  # the changed fixtures (NICE, GOV.UK, BACME)
+
+It prints the GUIDEWATCH_REWRITE value that sends every request to it; export that before
+`make run` or `guidewatch run`. Only documents with a fixture are served: the others answer
+404 (and show as gone), as do the BACME and Bateman Horne PDFs, which have no fixture files.
+Ctrl-C stops it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.site import FixtureSite  # noqa: E402
+from tests.support.world import (  # noqa: E402
+    BHC_PAGE_PATH,
+    GOVUK_CONSULTATION,
+    GOVUK_PLAN,
+    GOVUK_PLAN_TEXT,
+    NICE_PATH,
+    govuk,
+    html,
+    rewrites,
+)
+
+# Each version's fixture for every path that has one: version 2 changes the wording.
+PAGES = {
+    1: {
+        NICE_PATH: "nice/ng206-recommendations-v1.html",
+        "/bacme/resources/": "bacme/resources-v1.html",
+        BHC_PAGE_PATH: "bhc/clinical-care-guide.html",
+    },
+    2: {
+        NICE_PATH: "nice/ng206-recommendations-v2-cure.html",
+        "/bacme/resources/": "bacme/resources-v2.html",
+        BHC_PAGE_PATH: "bhc/clinical-care-guide.html",
+    },
+}
+GOVUK = {
+    1: {
+        GOVUK_PLAN: "final-plan-publication.json",
+        GOVUK_PLAN_TEXT: "final-plan-html.json",
+        GOVUK_CONSULTATION: "interim-consultation-v1.json",
+    },
+    2: {
+        GOVUK_PLAN: "final-plan-publication.json",
+        GOVUK_PLAN_TEXT: "final-plan-html-v2-wording.json",
+        GOVUK_CONSULTATION: "interim-consultation-v2-wording.json",
+    },
+}
+
+
+def serve(site: FixtureSite, version: int) -> list[str]:
+    """Serve one version of the fixtures on the mirror; return the mirror paths served."""
+    for path, fixture in PAGES[version].items():
+        site.set(path, html(fixture))
+    for base_path, fixture in GOVUK[version].items():
+        govuk(site, base_path, fixture)
+    return [*PAGES[version], *("/govuk/api/content" + path for path in GOVUK[version])]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the mirror, print how to use it, and serve until Ctrl-C or SIGTERM."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--version", type=int, choices=sorted(PAGES), default=1)
+    args = parser.parse_args(argv)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with FixtureSite() as site:
+        paths = serve(site, args.version)
+        print(f"mirror: version {args.version} of tests/fixtures on {site.base_url}")
+        for path in paths:
+            print(f"  {site.url(path)}")
+        print("everything else answers 404. Send guidewatch here with:")
+        print(f"export GUIDEWATCH_REWRITE='{rewrites(site)}'", flush=True)
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
