@@ -83,7 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         print("everything else answers 404. Send guidewatch here with:")
         print(f"export GUIDEWATCH_REWRITE='{rewrites(site)}'", flush=True)
         try:
-            stop.wait()
+            # Waking up now and then lets the signal handlers run.
+            while not stop.wait(0.5):
+                pass
         except KeyboardInterrupt:
             pass
     return 0
