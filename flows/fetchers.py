@@ -23,7 +23,7 @@ def fetcher_for(app: App, run_id: str, source: str) -> Getter:
         if http is None:
             http = _open[(run_id, source)] = HttpFetcher(app.policy())
     if app.settings.rewrites:
-        return RewritingFetcher(http, app.settings.rewrite)
+        return RewritingFetcher(http, app.settings.rewrites)
     return http
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from guidewatch.settings import Rewrites, live_url, mirror_url
 from scrapers.base import get_extractor
 from scrapers.fetch import FetchPolicy, HttpFetcher
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError, SuspectError
@@ -58,17 +59,29 @@ class Getter(Protocol):
 
 
 class RewritingFetcher:
-    """A fetcher that sends every URL, discovered ones too, through the mirror rewrites."""
+    """A fetcher that sends every URL to a mirror and reports the live URLs it stands for.
 
-    def __init__(self, fetcher: HttpFetcher, rewrite: Callable[[str], str]) -> None:
+    Links found on a mirrored page then resolve against the live address, and are sent to
+    the mirror in turn, so a root-relative link keeps the mirror's path prefix.
+    """
+
+    def __init__(self, fetcher: HttpFetcher, rewrites: Rewrites) -> None:
         self.fetcher = fetcher
-        self.rewrite = rewrite
+        self.rewrites = rewrites
 
     def get(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
     ) -> Fetched:
-        """Fetch the rewritten URL."""
-        return self.fetcher.get(self.rewrite(url), etag=etag, last_modified=last_modified)
+        """Fetch the mirror's copy of a live URL."""
+        fetched = self.fetcher.get(
+            mirror_url(url, self.rewrites), etag=etag, last_modified=last_modified
+        )
+        return replace(
+            fetched,
+            url=url,
+            final_url=live_url(fetched.final_url, self.rewrites),
+            redirects=tuple(live_url(r, self.rewrites) for r in fetched.redirects),
+        )
 
 
 def _headers_json(fetched: Fetched) -> str:
@@ -295,12 +308,12 @@ def run_cycle(
     policy: FetchPolicy,
     after_version: AfterVersion | None = None,
     after_check: AfterCheck | None = None,
-    rewrite: Callable[[str], str] | None = None,
+    rewrites: Rewrites = (),
 ) -> list[CheckResult]:
     """Check every document in turn; one document's failure never stops the others."""
     results = []
     with HttpFetcher(policy) as http:
-        fetcher: Getter = RewritingFetcher(http, rewrite) if rewrite else http
+        fetcher: Getter = RewritingFetcher(http, rewrites) if rewrites else http
         for spec in specs:
             result = check_document(
                 spec, engine=engine, fetcher=fetcher, after_version=after_version

@@ -45,17 +45,28 @@ class RunSummary:
         for r in self.results:
             version = f" (version {r.version_number})" if r.version_number else ""
             moved = f" — moved from {r.moved_from}" if r.moved_from else ""
-            lines.append(f"{r.document_id}: {r.outcome.replace('_', ' ')}{version}{moved}")
+            why = f" — {r.message}" if r.outcome == "gone" else ""
+            lines.append(f"{r.document_id}: {r.outcome.replace('_', ' ')}{version}{moved}{why}")
         if self.delivery:
-            lines.append(
-                f"alerts: {self.delivery.get('sent', 0)} sent, "
-                f"{self.delivery.get('pending', 0)} pending"
-            )
+            lines.append(alerts_line(self.delivery))
         if self.failures:
             lines.append("")
             lines.append(f"{len(self.failures)} document(s) could not be checked:")
             lines += [f"  {r.document_id}: {r.message}" for r in self.failures]
         return "\n".join(lines)
+
+
+def alerts_line(delivery: dict[str, Any]) -> str:
+    """Say what happened to the alerts, and why any wait."""
+    line = f"alerts: {delivery.get('sent', 0)} sent, {delivery.get('pending', 0)} pending"
+    if delivery.get("pending") and delivery.get("errors"):
+        line += f" ({delivery['errors'][-1]})"
+    if delivery.get("unaddressed"):
+        line += (
+            f"; {delivery['unaddressed']} alert item(s) wait for a recipient: "
+            "set GUIDEWATCH_MAIL_TO (and GUIDEWATCH_SMTP_HOST) to send them"
+        )
+    return line
 
 
 def hooks(app: App) -> tuple[AfterVersion | None, AfterCheck | None]:
@@ -82,7 +93,7 @@ def run_once(app: App, specs: Sequence[DocumentSpec]) -> RunSummary:
         policy=app.policy(),
         after_version=after_version,
         after_check=after_check,
-        rewrite=app.settings.rewrite,
+        rewrites=app.settings.rewrites,
     )
     return RunSummary(
         results=results, delivery=deliver(app), database=shown_url(app.settings.database_url)

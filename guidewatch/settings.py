@@ -44,10 +44,26 @@ class Settings:
 
     def rewrite(self, url: str) -> str:
         """Apply the configured URL prefix rewrites (for a local mirror)."""
-        for old, new in self.rewrites:
-            if url.startswith(old):
-                return new + url[len(old) :]
-        return url
+        return mirror_url(url, self.rewrites)
+
+
+Rewrites = tuple[tuple[str, str], ...]
+
+
+def mirror_url(url: str, rewrites: Rewrites) -> str:
+    """Return where a live URL is fetched from, given LIVE=MIRROR prefix pairs."""
+    for live, mirror in rewrites:
+        if url.startswith(live):
+            return mirror + url[len(live) :]
+    return url
+
+
+def live_url(url: str, rewrites: Rewrites) -> str:
+    """Return the live URL a mirror URL stands for (the inverse of mirror_url)."""
+    for live, mirror in rewrites:
+        if url.startswith(mirror):
+            return live + url[len(mirror) :]
+    return url
 
 
 def _parse_rewrites(value: str) -> tuple[tuple[str, str], ...]:

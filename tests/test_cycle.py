@@ -39,7 +39,7 @@ def cycle(app: App, *ids: str) -> dict[str, CheckResult]:
     """Run one plain cycle (no compare, no alerts) over the given documents."""
     specs = app.catalog.select([], list(ids))
     results = run_cycle(
-        specs, engine=app.writable_engine(), policy=app.policy(), rewrite=app.settings.rewrite
+        specs, engine=app.writable_engine(), policy=app.policy(), rewrites=app.settings.rewrites
     )
     return {r.document_id: r for r in results}
 
@@ -276,7 +276,7 @@ def test_a_run_killed_half_way_leaves_history_consistent(
         "specs = app.catalog.select([], ['nice-ng206-recommendations',"
         " 'bhc-clinical-care-guide-page'])\n"
         "run_cycle(specs, engine=app.writable_engine(), policy=app.policy(),"
-        " rewrite=app.settings.rewrite)\n"
+        " rewrites=app.settings.rewrites)\n"
     )
     env = {
         "PATH": os.environ["PATH"],
