@@ -42,7 +42,8 @@ BHC = "bhc-clinical-care-guide-page"
 GOVUK_TEXT = "dhsc-final-delivery-plan-text"
 BACME = "bacme-guide-to-therapy"
 BACME_INDEX = "/bacme/resources/"
-BACME_PDF = "/wp-content/uploads/2022/11/BACME-Guide-to-Therapy-2022.pdf"
+# Linked root-relative from the index page: the mirror serves it under /bacme.
+BACME_PDF = "/bacme/wp-content/uploads/2022/11/BACME-Guide-to-Therapy-2022.pdf"
 
 Stage = Callable[[FixtureSite], None]
 
