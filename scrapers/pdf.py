@@ -695,8 +695,7 @@ class PdfExtractor(SinglePage):
 class PdfLinkExtractor(PdfExtractor):
     """The PDF an index page links to under a title matching `spec.link_text`."""
 
-    kind = "pdf-link"
-    version = "pdf-1"
+    kind = "pdf-link"  # the version is PdfExtractor's: the same extraction
 
     def discover(self, spec: DocumentSpec, get: Getter) -> str:
         """Fetch the index page and return the first PDF link whose text matches."""

@@ -409,3 +409,11 @@ def test_pdf_extractor_failure_keeps_the_fetched_body(guide_pdf: bytes) -> None:
     with pytest.raises(SuspectError, match="PDF is corrupt") as caught:
         get_extractor("pdf").extract(spec("pdf"), fetched(guide_pdf[:500], "pdf"))
     assert caught.value.fetched is not None
+
+
+def test_pdf_link_documents_share_the_pdf_extractor_version() -> None:
+    from scrapers.base import get_extractor
+
+    # An extraction upgrade must reach both kinds, or one would read it as a content change.
+    assert get_extractor("pdf-link").version == get_extractor("pdf").version
+    assert "version" not in vars(type(get_extractor("pdf-link")))
