@@ -26,6 +26,7 @@ log = logging.getLogger("guidewatch.cycle")
 
 # A new extraction shorter than this share of the last version's text is kept as suspect.
 SHRINK_LIMIT = 0.4
+SHRINK_CONFIRMATIONS = 3
 
 AfterVersion = Callable[[Session, DocumentSpec, Version | None, Version], None]
 AfterCheck = Callable[[DocumentSpec, "CheckResult"], None]
@@ -131,19 +132,37 @@ def _fetch_related(fetcher: Getter, urls: list[str]) -> dict[str, bytes]:
     return bodies
 
 
-def _check_shrink(document: Document, previous: Version | None) -> None:
+def _check_shrink(
+    session: Session, spec_id: str, document: Document, previous: Version | None
+) -> None:
+    """Refuse empty text, and text that shrank by most of its size until it proves stable.
+
+    A shrunken extraction is usually a broken page; but if exactly the same shorter text is
+    served SHRINK_CONFIRMATIONS times in a row, the publisher really cut the document, and
+    it becomes a version (and so a change people are told about).
+    """
     text = document.text.strip()
     if not text:
         raise SuspectError("extracted text is empty")
-    if (
-        previous is not None
-        and previous.text_size
-        and len(text) < SHRINK_LIMIT * previous.text_size
+    if previous is None or len(text) >= SHRINK_LIMIT * previous.text_size:
+        return
+    mark = f"text sha256 {repo.text_hash(document)[:16]}"
+    earlier = repo.list_fetches(
+        session=session, document_id=spec_id, limit=SHRINK_CONFIRMATIONS - 1
+    )
+    if len(earlier) == SHRINK_CONFIRMATIONS - 1 and all(
+        f.outcome == "suspect" and mark in (f.error or "") for f in earlier
     ):
-        raise SuspectError(
-            f"extracted text shrank from {previous.text_size} to {len(text)} characters; "
-            "kept as suspect, not as a version"
+        log.warning(
+            "%s: the same shorter text served %d times: keeping it as a version",
+            spec_id,
+            SHRINK_CONFIRMATIONS,
         )
+        return
+    raise SuspectError(
+        f"extracted text shrank from {previous.text_size} to {len(text)} characters ({mark}); "
+        f"kept as suspect, not as a version, unless served {SHRINK_CONFIRMATIONS} times in a row"
+    )
 
 
 def check_document(
@@ -237,7 +256,7 @@ def _keep(
         )
         try:
             document = extract(fetched)
-            _check_shrink(document, previous)
+            _check_shrink(session, spec.id, document, previous)
         except ScrapeError as error:
             row.outcome = error.outcome
             row.error = str(error)

@@ -211,6 +211,34 @@ def test_shrunk_text_is_suspect_not_a_version(app: App, site: FixtureSite) -> No
     assert latest.outcome == "suspect" and latest.body_sha256  # the served bytes are kept
 
 
+def test_the_same_shorter_text_three_times_in_a_row_is_a_real_cut(
+    app: App, site: FixtureSite
+) -> None:
+    cycle(app, NICE)
+    short = (
+        "<html><body><div class='chapter' id='ng206_recommendations'>"
+        "<h2 class='title'>Recommendations</h2><div class='section'><h3 class='title'>1.1 X</h3>"
+        "<div class='recommendation_text' id='ng206_1_1_1'><p class='numbered-paragraph'>"
+        "<span class='paragraph-number'>1.1.1 </span>{}</p></div></div></div></body></html>"
+    )
+    served = [
+        short.format("Short."),
+        short.format("Other."),
+        short.format("Other."),
+        short.format("Other."),
+    ]
+    outcomes = []
+    for body in served:
+        site.set(NICE_PATH, Reply(body=body.encode(), headers={"Content-Type": "text/html"}))
+        outcomes.append(cycle(app, NICE)[NICE].outcome)
+    # "Other." is served three times in a row: the third time it is accepted as a version.
+    assert outcomes == ["suspect", "suspect", "suspect", "new_version"]
+    stored = versions(app, NICE)
+    assert [v.number for v in stored] == [1, 2]
+    with open_session(app.engine) as session:
+        assert "Other." in repo.version_document(session=session, version=stored[1]).text
+
+
 def test_redirects_are_followed_and_recorded(app: App, site: FixtureSite) -> None:
     site.redirect(NICE_PATH, "/nice/guidance/ng206/chapter/recommendations", status=301)
     site.set(
