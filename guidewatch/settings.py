@@ -33,6 +33,7 @@ class Settings:
     smtp_security: str = "starttls"
     smtp_user: str | None = None
     smtp_password: str | None = field(default=None, repr=False)
+    smtp_ca_file: Path | None = None
     mail_from: str = "guidewatch@localhost"
     mail_to: tuple[str, ...] = ()
     failure_threshold: int = 3
@@ -100,6 +101,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         smtp_security=env.get("GUIDEWATCH_SMTP_SECURITY", "starttls"),
         smtp_user=env.get("GUIDEWATCH_SMTP_USER") or None,
         smtp_password=env.get("GUIDEWATCH_SMTP_PASSWORD") or None,
+        smtp_ca_file=Path(env["GUIDEWATCH_SMTP_CA_FILE"]).expanduser()
+        if env.get("GUIDEWATCH_SMTP_CA_FILE")
+        else None,
         mail_from=env.get("GUIDEWATCH_MAIL_FROM", "guidewatch@localhost"),
         mail_to=tuple(a.strip() for a in env.get("GUIDEWATCH_MAIL_TO", "").split(",") if a.strip()),
         failure_threshold=int(env.get("GUIDEWATCH_FAILURE_THRESHOLD", "3")),
