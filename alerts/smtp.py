@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -10,6 +11,9 @@ from pathlib import Path
 from typing import Protocol
 
 SECURITY_MODES = ("starttls", "tls", "none")
+
+
+log = logging.getLogger("guidewatch.alerts")
 
 
 class MailSettings(Protocol):
@@ -185,7 +189,10 @@ def _converse(client: smtplib.SMTP, message: EmailMessage, config: SmtpConfig) -
                 "nothing was sent"
             )
         client.login(config.user, config.password or "")
-    client.send_message(message)
+    refused = client.send_message(message)
+    if refused:
+        # Accepted for the others: sending again would give them a second copy.
+        log.warning("the server refused some recipients: %s", ", ".join(sorted(refused)))
 
 
 def send_message(message: EmailMessage, config: SmtpConfig) -> None:

@@ -45,8 +45,17 @@ class Received:
 
 
 class _Handler:
-    def __init__(self, inbox: list[Received]) -> None:
+    def __init__(self, inbox: list[Received], refuse: set[str]) -> None:
         self.inbox = inbox
+        self.refuse = refuse
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         raw = bytes(envelope.original_content or envelope.content)
@@ -94,6 +103,7 @@ class SmtpServer:
     starttls: ssl.SSLContext | None = None
     implicit_tls: ssl.SSLContext | None = None
     require_tls: bool = False
+    refuse: set[str] = field(default_factory=set)  # recipients answered 550
     _controller: Controller | None = None
 
     def _authenticate(
@@ -118,7 +128,7 @@ class SmtpServer:
         if self.implicit_tls is not None:
             options["ssl_context"] = self.implicit_tls
         controller = _Controller(
-            _Handler(self.inbox), hostname=self.host, port=self.port, **options
+            _Handler(self.inbox, self.refuse), hostname=self.host, port=self.port, **options
         )
         controller.start()
         self._controller = controller
