@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ class App:
 
     settings: Settings = field(default_factory=load_settings)
     sources_path: str | None = None
+    _writable: Engine | None = field(default=None, init=False, repr=False)
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -48,24 +49,24 @@ class App:
         """The database, which must already exist (queries never create it)."""
         from storage.db import database_exists, make_engine
 
-        if not database_exists(self.settings.database_url):
+        engine = make_engine(self.settings.database_url, create_folder=False)
+        if not database_exists(engine):
+            engine.dispose()
             raise UserError(
                 f"no guidewatch database at {self.settings.database_url} yet: "
                 "run `guidewatch run` (or `make run`) first"
             )
-        return make_engine(self.settings.database_url)
+        return engine
 
     def writable_engine(self) -> Engine:
         """The database, created and migrated if needed (once per App)."""
-        return self._writable_engine
+        if self._writable is None:
+            from storage.db import make_engine, migrate
 
-    @cached_property
-    def _writable_engine(self) -> Engine:
-        from storage.db import make_engine, migrate
-
-        engine = make_engine(self.settings.database_url)
-        migrate(engine)
-        return engine
+            engine = make_engine(self.settings.database_url)
+            migrate(engine)
+            self._writable = engine
+        return self._writable
 
     def policy(self) -> FetchPolicy:
         """The fetch policy from settings."""
@@ -83,12 +84,16 @@ class App:
         )
 
 
-def parse_when(value: str) -> datetime:
-    """Parse a date or date-time given on the command line (UTC unless it says otherwise)."""
+def parse_when(value: str, *, end_of_day: bool) -> datetime:
+    """Parse a date or date-time from the command line (UTC unless it says otherwise).
+
+    A bare date means the start of that day, or with end_of_day its last moment: `--since`
+    takes the start, `--until` and `--at` the end.
+    """
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
-            return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
+            return datetime.combine(day, time.max if end_of_day else time.min, tzinfo=UTC)
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise UserError(f"{value!r} is not a date (use YYYY-MM-DD or an ISO date-time)") from None

@@ -19,7 +19,7 @@ COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser with every command that is installed."""
+    """Return the argument parser with every command."""
     parser = argparse.ArgumentParser(
         prog="guidewatch",
         description="Watch ME/CFS guidance documents, keep every version, alert on changes.",
@@ -30,13 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as error:
-            if error.name == name:
-                continue
-            raise
-        module.register(commands)
+        importlib.import_module(name).register(commands)
     return parser
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from guidewatch.app import App, UserError, emit, stamp, table
+from guidewatch.app import App, UserError, emit, parse_when, stamp, table
 
 RED_STRIKE = "\x1b[31;9m"
 GREEN = "\x1b[32;1m"
@@ -98,20 +98,6 @@ def _topics(app: App) -> Any:
         raise UserError(f"topics file {app.settings.topics_path}: {error}") from None
 
 
-def _since(value: str | None) -> datetime | None:
-    """A --since value: a day means from its start (UTC)."""
-    if value is None:
-        return None
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            return datetime(day.year, day.month, day.day, tzinfo=UTC)
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"{value!r} is not a date (use YYYY-MM-DD or an ISO date-time)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def inline_diff(old: Sequence[str], new: Sequence[str], *, color: bool) -> str:
     """Old → new sentences as one line, removed and added words marked (ANSI or [- -]{+ +})."""
     from alerts.digest import word_diff
@@ -168,6 +154,11 @@ def cmd_diff(args: argparse.Namespace, app: App) -> int:
     topics = _topics(app)
     with open_session(app.engine) as session:
         versions = {v.number: v for v in repo.list_versions(session=session, document_id=spec.id)}
+        if not versions:
+            raise UserError(
+                f"{spec.id} has no stored version yet: nothing to compare "
+                f"(run `guidewatch run --document {spec.id}`)"
+            )
         if len(versions) < 2 and args.from_version is None:
             raise UserError(f"{spec.id} has {len(versions)} stored version(s): nothing to compare")
         to_number = args.to_version or max(versions)
@@ -208,7 +199,7 @@ def cmd_changes(args: argparse.Namespace, app: App) -> int:
     from storage.db import open_session
     from storage.models import Version
 
-    since = _since(args.since)
+    since = parse_when(args.since, end_of_day=False) if args.since else None
     with open_session(app.engine) as session:
         rows = store.list_changes(
             session=session,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any
@@ -151,6 +150,7 @@ def cmd_history(args: argparse.Namespace, app: App) -> int:
 
 def cmd_show(args: argparse.Namespace, app: App) -> int:
     """Print one version's text (or raw bytes, or one section with its evidence)."""
+    from guidewatch.evidence import fetch_dict
     from guidewatch.report.history import version_summary
     from storage import repo
     from storage.db import open_session
@@ -163,7 +163,7 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
             )
             missing = f"{args.document} has no version {args.version}"
         elif args.at:
-            when = parse_when(args.at)
+            when = parse_when(args.at, end_of_day=True)
             version = repo.version_at(session=session, document_id=args.document, when=when)
             missing = f"{args.document} had no stored version on {args.at}"
         else:
@@ -177,7 +177,7 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
             return 0
         document = repo.version_document(session=session, version=version)
         fetch = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
-        asked = parse_when(args.at) if args.at else None
+        asked = parse_when(args.at, end_of_day=True) if args.at else None
         before, after = (
             repo.confirming_fetches(session=session, version_id=version.id or 0, when=asked)
             if asked
@@ -200,8 +200,8 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
         evidence["asked_for"] = asked
         # Seen on both sides of the date means the wording was there on it.
         evidence["confirmed_on_date"] = before is not None and after is not None
-        evidence["confirmed_before"] = _fetch_evidence(before)
-        evidence["confirmed_after"] = _fetch_evidence(after)
+        evidence["confirmed_before"] = fetch_dict(before) if before else None
+        evidence["confirmed_after"] = fetch_dict(after) if after else None
     data = {
         **evidence,
         "title": document.title,
@@ -241,19 +241,6 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
     return 0
 
 
-def _fetch_evidence(fetch: Any) -> dict[str, Any] | None:
-    if fetch is None:
-        return None
-    return {
-        "fetch_id": fetch.id,
-        "at": fetch.started_at,
-        "status": fetch.status,
-        "outcome": fetch.outcome,
-        "body_sha256": fetch.body_sha256,
-        "url": fetch.url,
-    }
-
-
 def _confirmation(when: Any, before: Any, after: Any) -> str:
     """Say how well the fetch log supports the wording on the date asked for."""
     if before is not None and after is not None:
@@ -271,30 +258,14 @@ def _confirmation(when: Any, before: Any, after: Any) -> str:
 
 def cmd_fetches(args: argparse.Namespace, app: App) -> int:
     """Print the fetch log of a document, newest first."""
+    from guidewatch.evidence import fetch_dict
     from storage import repo
     from storage.db import open_session
 
     _document(app, args.document)
     with open_session(app.engine) as session:
         rows = repo.list_fetches(session=session, document_id=args.document, limit=args.limit)
-    data = [
-        {
-            "id": f.id,
-            "started_at": f.started_at,
-            "url": f.url,
-            "final_url": f.final_url,
-            "redirects": json.loads(f.redirects),
-            "status": f.status,
-            "headers": json.loads(f.headers),
-            "body_sha256": f.body_sha256,
-            "size": f.size,
-            "duration_ms": f.duration_ms,
-            "outcome": f.outcome,
-            "error": f.error,
-            "version_id": f.version_id,
-        }
-        for f in rows
-    ]
+    data = [fetch_dict(f) for f in rows]
     emit(
         args.json,
         data,

@@ -7,7 +7,7 @@ import csv
 import io
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,17 +76,6 @@ def _formats(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def day_start(value: str) -> datetime:
-    """Parse a --since value: a bare date means the start of that day (UTC)."""
-    if len(value) == 10:
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            raise UserError(f"{value!r} is not a date (use YYYY-MM-DD)") from None
-        return datetime(day.year, day.month, day.day, tzinfo=UTC)
-    return parse_when(value)
-
-
 def to_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """Render rows as CSV text."""
     buffer = io.StringIO()
@@ -120,8 +109,8 @@ def cmd_search(args: argparse.Namespace, app: App) -> int:
 
     if args.document:
         _known_document(app, args.document)
-    since = day_start(args.since) if args.since else None
-    until = parse_when(args.until) if args.until else None
+    since = parse_when(args.since, end_of_day=False) if args.since else None
+    until = parse_when(args.until, end_of_day=True) if args.until else None
     which = "first" if args.first else "last" if args.last else "all"
     try:
         with open_session(app.engine) as session:
@@ -286,7 +275,7 @@ def cmd_report(args: argparse.Namespace, app: App) -> int:
     except (OSError, ValueError) as error:
         raise UserError(str(error)) from None
     out = Path(args.out)
-    pages = build_report(engine=app.engine, out=out, topics=topics, ignore=_ignore_rules(app))
+    pages = build_report(engine=app.engine, out=out, topics=topics, specs=_declared(app))
     data = {"out": str(out), "pages": [str(p) for p in pages]}
     emit(
         args.json,
@@ -296,18 +285,11 @@ def cmd_report(args: argparse.Namespace, app: App) -> int:
     return 0
 
 
-def _ignore_rules(app: App) -> Any:
-    """Return a lookup of each declared document's ignore rules (none when undeclared)."""
-    from guidewatch.changes import resolve_ignore
-
+def _declared(app: App) -> Any:
+    """Return a lookup of each document's declaration (None when the sources file lacks it)."""
     try:
         specs = {spec.id: spec for spec in app.catalog.documents}
     except UserError as error:
         print(f"guidewatch: {error}; comparing without ignore rules", file=sys.stderr)
         specs = {}
-
-    def lookup(document_id: str) -> tuple[str, ...]:
-        spec = specs.get(document_id)
-        return resolve_ignore(spec.options.get("ignore", ())) if spec else ()
-
-    return lookup
+    return specs.get

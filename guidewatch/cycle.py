@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -16,11 +16,13 @@ from sqlmodel import Session
 
 from guidewatch.settings import Rewrites, live_url, mirror_url
 from scrapers.base import get_extractor
-from scrapers.fetch import FetchPolicy, HttpFetcher
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError, SuspectError
 from storage import repo
 from storage.db import open_session
 from storage.models import Fetch, Version
+
+if TYPE_CHECKING:
+    from scrapers.fetch import FetchPolicy, HttpFetcher
 
 log = logging.getLogger("guidewatch.cycle")
 
@@ -330,6 +332,8 @@ def run_cycle(
     rewrites: Rewrites = (),
 ) -> list[CheckResult]:
     """Check every document in turn; one document's failure never stops the others."""
+    from scrapers.fetch import HttpFetcher  # httpx is slow to import: only when fetching
+
     results = []
     with HttpFetcher(policy) as http:
         fetcher: Getter = RewritingFetcher(http, rewrites) if rewrites else http

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from scrapers.fetch import sniff_kind
+from scrapers.sniff import sniff_kind
 from storage import repo
 from storage.models import Fetch, StoredDocument, Version
 
@@ -47,9 +47,10 @@ def _json(data: Any) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
 
 
-def _fetch_dict(fetch: Fetch) -> dict[str, Any]:
+def fetch_dict(fetch: Fetch) -> dict[str, Any]:
+    """Return one fetch log row as a JSON-ready dict (the shape every command and pack uses)."""
     return {
-        "id": fetch.id,
+        "fetch_id": fetch.id,
         "started_at": fetch.started_at,
         "url": fetch.url,
         "final_url": fetch.final_url,
@@ -61,16 +62,14 @@ def _fetch_dict(fetch: Fetch) -> dict[str, Any]:
         "duration_ms": fetch.duration_ms,
         "outcome": fetch.outcome,
         "error": fetch.error,
+        "version_id": fetch.version_id,
         "related": json.loads(fetch.related),
     }
 
 
 def hashed_text(session: Session, version: Version) -> bytes:
-    """Return the exact bytes whose SHA-256 is the version's text_sha256 (see repo.text_hash)."""
-    document = repo.version_document(session=session, version=version)
-    payload = json.dumps(
-        [[s.key, list(s.heading_path), s.text] for s in document.sections], ensure_ascii=False
-    ).encode("utf-8")
+    """Return the exact bytes whose SHA-256 is the version's text_sha256 (repo.text_payload)."""
+    payload = repo.text_payload(repo.version_document(session=session, version=version))
     if repo.sha256(payload) != version.text_sha256:
         raise EvidenceError(
             f"the stored sections of version {version.number} no longer match their SHA-256"
@@ -145,8 +144,8 @@ def build_pack(*, session: Session, document_id: str, number: int | None = None)
             files[f"raw/related-{i}-{sha[:12]}.bin"] = repo.get_blob(session=session, sha=sha)
         except repo.CorruptBlobError as error:
             raise EvidenceError(f"related body {url}: {error}") from None
-    files["response.json"] = _json(_fetch_dict(origin) if origin else None)
-    files["fetches.json"] = _json([_fetch_dict(f) for f in seen])
+    files["response.json"] = _json(fetch_dict(origin) if origin else None)
+    files["fetches.json"] = _json([fetch_dict(f) for f in seen])
     files["sections.json"] = hashed_text(session, version)
     files["text.txt"] = plain_text(session, document, version).encode("utf-8")
     files["version.json"] = _json(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import errno
-import json
-import re
 import socket
 import threading
 import time
@@ -19,6 +17,7 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from scrapers.model import Fetched, GoneError, ScrapeError, SuspectError
+from scrapers.sniff import DESCRIPTIONS, KINDS, describe, sniff_kind
 
 KEY_HEADERS = (
     "content-type",
@@ -33,19 +32,8 @@ KEY_HEADERS = (
     "location",
     "content-disposition",
 )
-KINDS = ("pdf", "html", "json", "text", "binary")
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 ROBOTS_MAX_REDIRECTS = 5  # RFC 9309 section 2.3.1.2
-
-_DESCRIPTIONS = {
-    "pdf": "a PDF",
-    "html": "an HTML page",
-    "json": "a JSON document",
-    "text": "plain text",
-    "binary": "binary data",
-}
-_HTML_START = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]")
-_TEXT_TYPES = re.compile(r"^text/|[/+](xml|json|javascript|csv)\b")
 
 
 @dataclass(frozen=True)
@@ -110,38 +98,6 @@ def _host_port(url: httpx.URL) -> str:
 def key_headers(headers: httpx.Headers) -> dict[str, str]:
     """Return the response headers worth keeping, with lower-cased names."""
     return {name: headers[name] for name in KEY_HEADERS if name in headers}
-
-
-def sniff_kind(body: bytes, content_type: str | None) -> str:
-    """Say what a body really is: pdf, html, json, text or binary, whatever it was served as."""
-    head = body[:1024]
-    if b"%PDF-" in head:
-        return "pdf"
-    start = head.lstrip(b"\xef\xbb\xbf \t\r\n\f").lower()
-    if start.startswith(b"<") and _HTML_START.search(start):
-        return "html"
-    mime = (content_type or "").split(";")[0].strip().lower()
-    if "json" in mime or start.startswith((b"{", b"[")):
-        try:
-            json.loads(body)
-            return "json"
-        except ValueError:
-            pass
-    if b"\x00" in head and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "binary"
-    if _TEXT_TYPES.search(mime):
-        return "text"
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return "binary"
-    return "text"
-
-
-def _describe(kind: str, content_type: str | None) -> str:
-    """Describe a sniffed kind for an error message, e.g. 'an HTML page (text/html)'."""
-    served = (content_type or "no content type").split(";")[0].strip()
-    return f"{_DESCRIPTIONS[kind]} ({served})"
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -313,10 +269,10 @@ class HttpFetcher:
             sent = (
                 "an empty body"
                 if not fetched.body
-                else _describe(fetched.content_kind, content_type)
+                else describe(fetched.content_kind, content_type)
             )
             raise SuspectError(
-                f"expected {_DESCRIPTIONS[expect]} at {url} but the server sent {sent}",
+                f"expected {DESCRIPTIONS[expect]} at {url} but the server sent {sent}",
                 status=status,
                 fetched=fetched,
             )

@@ -5,18 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """Return an engine for a database URL, creating a SQLite file's folder if needed."""
+def make_engine(url: str, *, create_folder: bool = True) -> Engine:
+    """Return an engine for a database URL, creating a SQLite file's folder unless told not to."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        if create_folder and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -32,23 +32,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def database_exists(url: str) -> bool:
-    """Tell whether a database already holds guidewatch's schema (without creating anything)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if not parsed.database or parsed.database == ":memory:":
+def database_exists(target: Engine | str) -> bool:
+    """Tell whether a database (engine or URL) holds guidewatch's schema, creating nothing."""
+    if isinstance(target, str):
+        engine = make_engine(target, create_folder=False)
+        try:
+            return database_exists(engine)
+        finally:
+            engine.dispose()
+    if target.url.get_backend_name() == "sqlite":
+        database = target.url.database
+        # Connecting to a SQLite file that is not there would create it.
+        if not database or database == ":memory:" or not Path(database).expanduser().exists():
             return False
-        if not Path(parsed.database).expanduser().exists():
-            return False
-    from sqlalchemy import inspect
-
-    engine = make_engine(url)
     try:
-        return inspect(engine).has_table("alembic_version")
+        return inspect(target).has_table("alembic_version")
     except Exception:
         return False
-    finally:
-        engine.dispose()
 
 
 def migrate(engine: Engine) -> None:

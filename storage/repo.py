@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import zlib
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import func
@@ -33,13 +32,15 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def text_payload(document: Document) -> bytes:
+    """Return the bytes a version's text SHA-256 is computed from (its sections as JSON)."""
+    sections = [[s.key, list(s.heading_path), s.text] for s in document.sections]
+    return json.dumps(sections, ensure_ascii=False).encode("utf-8")
+
+
 def text_hash(document: Document) -> str:
     """Return the hash that decides whether two extractions are the same version."""
-    payload = json.dumps(
-        [[s.key, list(s.heading_path), s.text] for s in document.sections],
-        ensure_ascii=False,
-    )
-    return sha256(payload.encode("utf-8"))
+    return sha256(text_payload(document))
 
 
 def upsert_document(
@@ -258,17 +259,6 @@ def last_url(*, session: Session, document_id: str) -> str | None:
         .limit(1)
     )
     return session.exec(query).first()
-
-
-def recent_outcomes(*, session: Session, document_id: str, limit: int) -> Sequence[str]:
-    """Return the outcomes of a document's latest fetches, newest first."""
-    query = (
-        select(Fetch.outcome)
-        .where(Fetch.document_id == document_id)
-        .order_by(col(Fetch.id).desc())
-        .limit(limit)
-    )
-    return list(session.exec(query))
 
 
 def confirming_fetches(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -176,18 +174,21 @@ def test_test_email_sends_one_sample(
     assert not (tmp_path / "data").exists()  # sending a sample touches no database
 
 
-def test_query_commands_do_not_import_prefect(stored: Settings) -> None:
-    code = (
-        "import sys\n"
-        "from guidewatch.cli import main\n"
-        "for argv in (['changes', '--all'], ['alerts'], ['diff', 'nice-ng206-recommendations'],"
-        " ['replay', 'nice-ng206-recommendations']):\n"
-        "    assert main(argv) == 0, argv\n"
-        "loaded = [m for m in sys.modules if m.split('.')[0] == 'prefect']\n"
-        "assert not loaded, loaded\n"
-    )
-    root = Path(__file__).resolve().parent.parent
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stderr
+@pytest.mark.parametrize("argv", [[], ["--from", "1"], ["--to", "1"]])
+def test_diff_without_stored_versions_says_so(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(SOURCES, encoding="utf-8")
+    monkeypatch.setenv("GUIDEWATCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("GUIDEWATCH_SOURCES", str(sources))
+    engine = make_engine(settings_for(tmp_path).database_url)
+    migrate(engine)
+    engine.dispose()
+    assert main(["diff", "nice-ng206-recommendations", *argv]) == 2
+    err = capsys.readouterr().err
+    assert "has no stored version yet" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from guidewatch.app import UserError, parse_when
 from guidewatch.cli import main
 from tests.support.site import FixtureSite, Reply
 from tests.support.world import BHC_PAGE_PATH, FIXTURES, NICE_PATH, html, rewrites
@@ -41,7 +43,7 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, objec
 def test_queries_before_any_run_say_so(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["history", NICE]) == 2
     assert "run `guidewatch run`" in capsys.readouterr().err
-    assert not (env / "guidewatch.db").exists()  # a query never creates the database
+    assert not env.exists()  # a query never creates the database, nor its folder
 
 
 def test_run_then_query_the_history(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -60,6 +62,13 @@ def test_run_then_query_the_history(env: Path, capsys: pytest.CaptureFixture[str
     status, log = run_json(capsys, "fetches", NICE)
     assert status == 0 and isinstance(log, list)
     assert log[0]["outcome"] == "new_version" and log[0]["status"] == 200
+    assert log[0]["version_id"] and log[0]["related"] == {}
+
+    # The fetch behind a date is described exactly as the fetch log describes it.
+    today = datetime.now(UTC).date().isoformat()
+    status, shown = run_json(capsys, "show", NICE, "--at", today, "--section", "1.12.27")
+    assert status == 0 and isinstance(shown, dict)
+    assert shown["confirmed_before"] == log[0] and shown["confirmed_after"] is None
 
     assert main(["history", NICE]) == 0
     assert "version" in capsys.readouterr().out
@@ -121,3 +130,16 @@ def test_sources_option_uses_another_file(
     assert [d["id"] for d in listed] == ["x-page"]
     assert main(["--sources", str(tmp_path / "none.toml"), "sources"]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_one_date_parser_for_every_command() -> None:
+    start = parse_when("2024-03-01", end_of_day=False)
+    end = parse_when("2024-03-01", end_of_day=True)
+    assert start == datetime(2024, 3, 1, tzinfo=UTC)
+    assert end.date() == start.date() and end - start > timedelta(hours=23, minutes=59, seconds=59)
+    moment = datetime(2024, 3, 1, 10, 30, tzinfo=UTC)
+    for end_of_day in (False, True):
+        assert parse_when("2024-03-01T10:30", end_of_day=end_of_day) == moment
+        assert parse_when("2024-03-01T11:30+01:00", end_of_day=end_of_day) == moment
+    with pytest.raises(UserError, match="YYYY-MM-DD or an ISO date-time"):
+        parse_when("2024-13-01", end_of_day=False)

@@ -12,11 +12,14 @@ from sqlalchemy.engine import Engine
 
 from compare.model import Change
 from compare.topics import load_topics
+from guidewatch.changes import record_changes
 from guidewatch.report.site import build_report, page_name
-from scrapers.model import Document, Section
+from scrapers.html import HtmlExtractor
+from scrapers.model import Document, DocumentSpec, Fetched, Section
 from storage import changes as store
 from storage import repo
 from storage.db import open_session
+from storage.models import Fetch
 from tests.test_search import BACME, NG206, Cli, add_document_history, build_history
 
 TOPICS = load_topics()
@@ -148,8 +151,8 @@ def test_every_piece_of_text_is_escaped(site: Path) -> None:
     assert page_name(HOSTILE) != f"{HOSTILE}.html" and "<" not in page_name(HOSTILE)
 
 
-def test_recorded_changes_are_shown_instead_of_recomputed(engine: Engine, tmp_path: Path) -> None:
-    build_history(engine)
+def test_recorded_rows_are_the_record(engine: Engine, tmp_path: Path) -> None:
+    build_history(engine)  # NG206 versions 1-3, then BACME versions 1-3
     recorded = Change(
         section_key="1.11.14",
         heading_path=("Recorded heading",),
@@ -172,11 +175,112 @@ def test_recorded_changes_are_shown_instead_of_recomputed(engine: Engine, tmp_pa
         )
         session.commit()
     build_report(engine=engine, out=tmp_path, topics=TOPICS)
-    page = outline(tmp_path / "documents" / page_name(BACME))
-    assert page.deleted[-1] == "old" and page.inserted[-1] == "new"  # version 2's recorded one
+    path = tmp_path / "documents" / page_name(BACME)
+    page = outline(path)
+    assert page.deleted == ["old"] and page.inserted == ["new"]  # version 2's recorded one
     assert "Section 1.11.14: Recorded heading" in [t for _, t in page.headings]
-    # version 3 had no recorded rows: computed from the stored texts
-    assert any("Pacing up should be slow" in d for d in page.deleted)
+    # Version 3 was stored after recording began and has no rows: it had no change, even
+    # though its stored text differs from version 2's.
+    html = path.read_text()
+    v3 = html[html.index('id="v3"') :].split("</section>")[0]
+    assert "No change beyond noise" in v3
+    # NG206's versions are older than the first recorded change: compared now.
+    ng206 = outline(tmp_path / "documents" / page_name(NG206))
+    assert any("Lightning Process" in d for d in ng206.deleted)
+    # The index's last change is the last version that changed something.
+    index = (tmp_path / "index.html").read_text()
+    bacme_row = index[index.index(f"documents/{page_name(BACME)}") :].split("</tr>")[0]
+    assert "01 Jun 2021" in bacme_row and "rehabilitation" in bacme_row
+
+
+UPGRADED = "upgraded-page"
+URL = "https://example.org/upgraded"
+UPGRADED_HTML = (
+    b"<!doctype html><html><head><title>Guide</title></head><body><main>"
+    b"<h2>Exercise</h2><p>Do not offer graded exercise therapy.</p></main></body></html>"
+)
+
+
+def keep_html_version(
+    engine: Engine, document: Document, *, extractor_version: str, seen: datetime
+) -> None:
+    """Store a version of the upgraded page as the cycle would, with this extractor version."""
+    with open_session(engine) as session:
+        repo.upsert_document(
+            session=session, id=UPGRADED, source="test", title="Guide", kind="html", url=URL
+        )
+        session.flush()
+        sha = repo.put_blob(session=session, body=UPGRADED_HTML)
+        fetch = repo.add_fetch(
+            session=session,
+            fetch=Fetch(
+                document_id=UPGRADED,
+                started_at=seen,
+                url=URL,
+                final_url=URL,
+                status=200,
+                headers='{"content-type": "text/html; charset=utf-8"}',
+                body_sha256=sha,
+                size=len(UPGRADED_HTML),
+                outcome="new_version",
+            ),
+        )
+        version = repo.add_version(
+            session=session,
+            document_id=UPGRADED,
+            document=document,
+            url=URL,
+            body_sha256=sha,
+            extractor="html",
+            extractor_version=extractor_version,
+            fetch_id=fetch.id,
+            seen_at=seen,
+        )
+        fetch.version_id = version.id
+        session.add(fetch)
+        session.commit()
+
+
+def test_an_extractor_upgrade_is_no_change_in_the_report(engine: Engine, tmp_path: Path) -> None:
+    spec = DocumentSpec(id=UPGRADED, source="test", title="Guide", kind="html", url=URL)
+    fetched = Fetched(
+        url=URL,
+        final_url=URL,
+        status=200,
+        headers={"content-type": "text/html; charset=utf-8"},
+        body=UPGRADED_HTML,
+        content_kind="html",
+    )
+    current = HtmlExtractor().extract(spec, fetched)
+    # What an older extractor made of the same bytes: it dropped the "not".
+    older = Document(
+        sections=tuple(
+            Section(s.key, s.heading_path, s.text.replace("Do not offer", "Offer"))
+            for s in current.sections
+        ),
+        title=current.title,
+    )
+    assert older != current
+    keep_html_version(
+        engine, older, extractor_version="html-0", seen=datetime(2024, 1, 1, tzinfo=UTC)
+    )
+    keep_html_version(
+        engine,
+        current,
+        extractor_version=HtmlExtractor.version,
+        seen=datetime(2024, 2, 1, tzinfo=UTC),
+    )
+    # The alert path compares like with like and records nothing.
+    with open_session(engine) as session:
+        old, new = repo.list_versions(session=session, document_id=UPGRADED)
+        assert record_changes(session, spec, old, new, topics=TOPICS) == []
+        session.commit()
+    build_report(engine=engine, out=tmp_path, topics=TOPICS)
+    page = outline(tmp_path / "documents" / page_name(UPGRADED))
+    assert page.deleted == [] and page.inserted == []
+    assert "No change beyond noise" in (tmp_path / "documents" / page_name(UPGRADED)).read_text()
+    index = (tmp_path / "index.html").read_text()
+    assert "none yet" in index[index.index(f"documents/{page_name(UPGRADED)}") :].split("</tr>")[0]
 
 
 def test_report_command(

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect
 from sqlmodel import Session, col, select
 
 from compare.diff import compare_documents
 from compare.model import Change, Topic
 from compare.topics import count_terms, make_term
+from scrapers.base import get_extractor
+from scrapers.model import DocumentSpec
 from storage import repo
 from storage.models import Version, VersionSection
 
@@ -117,33 +119,61 @@ def _has_changes_table(session: Session) -> bool:
     return bool(inspect(session.connection()).has_table("changes"))
 
 
+def _first_recorded_version(session: Session) -> int | None:
+    """The id of the first version any change was recorded for (None: none ever was)."""
+    from storage.changes import ChangeRow
+
+    return session.exec(select(func.min(ChangeRow.to_version_id))).one()
+
+
+def compare_now(
+    session: Session, spec: DocumentSpec, old: Version, new: Version, *, topics: Sequence[Topic]
+) -> list[Change]:
+    """Compare two versions as the cycle does (like with like); stored texts for unknown kinds."""
+    from guidewatch.changes import compare_versions, resolve_ignore
+
+    try:
+        extractor = get_extractor(spec.kind)
+    except KeyError:  # no extractor for this kind here, so nothing to re-extract with
+        before = repo.version_document(session=session, version=old)
+        after = repo.version_document(session=session, version=new)
+        ignore = resolve_ignore(spec.options.get("ignore", ()))
+        return compare_documents(before, after, topics=topics, ignore=ignore)
+    return compare_versions(
+        session, spec, old, new, topics=topics, extractors=lambda _kind: extractor
+    )
+
+
 def document_changes(
-    *,
-    session: Session,
-    document_id: str,
-    topics: Sequence[Topic],
-    ignore: Sequence[str] = (),
+    *, session: Session, spec: DocumentSpec, topics: Sequence[Topic]
 ) -> list[VersionChanges]:
-    """Return the changes between consecutive versions, newest first: recorded, else computed."""
-    versions = repo.list_versions(session=session, document_id=document_id)
+    """Return the changes between consecutive versions, newest first, as the cycle recorded them.
+
+    The recorded rows are the record: a version with none had no change. Only versions older
+    than the first change ever recorded may predate change recording; those are compared now,
+    the way the cycle compares.
+    """
+    versions = repo.list_versions(session=session, document_id=spec.id)
     recorded: dict[int, list[Change]] = defaultdict(list)
+    first_recorded: int | None = None
     if _has_changes_table(session):
         from storage.changes import list_changes
 
-        for row in list_changes(session=session, document_id=document_id, on_topic_only=False):
+        first_recorded = _first_recorded_version(session)
+        for row in list_changes(session=session, document_id=spec.id, on_topic_only=False):
             recorded[row.to_version_id].append(Change.from_dict(row.data()))
     out: list[VersionChanges] = []
     for before, after in zip(versions, versions[1:], strict=False):
         assert after.id is not None
-        if after.id in recorded:
-            changes, from_table = recorded[after.id], True
+        # Ids only grow, so a version after the first recorded one was kept with recording on.
+        from_table = first_recorded is not None and after.id >= first_recorded
+        if from_table:
+            changes = recorded.get(after.id, [])
         else:
-            old = repo.version_document(session=session, version=before)
-            new = repo.version_document(session=session, version=after)
-            changes, from_table = compare_documents(old, new, topics=topics, ignore=ignore), False
+            changes = compare_now(session, spec, before, after, topics=topics)
         out.append(
             VersionChanges(
-                document_id=document_id,
+                document_id=spec.id,
                 from_version=before.number,
                 to_version=after.number,
                 first_seen_at=after.first_seen_at,

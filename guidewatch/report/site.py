@@ -23,12 +23,13 @@ from guidewatch.report.html import (
     table,
     time_tag,
 )
+from scrapers.model import DocumentSpec
 from storage import repo
 from storage.db import open_session
 from storage.models import StoredDocument, Version
 
 STYLE = Path(__file__).with_name("style.css")
-Ignore = Callable[[str], Sequence[str]]
+Specs = Callable[[str], DocumentSpec | None]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,17 @@ def page_name(document_id: str) -> str:
     if safe != document_id:
         safe += "-" + hashlib.sha256(document_id.encode()).hexdigest()[:8]
     return f"{safe}.html"
+
+
+def stored_spec(document: StoredDocument) -> DocumentSpec:
+    """Describe a stored document that the sources file no longer declares."""
+    return DocumentSpec(
+        id=document.id,
+        source=document.source,
+        title=document.title,
+        kind=document.kind,
+        url=document.url,
+    )
 
 
 def _versions_table(versions: Sequence[Version]) -> str:
@@ -171,10 +183,10 @@ def build_report(
     engine: Engine,
     out: Path,
     topics: Sequence[Topic],
-    ignore: Ignore | None = None,
+    specs: Specs | None = None,
     generated_at: datetime | None = None,
 ) -> list[Path]:
-    """Write the whole site under `out` and return the pages written."""
+    """Write the whole site under `out` (specs: each document's declaration); return the pages."""
     generated_at = generated_at or datetime.now(UTC)
     (out / "documents").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(STYLE, out / "style.css")
@@ -184,19 +196,15 @@ def build_report(
         for document in repo.list_documents(session=session):
             versions = repo.list_versions(session=session, document_id=document.id)
             rows = history.term_timeline(session=session, document_id=document.id, topics=topics)
-            groups = history.document_changes(
-                session=session,
-                document_id=document.id,
-                topics=topics,
-                ignore=tuple(ignore(document.id)) if ignore else (),
-            )
+            spec = (specs(document.id) if specs else None) or stored_spec(document)
+            groups = history.document_changes(session=session, spec=spec, topics=topics)
             name = page_name(document.id)
             target = out / "documents" / name
             target.write_text(
                 document_page(document, versions, rows, groups, topics), encoding="utf-8"
             )
             written.append(target)
-            latest = groups[0] if groups else None
+            latest = next((group for group in groups if group.changes), None)
             pages.append(
                 DocumentPage(
                     document=document,
