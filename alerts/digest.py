@@ -54,6 +54,7 @@ EVENT_WORDS = {
     "failing": "cannot be checked",
     "recovered": "can be checked again",
     "discovered": "was found on its index page",
+    "compare-failed": "changed but guidewatch could not compare it",
 }
 
 
@@ -77,7 +78,7 @@ class ChangeNote:
 
 @dataclass(frozen=True)
 class EventNote:
-    """One event about a document: gone, moved, failing, recovered or discovered."""
+    """One event about a document: gone, moved, failing, recovered, discovered, compare-failed."""
 
     kind: str
     document_id: str

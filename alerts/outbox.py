@@ -1,15 +1,17 @@
 """Deliver the outbox: gather queued items into one message per recipient list, send each once.
 
 Exactly once, and its limit: a message gets its Message-ID when it is created, in the same
-transaction that claims its items, and keeps it on every retry. It is marked sent in its own
-transaction right after the SMTP server accepts it. If the process dies between the server's
-acceptance and that commit, the next run sends the same message again with the same
-Message-ID: many mail systems drop the duplicate, but SMTP itself cannot promise it.
+transaction that claims its items, and keeps it on every retry. A run claims a message by
+moving it from pending to sending in one conditional UPDATE, so two overlapping runs never
+both send it; it is marked sent in its own transaction right after the SMTP server accepts it.
+A message left sending by a run that died stays untouched for SENDING_TIMEOUT (the run may
+still be alive), then the next run sends it again with the same Message-ID: many mail systems
+drop the duplicate, but SMTP itself cannot promise it.
 
-Failures: an unreachable or busy server (connection errors, 4xx) leaves the message pending
-for ever, counting attempts; a server that refuses it for good (5xx) marks it `failed` after
-MAX_PERMANENT_FAILURES attempts. Failed messages stay in the database and are sent again after
-`guidewatch alerts --retry`.
+Failures: an unreachable or busy server (connection errors, 4xx) puts the message back to
+pending, for ever, counting attempts; a server that refuses it for good (5xx) marks it
+`failed` after MAX_PERMANENT_FAILURES attempts. Failed messages stay in the database and are
+sent again after `guidewatch alerts --retry`.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -44,6 +47,9 @@ from storage.repo import utcnow
 log = logging.getLogger("guidewatch.alerts")
 
 MAX_PERMANENT_FAILURES = 3
+# Far longer than one SMTP exchange (30 s timeouts): a message sending for longer than this
+# belongs to a run that was killed.
+SENDING_TIMEOUT = timedelta(minutes=15)
 
 Sender = Callable[[EmailMessage, SmtpConfig], None]
 
@@ -198,35 +204,66 @@ def message_for(session: Session, alert: Alert, sender: str) -> EmailMessage:
 
 
 def _claim(engine: Engine, alert: Alert) -> bool:
-    """Count an attempt on a still-pending alert; False if another run got to it first."""
+    """Move a message to sending and count an attempt; False if another run has it or sent it.
+
+    Only a pending message, or one left sending longer than SENDING_TIMEOUT, can be claimed;
+    the attempts count must still be the one this run read.
+    """
+    now = utcnow()
     with open_session(engine) as session:
         result = session.execute(
             update(Alert)
             .where(
                 col(Alert.id) == alert.id,
-                col(Alert.status) == "pending",
                 col(Alert.attempts) == alert.attempts,
+                or_(
+                    col(Alert.status) == "pending",
+                    and_(
+                        col(Alert.status) == "sending",
+                        col(Alert.last_attempt_at) < now - SENDING_TIMEOUT,
+                    ),
+                ),
             )
-            .values(attempts=alert.attempts + 1, last_attempt_at=utcnow())
+            .values(status="sending", attempts=alert.attempts + 1, last_attempt_at=now)
         )
         session.commit()
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def _finish(engine: Engine, alert_id: int, *, error: str | None, permanent: bool) -> str:
-    """Record the outcome of one attempt in its own transaction; return the new status."""
+def _sent(engine: Engine, alert_id: int) -> None:
+    """Mark a message sent, in its own transaction."""
     with open_session(engine) as session:
-        alert = session.get(Alert, alert_id)
-        assert alert is not None
-        if error is None:
-            alert.status, alert.sent_at, alert.last_error = "sent", utcnow(), None
-        else:
-            alert.last_error = error
-            if permanent and alert.attempts >= MAX_PERMANENT_FAILURES:
-                alert.status = "failed"
-        session.add(alert)
+        session.execute(
+            update(Alert)
+            .where(col(Alert.id) == alert_id)
+            .values(status="sent", sent_at=utcnow(), last_error=None)
+        )
         session.commit()
-        return alert.status
+
+
+def _failed_attempt(engine: Engine, alert: Alert, *, error: str, permanent: bool) -> str:
+    """Put a message this run claimed back to pending (or failed); return its new status."""
+    attempts = alert.attempts + 1  # as counted by this run's claim
+    status = "failed" if permanent and attempts >= MAX_PERMANENT_FAILURES else "pending"
+    with open_session(engine) as session:
+        session.execute(
+            update(Alert)
+            .where(
+                col(Alert.id) == alert.id,
+                col(Alert.status) == "sending",
+                col(Alert.attempts) == attempts,
+            )
+            .values(status=status, last_error=error)
+        )
+        session.commit()
+    return status
+
+
+def _note_error(engine: Engine, alert_id: int, error: str) -> None:
+    """Record why a message was not even tried (no SMTP settings)."""
+    with open_session(engine) as session:
+        session.execute(update(Alert).where(col(Alert.id) == alert_id).values(last_error=error))
+        session.commit()
 
 
 def _load_topics(settings: DeliverySettings) -> tuple[Topic, ...]:
@@ -242,7 +279,10 @@ def deliver_pending(
     topics: Sequence[Topic] | None = None,
     send: Sender = send_message,
 ) -> DeliveryReport:
-    """Compose queued items into messages and send every pending message once."""
+    """Compose queued items into messages and send every pending message once.
+
+    Safe to run while another delivery runs: each message is claimed by exactly one of them.
+    """
     report = DeliveryReport()
     topics = _load_topics(settings) if topics is None else topics
     report.created, report.unaddressed = compose(
@@ -254,11 +294,11 @@ def deliver_pending(
     except SmtpConfigError as error:
         config, config_error = None, str(error)
     with open_session(engine) as session:
-        pending = store.pending_alerts(session=session)
+        pending = store.pending_alerts(session=session, stale_before=utcnow() - SENDING_TIMEOUT)
     for alert in pending:
         assert alert.id is not None
         if config is None:
-            _finish(engine, alert.id, error=config_error, permanent=False)
+            _note_error(engine, alert.id, config_error)
             report.pending += 1
             continue
         if not _claim(engine, alert):
@@ -269,7 +309,7 @@ def deliver_pending(
             send(message, config)
         except Exception as error:  # any failure leaves the message for the next run
             text = config.scrub(f"{type(error).__name__}: {error}")
-            status = _finish(engine, alert.id, error=text, permanent=is_permanent(error))
+            status = _failed_attempt(engine, alert, error=text, permanent=is_permanent(error))
             log.warning("alert %s not sent (%s): %s", alert.id, status, text)
             report.errors.append(text)
             if status == "failed":
@@ -277,7 +317,7 @@ def deliver_pending(
             else:
                 report.pending += 1
             continue
-        _finish(engine, alert.id, error=None, permanent=False)
+        _sent(engine, alert.id)
         log.info("alert %s sent to %d recipient(s)", alert.id, len(alert.recipient_list()))
         report.sent += 1
         report.sent_message_ids.append(alert.message_id)

@@ -2,7 +2,8 @@
 
 - after_version (inside the document's transaction): compare like with like (re-extracting
   the older raw copy when the extractor changed), store every change, queue the ones on a
-  topic for the next digest.
+  topic for the next digest. When the comparison itself fails, the version is kept and a
+  "compare-failed" event is queued instead, so that a person hears of it.
 - after_check (after each document): queue, once each, a document gone, moved, failing for
   `failure_threshold` runs in a row and then recovered, or newly discovered on an index page.
 """
@@ -16,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from compare.diff import compare_documents
@@ -148,16 +148,6 @@ def record_changes(
     return rows
 
 
-def _streak(fetches: Sequence[Fetch], outcomes: Sequence[str]) -> list[Fetch]:
-    """The newest fetches in a row whose outcome is one of these (newest first)."""
-    run = []
-    for fetch in fetches:
-        if fetch.outcome not in outcomes:
-            break
-        run.append(fetch)
-    return run
-
-
 def _digest(*parts: str) -> str:
     return hashlib.sha256(" ".join(parts).encode()).hexdigest()[:16]
 
@@ -179,33 +169,39 @@ def _events(
     """The events this check raises."""
     if result.fetch_id is None:
         return []
-    history = repo.list_fetches(session=session, document_id=spec.id)
-    while history and history[0].id != result.fetch_id:
-        history = history[1:]  # fetches recorded after this one (a concurrent run)
-    if not history:
+    current = session.get(Fetch, result.fetch_id)
+    if current is None or current.id is None or current.document_id != spec.id:
         return []
-    current = history[0]
     doc = spec.id
+    at = (current.started_at, current.id)
     events: list[_Event] = []
     if result.outcome == "gone":
-        start = _streak(history, ("gone",))[-1]
-        detail = f"the publisher answered HTTP {current.status or '404/410'} for {current.url}"
-        events.append(_Event("gone", f"gone:{doc}:{start.id}", start.id, detail))
+        gone = store.fetch_streak(session=session, document_id=doc, last=at, outcomes=("gone",))
+        if gone.first_id is not None:
+            detail = f"the publisher answered HTTP {current.status or '404/410'} for {current.url}"
+            key = f"gone:{doc}:{gone.first_id}"
+            events.append(_Event("gone", key, gone.first_id, detail))
     if result.outcome in FAILING_OUTCOMES:
-        run = _streak(history, FAILING_OUTCOMES)
-        if len(run) >= threshold:
-            detail = f"{len(run)} runs in a row failed; last error: {result.message}"
-            events.append(_Event("failing", f"failing:{doc}:{run[-1].id}", run[-1].id, detail))
-    if result.ok:
-        before = _streak(history[1:], BAD_OUTCOMES)
-        ids = [f.id for f in before if f.id is not None]
-        told = store.find_items(
-            session=session, document_id=doc, kinds=("failing", "gone"), fetch_ids=ids
+        run = store.fetch_streak(
+            session=session, document_id=doc, last=at, outcomes=FAILING_OUTCOMES
         )
-        if told:
-            detail = f"checked successfully again after {len(before)} failed run(s)"
-            key = f"recovered:{doc}:{before[-1].id}"
-            events.append(_Event("recovered", key, current.id, detail))
+        if run.count >= threshold and run.first_id is not None:
+            detail = f"{run.count} runs in a row failed; last error: {result.message}"
+            key = f"failing:{doc}:{run.first_id}"
+            events.append(_Event("failing", key, run.first_id, detail))
+    if result.ok:
+        previous = store.previous_fetch(session=session, document_id=doc, position=at)
+        if previous is not None:
+            before = store.fetch_streak(
+                session=session, document_id=doc, last=previous, outcomes=BAD_OUTCOMES
+            )
+            told = store.items_in_streak(
+                session=session, document_id=doc, kinds=("failing", "gone"), streak=before
+            )
+            if told:
+                detail = f"checked successfully again after {before.count} failed run(s)"
+                key = f"recovered:{doc}:{before.first_id}"
+                events.append(_Event("recovered", key, current.id, detail))
     if result.moved_from:
         detail = f"now at {current.url} (was {result.moved_from})"
         key = f"moved:{doc}:{_digest(result.moved_from, current.url)}"
@@ -219,7 +215,11 @@ def _events(
 def record_event(
     engine: Engine, spec: DocumentSpec, result: CheckResult, *, threshold: int
 ) -> list[str]:
-    """Queue, once each, the events one check raised; return the kinds newly queued."""
+    """Queue, once each, the events one check raised; return the kinds newly queued.
+
+    Each event is queued on its own: one already queued (by an earlier or a concurrent run)
+    is skipped without costing the others.
+    """
     queued: list[str] = []
     with open_session(engine) as session:
         for event in _events(session, spec, result, threshold):
@@ -235,17 +235,33 @@ def record_event(
             )
             if item is not None:
                 queued.append(item.kind)
-        try:
-            session.commit()
-        except IntegrityError:  # a concurrent run queued the same event first
-            session.rollback()
-            return []
+        session.commit()
     return queued
+
+
+def record_compare_failure(
+    session: Session, spec: DocumentSpec, previous: Version, new: Version, error: Exception
+) -> bool:
+    """Queue, once per version, word that a new version was kept but could not be compared."""
+    detail = (
+        f"version {new.number} was kept, but comparing it with version {previous.number} "
+        f"failed ({type(error).__name__}: {error}); run `guidewatch replay {spec.id}` "
+        "to see what changed"
+    )
+    item = store.queue_item(
+        session=session,
+        key=f"compare-failed:{spec.id}:{new.id}",
+        kind="compare-failed",
+        document_id=spec.id,
+        fetch_id=new.fetch_id,
+        payload=_item_payload(spec, detail=detail),
+    )
+    return item is not None
 
 
 def make_hooks(
     settings: Settings,
-    catalog: Catalog | None = None,
+    catalog: Catalog | None = None,  # unused: goes once no caller passes it positionally
     engine: Engine | None = None,
     *,
     topics: Sequence[Topic] | None = None,
@@ -261,21 +277,28 @@ def make_hooks(
         from storage.db import make_engine
 
         engine = make_engine(settings.database_url)
-    events_engine = engine
 
     def after_version(
         session: Session, spec: DocumentSpec, previous: Version | None, new: Version
     ) -> None:
-        # A comparison bug must not cost the evidence: the version is kept either way.
+        # A comparison bug must not cost the evidence: the version is kept either way, and
+        # the failure is queued as an event so that it is not only in a log.
         try:
             with session.begin_nested():
                 record_changes(session, spec, previous, new, topics=watched, extractors=extractors)
-        except Exception:
+        except Exception as error:
             log.exception("%s: comparing version %s failed; version kept", spec.id, new.number)
+            if previous is None:
+                return
+            try:
+                with session.begin_nested():
+                    record_compare_failure(session, spec, previous, new, error)
+            except Exception:
+                log.exception("%s: queueing the comparison failure failed", spec.id)
 
     def after_check(spec: DocumentSpec, result: CheckResult) -> None:
         try:
-            record_event(events_engine, spec, result, threshold=settings.failure_threshold)
+            record_event(engine, spec, result, threshold=settings.failure_threshold)
         except Exception:
             log.exception("%s: recording events failed", spec.id)
 

@@ -6,23 +6,30 @@ Three tables:
   as a document gone), once each thanks to a unique key;
 - `alerts`: the outbox of messages. Pending items are gathered into one message per run and
   recipient list; a message gets its Message-ID when it is created and keeps it on every
-  retry, and goes from pending to sent exactly once.
+  retry. A run claims a message by moving it from pending to sending, then marks it sent (or
+  back to pending after a failed attempt).
+
+Also the bounded questions about a document's fetch log that the events need (how many runs
+in a row failed, from which fetch).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Text, UniqueConstraint, func, update
+from sqlalchemy import Column, ColumnElement, Text, UniqueConstraint, and_, func, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.models import Fetch
 from storage.repo import utcnow
 
-ALERT_STATUSES = ("pending", "sent", "failed")
-EVENT_KINDS = ("gone", "moved", "failing", "recovered", "discovered")
+ALERT_STATUSES = ("pending", "sending", "sent", "failed")
 
 
 class ChangeRow(SQLModel, table=True):
@@ -74,7 +81,7 @@ class AlertItem(SQLModel, table=True):
 
 
 class Alert(SQLModel, table=True):
-    """One outgoing message: pending, then sent exactly once (or failed, kept for a retry)."""
+    """One outgoing message: pending, sending while a run has it, then sent (or failed)."""
 
     __tablename__ = "alerts"
 
@@ -178,23 +185,29 @@ def queue_item(
     fetch_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> AlertItem | None:
-    """Queue something to tell, once per key; return None when the key was queued before."""
-    existing = session.exec(select(AlertItem).where(AlertItem.key == key)).first()
-    if existing is not None:
-        return None
-    item = AlertItem(
-        key=key,
-        kind=kind,
-        document_id=document_id,
-        change_id=change_id,
-        topic=topic,
-        fetch_id=fetch_id,
-        payload=json.dumps(payload or {}, ensure_ascii=False, default=str),
-        created_at=utcnow(),
+    """Queue something to tell, once per key; return None when the key was queued before.
+
+    The insert itself skips a key that exists (even one a concurrent run has just queued), so
+    one item already queued never costs the others queued in the same transaction.
+    """
+    values = {
+        "key": key,
+        "kind": kind,
+        "document_id": document_id,
+        "change_id": change_id,
+        "topic": topic,
+        "fetch_id": fetch_id,
+        "payload": json.dumps(payload or {}, ensure_ascii=False, default=str),
+        "created_at": utcnow(),
+    }
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(AlertItem)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(AlertItem)
     )
-    session.add(item)
-    session.flush()
-    return item
+    return session.scalars(statement).first()
 
 
 def unassigned_items(*, session: Session) -> list[AlertItem]:
@@ -209,16 +222,96 @@ def items_of(*, session: Session, alert_id: int) -> list[AlertItem]:
     return list(session.exec(query))
 
 
-def find_items(
-    *, session: Session, document_id: str, kinds: Sequence[str], fetch_ids: Sequence[int]
+FetchPosition = tuple[datetime, int]  # (started_at, id): the fetch log's order
+
+
+@dataclass(frozen=True)
+class Streak:
+    """A document's fetches in a row, up to and including `last`, whose outcome is in a set."""
+
+    count: int
+    first_id: int | None  # the oldest fetch of the streak; None when the streak is empty
+    before: FetchPosition | None  # the newest fetch before the streak (outside the set)
+    last: FetchPosition
+
+
+# The plain bound on started_at before each OR lets the (document_id, started_at) index
+# serve the range.
+def _not_after(position: FetchPosition) -> ColumnElement[bool]:
+    started, id = position
+    return and_(
+        col(Fetch.started_at) <= started,
+        or_(col(Fetch.started_at) < started, col(Fetch.id) <= id),
+    )
+
+
+def _after(position: FetchPosition) -> ColumnElement[bool]:
+    started, id = position
+    return and_(
+        col(Fetch.started_at) >= started,
+        or_(col(Fetch.started_at) > started, col(Fetch.id) > id),
+    )
+
+
+def _newest_position(session: Session, *where: Any) -> FetchPosition | None:
+    row = session.exec(
+        select(Fetch.started_at, Fetch.id)
+        .where(*where)
+        .order_by(col(Fetch.started_at).desc(), col(Fetch.id).desc())
+        .limit(1)
+    ).first()
+    if row is None or row[1] is None:
+        return None
+    return (row[0], row[1])
+
+
+def previous_fetch(
+    *, session: Session, document_id: str, position: FetchPosition
+) -> FetchPosition | None:
+    """Return where the document's fetch just before this one is in its log, if any."""
+    return _newest_position(
+        session,
+        Fetch.document_id == document_id,
+        _not_after(position),
+        col(Fetch.id) != position[1],
+    )
+
+
+def fetch_streak(
+    *, session: Session, document_id: str, last: FetchPosition, outcomes: Sequence[str]
+) -> Streak:
+    """Count the fetches in a row ending at `last` whose outcome is one of these.
+
+    Reads from `last` back to the first fetch outside the set (an index range), never the
+    whole log; fetches recorded after `last` (a concurrent run) are not counted.
+    """
+    upto: list[ColumnElement[bool]] = [col(Fetch.document_id) == document_id, _not_after(last)]
+    before = _newest_position(session, *upto, col(Fetch.outcome).not_in(list(outcomes)))
+    within = upto + ([_after(before)] if before else [])
+    count = session.exec(select(func.count()).select_from(Fetch).where(*within)).one()
+    first = session.exec(
+        select(Fetch.id).where(*within).order_by(col(Fetch.started_at), col(Fetch.id)).limit(1)
+    ).first()
+    return Streak(int(count), first, before, last)
+
+
+def items_in_streak(
+    *, session: Session, document_id: str, kinds: Sequence[str], streak: Streak
 ) -> list[AlertItem]:
-    """Return a document's event items of these kinds caused by any of these fetches."""
-    if not fetch_ids:
+    """Return a document's event items of these kinds caused by a fetch of this streak."""
+    if not streak.count:
         return []
-    query = select(AlertItem).where(
-        AlertItem.document_id == document_id,
-        col(AlertItem.kind).in_(list(kinds)),
-        col(AlertItem.fetch_id).in_(list(fetch_ids)),
+    within = [_not_after(streak.last)] + ([_after(streak.before)] if streak.before else [])
+    query = (
+        select(AlertItem)
+        .join(Fetch, col(Fetch.id) == col(AlertItem.fetch_id))
+        .where(
+            AlertItem.document_id == document_id,
+            Fetch.document_id == document_id,
+            col(AlertItem.kind).in_(list(kinds)),
+            *within,
+        )
+        .order_by(col(AlertItem.id))
     )
     return list(session.exec(query))
 
@@ -272,9 +365,16 @@ def list_alerts(
     return list(session.exec(query))
 
 
-def pending_alerts(*, session: Session) -> list[Alert]:
-    """Return the messages still to send, oldest first."""
-    query = select(Alert).where(Alert.status == "pending").order_by(col(Alert.id))
+def pending_alerts(*, session: Session, stale_before: datetime | None = None) -> list[Alert]:
+    """Return the messages still to send, oldest first.
+
+    With stale_before, also those left sending by a run whose last attempt began before then.
+    """
+    waiting = col(Alert.status) == "pending"
+    if stale_before is not None:
+        stale = and_(col(Alert.status) == "sending", col(Alert.last_attempt_at) < stale_before)
+        waiting = or_(waiting, stale)
+    query = select(Alert).where(waiting).order_by(col(Alert.id))
     return list(session.exec(query))
 
 

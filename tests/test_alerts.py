@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.engine import Engine
 
-from alerts.outbox import deliver_pending, outbox_summary, requeue_failed
+from alerts.outbox import SENDING_TIMEOUT, deliver_pending, outbox_summary, requeue_failed
 from alerts.smtp import SmtpConfig, send_message
 from guidewatch.changes import record_event
 from guidewatch.cycle import CheckResult
 from storage import changes as store
+from storage.changes import Alert
 from storage.db import open_session
+from storage.repo import utcnow
 from tests.support.smtp import SmtpServer, free_port, smtp_auth_server, smtp_server
 from tests.test_changes_support import (
     NICE_V1,
     Keeper,
+    LinesExtractor,
     nice_replace,
     settings_for,
     smtp_env,
@@ -151,6 +155,12 @@ def test_a_run_killed_after_the_send_resends_with_the_same_message_id(
 
     with pytest.raises(SystemExit):
         deliver_pending(sqlite_engine, settings, send=send_then_die)
+    assert deliver_pending(sqlite_engine, settings).sent == 0  # the killed run may be alive
+    with open_session(sqlite_engine) as session:
+        session.execute(  # the run was killed long enough ago
+            update(Alert).values(last_attempt_at=utcnow() - SENDING_TIMEOUT - timedelta(seconds=1))
+        )
+        session.commit()
     deliver_pending(sqlite_engine, settings)
     ids = [r.message["Message-ID"] for r in smtp_server.inbox]
     assert len(ids) == 2 and ids[0] == ids[1]  # the documented limit: same Message-ID
@@ -337,3 +347,42 @@ def test_renamed_get_section_is_told_as_a_rename_with_the_surviving_wording(
     stayed = " ".join(plain.split("Wording that stayed:")[1].split())  # the text is wrapped
     assert "no more than 10-20% a week" in stayed
     assert "no more than 10-20% a week" in rich
+
+
+def test_a_version_that_cannot_be_compared_is_mailed_with_the_replay_command(
+    engine: Engine, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    class Broken(LinesExtractor):
+        def extract(self, spec, fetched):  # type: ignore[no-untyped-def]
+            if fetched.url.endswith("old"):
+                raise RuntimeError("extractor bug")
+            return super().extract(spec, fetched)
+
+    settings = settings_for(tmp_path, **smtp_env(smtp_server.port))
+    keeper = Keeper(engine, spec(), settings, extractor=LinesExtractor(version="lines-1"))
+    keeper.keep(NICE_V1, url="http://127.0.0.1:9/old")
+    keeper.extractor = Broken(version="lines-2")
+    version = keeper.keep(nice_replace(("as a treatment or cure", "as a cure")))
+    assert version is not None and version.number == 2  # the evidence is kept
+
+    # The hook running again for the same version (a retried transaction) queues nothing more.
+    after_version, _ = keeper.hooks()
+    from storage import repo
+
+    with open_session(engine) as session:
+        v1 = repo.get_version(session=session, document_id=keeper.spec.id, number=1)
+        after_version(session, keeper.spec, v1, version)
+        session.commit()
+
+    report = deliver_pending(engine, settings)
+    assert report.sent == 1
+    [received] = smtp_server.inbox
+    assert received.message["Subject"] == (
+        "NICE NG206: Recommendations changed but guidewatch could not compare it"
+    )
+    plain, rich = _parts(received.message)
+    flat = " ".join(plain.split())
+    assert "guidewatch replay nice-ng206-recommendations" in flat
+    assert "version 2" in flat and "extractor bug" in flat
+    assert "guidewatch replay nice-ng206-recommendations" in rich
+    assert deliver_pending(engine, settings).sent == 0
