@@ -71,7 +71,7 @@ def check(document_id: str, run_id: str) -> dict[str, Any]:
     spec = app.catalog.document(document_id)
     engine = make_engine(app.settings.database_url)
     try:
-        after_version, after_check = make_hooks(app.settings, engine=engine)
+        after_version, after_check = make_hooks(app.settings, engine)
         fetcher = fetcher_for(app, run_id, spec.source)
         result = check_document(spec, engine=engine, fetcher=fetcher, after_version=after_version)
         after_check(spec, result)

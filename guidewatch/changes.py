@@ -24,7 +24,6 @@ from compare.model import Change, Topic
 from compare.noise import IGNORE_PRESETS
 from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult
 from guidewatch.settings import Settings
-from guidewatch.sources import Catalog
 from scrapers.base import Extractor, get_extractor
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError
 from storage import changes as store
@@ -50,7 +49,7 @@ def resolve_ignore(rules: Sequence[str]) -> tuple[str, ...]:
 
 def stored_fetched(session: Session, version: Version) -> Fetched:
     """Rebuild the response a version was extracted from, related bodies included."""
-    from scrapers.fetch import sniff_kind
+    from scrapers.sniff import sniff_kind
 
     body = repo.get_blob(session=session, sha=version.body_sha256)
     fetch = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
@@ -261,7 +260,6 @@ def record_compare_failure(
 
 def make_hooks(
     settings: Settings,
-    catalog: Catalog | None = None,  # unused: goes once no caller passes it positionally
     engine: Engine | None = None,
     *,
     topics: Sequence[Topic] | None = None,

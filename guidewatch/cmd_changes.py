@@ -298,8 +298,10 @@ def cmd_alerts(args: argparse.Namespace, app: App) -> int:
     }
 
     def render() -> str:
+        sending = f", {counts['sending']} being sent" if counts.get("sending") else ""
         head = (
-            f"{counts['pending']} pending, {counts['sent']} sent, {counts['failed']} failed; "
+            f"{counts['pending']} pending{sending}, {counts['sent']} sent, "
+            f"{counts['failed']} failed; "
             f"{counts['queued_items']} item(s) waiting for the next digest"
         )
         if requeued:

@@ -73,7 +73,7 @@ def hooks(app: App) -> tuple[AfterVersion | None, AfterCheck | None]:
     """Return the compare/alert hooks for a cycle."""
     from guidewatch.changes import make_hooks
 
-    return make_hooks(app.settings, engine=app.writable_engine())
+    return make_hooks(app.settings, app.writable_engine())
 
 
 def deliver(app: App) -> dict[str, Any]:

@@ -46,7 +46,7 @@ def test_cycle_to_inbox(site: FixtureSite, tmp_path: Path, smtp_server: SmtpServ
     )
     policy = FetchPolicy(user_agent="guidewatch-tests", pause_seconds=0, retries=1,
                          respect_robots=False)  # fmt: skip
-    after_version, after_check = make_hooks(settings, None, engine)
+    after_version, after_check = make_hooks(settings, engine)
     pages = [
         PAGE,
         PAGE.replace("as a treatment or cure", "as a cure"),

@@ -112,7 +112,6 @@ class Keeper:
         """The hooks under test, reading the current extractor from this keeper."""
         return make_hooks(
             self.settings,
-            None,
             self.engine,
             topics=self.topics,
             extractors=lambda kind: self.extractor,
