@@ -15,6 +15,7 @@ from compare.model import Change
 from storage import changes as store
 from storage import repo
 from storage.db import open_session
+from storage.models import NOT_CLEAN
 
 CHANGES_KEY = "guidewatch-changes"
 DOCUMENTS_KEY = "guidewatch-documents"
@@ -69,7 +70,7 @@ def changes_markdown(
 ) -> str:
     """Summarise a run: each document with a new version, and each change with its redline."""
     new = [r for r in results if r.get("outcome") == "new_version"]
-    failed = [r for r in results if r.get("outcome") in ("failed", "suspect", "gone")]
+    failed = [r for r in results if r.get("outcome") in NOT_CLEAN]
     lines = [
         "# guidewatch run",
         "",

@@ -30,13 +30,11 @@ from storage import changes as store
 from storage import repo
 from storage.changes import ChangeRow
 from storage.db import open_session
-from storage.models import Fetch, Version
+from storage.models import FAILING, NOT_CLEAN, Fetch, Version
 
 log = logging.getLogger("guidewatch.changes")
 
 Extractors = Callable[[str], Extractor]
-BAD_OUTCOMES = ("failed", "suspect", "gone")
-FAILING_OUTCOMES = ("failed", "suspect")
 
 
 def resolve_ignore(rules: Sequence[str]) -> tuple[str, ...]:
@@ -180,10 +178,8 @@ def _events(
             detail = f"the publisher answered HTTP {current.status or '404/410'} for {current.url}"
             key = f"gone:{doc}:{gone.first_id}"
             events.append(_Event("gone", key, gone.first_id, detail))
-    if result.outcome in FAILING_OUTCOMES:
-        run = store.fetch_streak(
-            session=session, document_id=doc, last=at, outcomes=FAILING_OUTCOMES
-        )
+    if result.outcome in FAILING:
+        run = store.fetch_streak(session=session, document_id=doc, last=at, outcomes=FAILING)
         if run.count >= threshold and run.first_id is not None:
             detail = f"{run.count} runs in a row failed; last error: {result.message}"
             key = f"failing:{doc}:{run.first_id}"
@@ -192,7 +188,7 @@ def _events(
         previous = store.previous_fetch(session=session, document_id=doc, position=at)
         if previous is not None:
             before = store.fetch_streak(
-                session=session, document_id=doc, last=previous, outcomes=BAD_OUTCOMES
+                session=session, document_id=doc, last=previous, outcomes=NOT_CLEAN
             )
             told = store.items_in_streak(
                 session=session, document_id=doc, kinds=("failing", "gone"), streak=before

@@ -19,7 +19,7 @@ from scrapers.base import get_extractor
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError, SuspectError
 from storage import repo
 from storage.db import open_session
-from storage.models import Fetch, Version
+from storage.models import CONFIRMING, Fetch, Version
 
 if TYPE_CHECKING:
     from scrapers.fetch import FetchPolicy, HttpFetcher
@@ -48,7 +48,7 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         """Tell whether the check succeeded (a gone document is recorded, not failed)."""
-        return self.outcome in ("new_version", "unchanged", "not_modified")
+        return self.outcome in CONFIRMING
 
 
 class Getter(Protocol):

@@ -9,6 +9,7 @@ from typing import Any
 from guidewatch.app import App
 from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult, run_cycle
 from scrapers.model import DocumentSpec
+from storage.models import FAILING
 
 
 @dataclass
@@ -22,7 +23,7 @@ class RunSummary:
     @property
     def failures(self) -> list[CheckResult]:
         """The documents whose check failed or was suspect."""
-        return [r for r in self.results if r.outcome in ("failed", "suspect")]
+        return [r for r in self.results if r.outcome in FAILING]
 
     @property
     def ok(self) -> bool:

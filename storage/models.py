@@ -8,6 +8,12 @@ from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 OUTCOMES = ("new_version", "unchanged", "not_modified", "failed", "suspect", "gone")
+# The wording was seen (a version created or confirmed).
+CONFIRMING = ("new_version", "unchanged", "not_modified")
+# The document could not be checked: the run reports it, and N in a row is alerted.
+FAILING = ("failed", "suspect")
+# Not checked cleanly: failing, or the publisher says the document is gone.
+NOT_CLEAN = (*FAILING, "gone")
 
 
 class StoredDocument(SQLModel, table=True):

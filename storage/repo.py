@@ -13,9 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from scrapers.model import Document, Section
-from storage.models import Blob, Fetch, StoredDocument, Version, VersionSection
-
-CONFIRMING_OUTCOMES = ("new_version", "unchanged", "not_modified")
+from storage.models import CONFIRMING, Blob, Fetch, StoredDocument, Version, VersionSection
 
 
 class CorruptBlobError(Exception):
@@ -254,7 +252,7 @@ def last_url(*, session: Session, document_id: str) -> str | None:
     """Return the URL the document was last successfully fetched from."""
     query = (
         select(Fetch.url)
-        .where(Fetch.document_id == document_id, col(Fetch.outcome).in_(CONFIRMING_OUTCOMES))
+        .where(Fetch.document_id == document_id, col(Fetch.outcome).in_(CONFIRMING))
         .order_by(col(Fetch.id).desc())
         .limit(1)
     )
@@ -265,9 +263,7 @@ def confirming_fetches(
     *, session: Session, version_id: int, when: datetime
 ) -> tuple[Fetch | None, Fetch | None]:
     """Return the last fetch that confirmed a version at or before a moment, and the first after."""
-    base = select(Fetch).where(
-        Fetch.version_id == version_id, col(Fetch.outcome).in_(CONFIRMING_OUTCOMES)
-    )
+    base = select(Fetch).where(Fetch.version_id == version_id, col(Fetch.outcome).in_(CONFIRMING))
     before = session.exec(
         base.where(Fetch.started_at <= when).order_by(col(Fetch.started_at).desc()).limit(1)
     ).first()
