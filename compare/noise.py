@@ -71,3 +71,11 @@ def canonical(text: str, ignore: Sequence[str] = ()) -> str:
     if not any(char.isalnum() for char in text):
         return ""
     return text
+
+
+def resolve_ignore(rules: Sequence[str]) -> tuple[str, ...]:
+    """Expand preset names ("govuk") into their regexes; other rules are regexes already."""
+    out: list[str] = []
+    for rule in rules:
+        out.extend(IGNORE_PRESETS.get(rule, (rule,)))
+    return tuple(out)

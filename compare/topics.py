@@ -12,8 +12,6 @@ from typing import Any
 
 from compare.model import Term, TermHit, Topic
 
-DEFAULT_TOPICS_PATH = Path(__file__).resolve().parent.parent / "guidewatch" / "topics.toml"
-
 # UK spelling -> US spelling, word by word; both directions are generated.
 SPELLINGS = {
     "programme": "program",
@@ -193,7 +191,7 @@ def _check_unique(names: list[str], what: str) -> None:
         raise ValueError(f"duplicate {what} names: {dupes}")
 
 
-def load_topics(path: Path = DEFAULT_TOPICS_PATH) -> tuple[Topic, ...]:
+def load_topics(path: Path) -> tuple[Topic, ...]:
     """Read a topics TOML file and return its topics."""
     with open(path, "rb") as handle:
         return parse_topics(tomllib.load(handle))

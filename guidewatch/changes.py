@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from compare.diff import compare_documents
 from compare.model import Change, Topic
-from compare.noise import IGNORE_PRESETS
+from compare.noise import resolve_ignore
 from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult
 from guidewatch.settings import Settings
 from scrapers.base import Extractor, get_extractor
@@ -35,14 +35,6 @@ from storage.models import FAILING, NOT_CLEAN, Fetch, Version
 log = logging.getLogger("guidewatch.changes")
 
 Extractors = Callable[[str], Extractor]
-
-
-def resolve_ignore(rules: Sequence[str]) -> tuple[str, ...]:
-    """Expand preset names ("govuk") into their regexes; other rules are regexes already."""
-    out: list[str] = []
-    for rule in rules:
-        out.extend(IGNORE_PRESETS.get(rule, (rule,)))
-    return tuple(out)
 
 
 def stored_fetched(session: Session, version: Version) -> Fetched:

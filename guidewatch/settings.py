@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).parent
+DEFAULT_TOPICS = PACKAGE_DIR / "topics.toml"
 DEFAULT_CONTACT = "guidewatch-operator@example.org"
 VERSION = "0.1.0"
 
@@ -87,7 +88,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         data_dir=data_dir,
         database_url=env.get("GUIDEWATCH_DATABASE_URL", default_db),
         sources_path=Path(env.get("GUIDEWATCH_SOURCES", PACKAGE_DIR / "sources.toml")),
-        topics_path=Path(env.get("GUIDEWATCH_TOPICS", PACKAGE_DIR / "topics.toml")),
+        topics_path=Path(env.get("GUIDEWATCH_TOPICS", DEFAULT_TOPICS)),
         contact=env.get("GUIDEWATCH_CONTACT", DEFAULT_CONTACT),
         pause_seconds=float(env.get("GUIDEWATCH_PAUSE_SECONDS", "5")),
         connect_timeout=float(env.get("GUIDEWATCH_CONNECT_TIMEOUT", "10")),

@@ -8,7 +8,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from guidewatch.changes import record_event, resolve_ignore
+from compare.noise import resolve_ignore
+from guidewatch.changes import record_event
 from guidewatch.cycle import CheckResult
 from storage import changes as store
 from storage.changes import AlertItem, ChangeRow

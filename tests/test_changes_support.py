@@ -13,10 +13,10 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from compare.model import Topic
-from compare.topics import DEFAULT_TOPICS_PATH, load_topics
+from compare.topics import load_topics
 from guidewatch.changes import make_hooks
 from guidewatch.cycle import AfterCheck, AfterVersion
-from guidewatch.settings import Settings, load_settings
+from guidewatch.settings import DEFAULT_TOPICS, Settings, load_settings
 from scrapers.base import Extractor, Getter
 from scrapers.model import Document, DocumentSpec, Fetched, Section
 from storage import repo
@@ -80,7 +80,7 @@ def settings_for(tmp_path: Path, **env: str) -> Settings:
     """Settings on a SQLite file under tmp_path, with the shipped topics file."""
     values = {
         "GUIDEWATCH_DATA_DIR": str(tmp_path / "data"),
-        "GUIDEWATCH_TOPICS": str(DEFAULT_TOPICS_PATH),
+        "GUIDEWATCH_TOPICS": str(DEFAULT_TOPICS),
         "GUIDEWATCH_MAIL_TO": "alice@example.org",
         "GUIDEWATCH_MAIL_FROM": "guidewatch@example.org",
         "GUIDEWATCH_SMTP_SECURITY": "none",

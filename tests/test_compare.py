@@ -12,10 +12,11 @@ from compare.diff import compare_documents
 from compare.model import Change, Topic
 from compare.noise import IGNORE_PRESETS
 from compare.topics import load_topics
+from guidewatch.settings import DEFAULT_TOPICS
 from scrapers.model import Document, Section
 from scrapers.nice import chapter_document
 
-TOPICS = load_topics()
+TOPICS = load_topics(DEFAULT_TOPICS)
 
 
 def doc(*sections: tuple[str, tuple[str, ...], str] | Section) -> Document:

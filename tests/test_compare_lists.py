@@ -12,11 +12,12 @@ from compare.diff import compare_documents
 from compare.model import Change
 from compare.sentences import Placed, placed_sentences, sentences
 from compare.topics import load_topics
+from guidewatch.settings import DEFAULT_TOPICS
 from scrapers.base import get_extractor
 from scrapers.model import Document, DocumentSpec, Fetched, Section
 from scrapers.nice import chapter_document
 
-TOPICS = load_topics()
+TOPICS = load_topics(DEFAULT_TOPICS)
 FIXTURES = Path(__file__).parent / "fixtures"
 INTRO = "Do not offer people with ME/CFS:"
 GET_ITEM = "graded exercise therapy (see box 4)"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from compare.topics import load_topics
 from guidewatch.changes import record_changes
+from guidewatch.settings import DEFAULT_TOPICS
 from scrapers.html import HtmlExtractor
 from scrapers.model import DocumentSpec, Fetched
 from storage import repo
@@ -120,7 +121,7 @@ def store_history(database_url: str) -> None:
                 session.add(row)
             session.add(version)
             if month == len(PAGES) - 1:
-                record_changes(session, spec, previous, version, topics=load_topics())
+                record_changes(session, spec, previous, version, topics=load_topics(DEFAULT_TOPICS))
             previous = version
         session.commit()
     engine.dispose()

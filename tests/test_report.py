@@ -14,6 +14,7 @@ from compare.model import Change
 from compare.topics import load_topics
 from guidewatch.changes import record_changes
 from guidewatch.report.site import build_report, page_name
+from guidewatch.settings import DEFAULT_TOPICS
 from scrapers.html import HtmlExtractor
 from scrapers.model import Document, DocumentSpec, Fetched, Section
 from storage import changes as store
@@ -22,7 +23,7 @@ from storage.db import open_session
 from storage.models import Fetch
 from tests.test_search import BACME, NG206, Cli, add_document_history, build_history
 
-TOPICS = load_topics()
+TOPICS = load_topics(DEFAULT_TOPICS)
 HOSTILE = "evil-<doc>"
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 
 from compare.topics import load_topics
 from guidewatch.report.site import build_report, page_name
+from guidewatch.settings import DEFAULT_TOPICS
 from tests.test_search import NG206, build_history
 
 FLAGS = [
@@ -271,7 +272,7 @@ def site(sqlite_engine: Engine, tmp_path: Path) -> Path:
     """The report of the test history, on disk."""
     build_history(sqlite_engine)
     out = tmp_path / "site"
-    build_report(engine=sqlite_engine, out=out, topics=load_topics())
+    build_report(engine=sqlite_engine, out=out, topics=load_topics(DEFAULT_TOPICS))
     return out
 
 

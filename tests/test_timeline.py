@@ -11,10 +11,11 @@ from sqlalchemy.engine import Engine
 
 from compare.topics import load_topics
 from guidewatch.report.history import select_topics, shown_terms, term_timeline
+from guidewatch.settings import DEFAULT_TOPICS
 from storage.db import open_session
 from tests.test_search import BACME, NG206, Cli, build_history
 
-TOPICS = load_topics()
+TOPICS = load_topics(DEFAULT_TOPICS)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 
 from compare.model import Topic
 from compare.topics import (
-    DEFAULT_TOPICS_PATH,
     count_terms,
     expand_variants,
     find_terms,
@@ -20,8 +19,9 @@ from compare.topics import (
     plural,
     topic_of,
 )
+from guidewatch.settings import DEFAULT_TOPICS
 
-TOPICS = load_topics()
+TOPICS = load_topics(DEFAULT_TOPICS)
 ALL_FORMS = [
     (topic.name, term.name, form)
     for topic in TOPICS
@@ -36,8 +36,8 @@ def hits_of(text: str, topics: tuple[Topic, ...] = TOPICS) -> list[tuple[str, st
 
 
 def test_shipped_file_is_the_default_and_has_the_three_topics() -> None:
-    assert DEFAULT_TOPICS_PATH.name == "topics.toml"
-    assert DEFAULT_TOPICS_PATH.parent.name == "guidewatch"
+    assert DEFAULT_TOPICS.name == "topics.toml"
+    assert DEFAULT_TOPICS.parent.name == "guidewatch"
     by_name = {t.name: t for t in TOPICS}
     assert {"rehabilitation", "brain-training", "safeguards"} <= set(by_name)
     assert by_name["safeguards"].removal_is_news is True

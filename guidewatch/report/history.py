@@ -130,7 +130,8 @@ def compare_now(
     session: Session, spec: DocumentSpec, old: Version, new: Version, *, topics: Sequence[Topic]
 ) -> list[Change]:
     """Compare two versions as the cycle does (like with like); stored texts for unknown kinds."""
-    from guidewatch.changes import compare_versions, resolve_ignore
+    from compare.noise import resolve_ignore
+    from guidewatch.changes import compare_versions
 
     try:
         extractor = get_extractor(spec.kind)
