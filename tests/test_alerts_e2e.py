@@ -11,9 +11,9 @@ from guidewatch.cycle import run_cycle
 from scrapers.fetch import FetchPolicy
 from scrapers.model import DocumentSpec
 from storage.db import make_engine, migrate
+from tests.support.changes import settings_for, smtp_env
 from tests.support.site import FixtureSite, Reply
 from tests.support.smtp import SmtpServer, smtp_server
-from tests.test_changes_support import settings_for, smtp_env
 
 __all__ = ["smtp_server"]
 

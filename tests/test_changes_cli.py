@@ -14,8 +14,7 @@ from guidewatch.cli import main
 from guidewatch.settings import Settings
 from storage.changes import Alert, AlertItem, ChangeRow
 from storage.db import make_engine, migrate, open_session
-from tests.support.smtp import SmtpServer, smtp_server
-from tests.test_changes_support import (
+from tests.support.changes import (
     NICE_V1,
     Keeper,
     LinesExtractor,
@@ -24,6 +23,7 @@ from tests.test_changes_support import (
     smtp_env,
     spec,
 )
+from tests.support.smtp import SmtpServer, smtp_server
 
 __all__ = ["smtp_server"]
 

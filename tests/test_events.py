@@ -17,8 +17,8 @@ from storage import repo
 from storage.changes import AlertItem
 from storage.db import open_session
 from storage.models import Fetch
-from tests.test_changes_support import NICE_V1 as PAGE
-from tests.test_changes_support import Keeper, settings_for, spec
+from tests.support.changes import NICE_V1 as PAGE
+from tests.support.changes import Keeper, settings_for, spec
 
 
 def _items(engine: Engine) -> list[AlertItem]:

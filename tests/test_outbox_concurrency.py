@@ -21,8 +21,8 @@ from storage import changes as store
 from storage.changes import Alert
 from storage.db import open_session
 from storage.repo import utcnow
+from tests.support.changes import NICE_V1, Keeper, nice_replace, settings_for, smtp_env, spec
 from tests.support.smtp import SmtpServer, smtp_server
-from tests.test_changes_support import NICE_V1, Keeper, nice_replace, settings_for, smtp_env, spec
 
 __all__ = ["smtp_server"]  # fixture used by name below
 

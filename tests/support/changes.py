@@ -1,0 +1,252 @@
+"""Helpers shared by the change and alert tests: versions kept by the real cycle.
+
+Keeper serves a page from memory to guidewatch.cycle.check_document (versions numbered,
+shrink checked, after_version and after_check run as in run_cycle); a tiny extractor,
+registered under its own kind, reads a plain-text page format so each test can say exactly
+which words changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from compare.model import Topic
+from compare.topics import load_topics
+from guidewatch.changes import make_hooks
+from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult, check_document
+from guidewatch.settings import DEFAULT_TOPICS, Settings, load_settings
+from scrapers.base import EXTRACTORS, Extractor, Getter, get_extractor, register
+from scrapers.model import Document, DocumentSpec, Fetched, Section
+from storage import repo
+from storage.db import open_session
+from storage.models import Fetch, Version
+
+LINES = "test-lines"
+
+
+@dataclass
+class LinesExtractor:
+    """Reads "## key | heading > heading" blocks; `keep_footers` mimics an older extractor."""
+
+    kind: str = LINES
+    version: str = "lines-2"
+    keep_footers: bool = False
+
+    def discover(self, spec: DocumentSpec, get: Getter) -> str:
+        """Where the spec's URL leads now (after redirects)."""
+        return get(spec.url).final_url
+
+    def related(self, spec: DocumentSpec, fetched: Fetched) -> list[str]:
+        """No related bodies."""
+        return []
+
+    def extract(self, spec: DocumentSpec, fetched: Fetched) -> Document:
+        """Split the body into sections; drop "Page N of M" footers unless told to keep them."""
+        sections: list[Section] = []
+        key, heading, lines = "", tuple[str, ...](), list[str]()
+        for line in fetched.body.decode("utf-8").splitlines() + ["## end"]:
+            if line.startswith("## "):
+                if key:
+                    sections.append(Section(key, heading, "\n".join(lines).strip()))
+                name, _, path = line[3:].partition("|")
+                key, heading, lines = name.strip(), tuple(p.strip() for p in path.split(">")), []
+                continue
+            if line.startswith("Page ") and not self.keep_footers:
+                continue
+            lines.append(line)
+        return Document(sections=tuple(s for s in sections if s.key != "end"), title=spec.title)
+
+
+register(LinesExtractor())
+
+
+def spec(
+    id: str = "nice-ng206-recommendations",
+    title: str = "NICE NG206: Recommendations",
+    *,
+    kind: str = LINES,
+    ignore: tuple[str, ...] = (),
+) -> DocumentSpec:
+    """A document spec whose live URL is the publisher's."""
+    return DocumentSpec(
+        id=id,
+        source="nice",
+        title=title,
+        kind=kind,
+        url=f"http://127.0.0.1:9/{id}",
+        live_url=f"https://www.example.org/{id}",
+        options={"ignore": list(ignore)},
+    )
+
+
+def settings_for(tmp_path: Path, **env: str) -> Settings:
+    """Settings on a SQLite file under tmp_path, with the shipped topics file."""
+    values = {
+        "GUIDEWATCH_DATA_DIR": str(tmp_path / "data"),
+        "GUIDEWATCH_TOPICS": str(DEFAULT_TOPICS),
+        "GUIDEWATCH_MAIL_TO": "alice@example.org",
+        "GUIDEWATCH_MAIL_FROM": "guidewatch@example.org",
+        "GUIDEWATCH_SMTP_SECURITY": "none",
+        **env,
+    }
+    return load_settings(values)
+
+
+def smtp_env(port: int, host: str = "127.0.0.1") -> dict[str, str]:
+    """Environment values pointing mail at a loopback SMTP server."""
+    return {"GUIDEWATCH_SMTP_HOST": host, "GUIDEWATCH_SMTP_PORT": str(port)}
+
+
+class Served:
+    """An in-memory web server for one page: every URL answers with `body`, found at `location`.
+
+    Like HttpFetcher.get, so check_document runs on it unchanged; `requests` records what was
+    asked, with the validators sent.
+    """
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        self.body = b""
+        self.requests: list[tuple[str, str | None, str | None]] = []
+
+    def get(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> Fetched:
+        """Answer any URL with the page, after a redirect to where the page now lives."""
+        self.requests.append((url, etag, last_modified))
+        return Fetched(
+            url=url,
+            final_url=self.location,
+            status=200,
+            headers={"content-type": "text/plain"},
+            body=self.body,
+            content_kind="text",
+            redirects=() if url == self.location else (url,),
+        )
+
+
+@contextmanager
+def registered(extractor: Extractor) -> Iterator[None]:
+    """Register an extractor under its kind for a while, then restore the one it replaced."""
+    get_extractor(LINES)  # loads the built-in kinds first, so they cannot overwrite ours
+    before = EXTRACTORS.get(extractor.kind)
+    register(extractor)
+    try:
+        yield
+    finally:
+        if before is None:
+            del EXTRACTORS[extractor.kind]
+        else:
+            register(before)
+
+
+@dataclass
+class Keeper:
+    """Keeps versions of one document through the real cycle (check_document and its hooks)."""
+
+    engine: Engine
+    spec: DocumentSpec
+    settings: Settings
+    extractor: Extractor = field(default_factory=LinesExtractor)
+    topics: tuple[Topic, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.topics:
+            self.topics = load_topics(self.settings.topics_path)
+
+    def hooks(self) -> tuple[AfterVersion, AfterCheck]:
+        """The hooks under test, reading the current extractor from this keeper."""
+        return make_hooks(
+            self.settings,
+            self.engine,
+            topics=self.topics,
+            extractors=lambda kind: self.extractor,
+        )
+
+    def check(self, body: str | bytes, *, url: str | None = None) -> CheckResult:
+        """Serve a body (at `url`, reached from the spec's URL) and run one check of it.
+
+        The keeper's extractor stands under the spec's kind while the check runs, which is
+        how a test can play an older extractor, or the stored output of a built-in kind.
+        """
+        if self.extractor.kind != self.spec.kind:
+            raise ValueError(f"extractor kind {self.extractor.kind!r} is not {self.spec.kind!r}")
+        served = Served(url or self.spec.url)
+        served.body = body.encode("utf-8") if isinstance(body, str) else body
+        after_version, after_check = self.hooks()
+        with registered(self.extractor):
+            result = check_document(
+                self.spec, engine=self.engine, fetcher=served, after_version=after_version
+            )
+        after_check(self.spec, result)
+        return result
+
+    def keep(self, body: str | bytes, *, url: str | None = None) -> Version | None:
+        """Store a served body; return the new version, or None when the text is unchanged."""
+        result = self.check(body, url=url)
+        assert result.outcome in ("new_version", "unchanged"), (result.outcome, result.message)
+        if result.outcome == "unchanged":
+            return None
+        with open_session(self.engine) as session:
+            version = repo.get_version(
+                session=session, document_id=self.spec.id, number=result.version_number or 0
+            )
+        assert version is not None
+        return version
+
+    def fetch(self, outcome: str, *, status: int | None = None, url: str | None = None) -> int:
+        """Record a fetch attempt with this outcome (no version); return its id."""
+        with open_session(self.engine) as session:
+            repo.upsert_document(
+                session=session,
+                id=self.spec.id,
+                source=self.spec.source,
+                title=self.spec.title,
+                kind=self.spec.kind,
+                url=self.spec.url,
+            )
+            row = repo.add_fetch(
+                session=session,
+                fetch=Fetch(
+                    document_id=self.spec.id,
+                    started_at=repo.utcnow(),
+                    url=url or self.spec.url,
+                    status=status,
+                    outcome=outcome,
+                ),
+            )
+            session.commit()
+            assert row.id is not None
+            return row.id
+
+
+NICE_V1 = """\
+## 1.11.13 | 1 Recommendations > 1.11 Managing CFS/ME > Physical activity and exercise
+Do not advise people with CFS/ME to undertake exercise that is not part of a programme \
+overseen by a CFS/ME specialist team.
+## 1.11.14 | 1 Recommendations > 1.11 Managing CFS/ME > Physical activity and exercise
+Do not offer people with CFS/ME:
+- any therapy based on physical activity or exercise as a treatment or cure for CFS/ME
+- generalised physical activity or exercise programmes, including those developed for \
+healthy people or people with other illnesses
+- any programme that uses fixed incremental increases in physical activity or exercise, \
+for example, graded exercise therapy (GET).
+## 1.12.27 | 1 Recommendations > 1.12 Symptom management > Lightning Process
+Do not offer the Lightning Process, or therapies based on it, to people with CFS/ME.
+## 1.12.28 | 1 Recommendations > 1.12 Symptom management > Sleep
+Give people with CFS/ME personalised sleep management advice.
+"""
+
+
+def nice_replace(*pairs: tuple[str, str]) -> str:
+    """The NICE-like page with (old, new) replacements applied in order."""
+    text = NICE_V1
+    for old, new in pairs:
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
