@@ -16,24 +16,22 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from difflib import SequenceMatcher
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 from compare.model import Change
+from compare.redline import ADDED, REMOVED, ROW_LABELS, Run, rows
+from compare.redline import word_diff as word_diff  # re-exported: it lives in compare.redline
 
 SUBJECT_LIMIT = 160
 SECTION_LIMIT = 48  # a section named in the subject is cut to this many characters
 CONTEXT_LIMIT = 3  # surviving sentences shown after the changed ones
 WIDTH = 72  # plain-text line length
-PAIR_SIMILAR = 0.5  # an old and a new sentence this alike are one sentence edited in place
-MAX_PAIRING = 2500  # beyond this many sentence pairs, every sentence is shown whole
 QUOTE_WORDS = 6  # an edit is quoted in the subject when each side is at most this long
 QUOTE_CONTEXT = 2  # words of unchanged context before a quoted edit (one after)
 SAID_TERMS = 2  # watched terms named per side in "no longer says: …; now says: …"
 
-_TOKENS = re.compile(r"\s+|[^\s]+")
 _UNBROKEN = re.compile(r"\(pages? [^)]*\)|→ version \d+")  # kept on one line when wrapping
 _RECOMMENDATION = re.compile(r"^(?:\d+(?:\.\d+)+|box-\d+)$", re.IGNORECASE)
 
@@ -96,146 +94,11 @@ class Digest:
     events: tuple[EventNote, ...] = ()
 
 
-@dataclass(frozen=True)
-class Row:
-    """One sentence of a redline: edited in place (both sides and runs), or removed or added."""
-
-    old: str
-    new: str
-    runs: tuple[tuple[str, str], ...] = ()
-
-
-# ---------------------------------------------------------------- word and sentence diff
+# ---------------------------------------------------------------- quoting an edit
 
 
 def _word_count(text: str) -> int:
     return len(text.split())
-
-
-def _merge_short_equalities(runs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Fold a few unchanged words sitting between two bigger changes into those changes.
-
-    "~~should~~ **can** be started ~~only once…~~ **at diagnosis…**" reads as confetti; as
-    "~~should be started only once…~~ **can be started at diagnosis…**" it reads as what it
-    is, one rewritten phrase. An unchanged stretch is kept when it is longer than the change
-    on either side of it (the rule diff-match-patch's semantic clean-up uses, in words).
-    """
-    # segments: ("=", text) or ("~", removed, added)
-    segments: list[tuple[str, ...]] = []
-    for tag, text in runs:
-        if tag == "=":
-            segments.append(("=", text))
-        elif segments and segments[-1][0] == "~":
-            _, removed, added = segments[-1]
-            segments[-1] = (
-                ("~", removed + text, added) if tag == "-" else ("~", removed, added + text)
-            )
-        else:
-            segments.append(("~", text, "") if tag == "-" else ("~", "", text))
-    merged = True
-    while merged:
-        merged = False
-        for index in range(1, len(segments) - 1):
-            left, same, right = segments[index - 1], segments[index], segments[index + 1]
-            if same[0] != "=" or left[0] != "~" or right[0] != "~":
-                continue
-            words = _word_count(same[1])
-            if words > max(_word_count(left[1]), _word_count(left[2])):
-                continue
-            if words > max(_word_count(right[1]), _word_count(right[2])):
-                continue
-            joined = ("~", left[1] + same[1] + right[1], left[2] + same[1] + right[2])
-            segments[index - 1 : index + 2] = [joined]
-            merged = True
-            break
-    out: list[tuple[str, str]] = []
-    for segment in segments:
-        if segment[0] == "=":
-            out.append(("=", segment[1]))
-            continue
-        if segment[1]:
-            out.append(("-", segment[1]))
-        if segment[2]:
-            out.append(("+", segment[2]))
-    return out
-
-
-def word_diff(old: str, new: str) -> list[tuple[str, str]]:
-    """Split old → new into ("=", text), ("-", removed), ("+", added) runs, word by word.
-
-    Spaces between two changed words join them, and a few unchanged words between two
-    larger changes are folded into them, so a replaced phrase reads as one struck phrase
-    and one added phrase, not as alternating single words. The runs rebuild both texts.
-    """
-    a = _TOKENS.findall(old)
-    b = _TOKENS.findall(new)
-    runs: list[tuple[str, str]] = []
-    removed, added = "", ""
-
-    def flush() -> None:
-        nonlocal removed, added
-        if removed:
-            runs.append(("-", removed))
-        if added:
-            runs.append(("+", added))
-        removed, added = "", ""
-
-    opcodes = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
-    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
-        if tag == "equal":
-            same = "".join(a[i1:i2])
-            if (removed or added) and not same.strip() and index < len(opcodes) - 1:
-                removed, added = removed + same, added + same
-                continue
-            flush()
-            runs.append(("=", same))
-            continue
-        removed += "".join(a[i1:i2])
-        added += "".join(b[j1:j2])
-    flush()
-    return _merge_short_equalities(runs)
-
-
-def _similarity(old: str, new: str) -> float:
-    return SequenceMatcher(None, old.lower().split(), new.lower().split(), autojunk=False).ratio()
-
-
-def rows(old: Sequence[str], new: Sequence[str]) -> list[Row]:
-    """Pair changed sentences in order: alike ones become one row edited word by word, the
-    rest are rows removed or added whole (a rewritten sentence is not shown as confetti)."""
-    n, m = len(old), len(new)
-    score = [[0.0] * (m + 1) for _ in range(n + 1)]
-    pair = [[0.0] * m for _ in range(n)]
-    if n * m <= MAX_PAIRING:
-        for i in range(n):
-            for j in range(m):
-                pair[i][j] = _similarity(old[i], new[j])
-    # the best total likeness of an in-order pairing (a small alignment, like diff's LCS)
-    for i in range(n - 1, -1, -1):
-        for j in range(m - 1, -1, -1):
-            best = max(score[i + 1][j], score[i][j + 1])
-            if pair[i][j] >= PAIR_SIMILAR:
-                best = max(best, score[i + 1][j + 1] + pair[i][j])
-            score[i][j] = best
-    out: list[Row] = []
-    removed: list[Row] = []
-    added: list[Row] = []
-    i = j = 0
-    while i < n or j < m:
-        if i < n and j < m and pair[i][j] >= PAIR_SIMILAR:
-            if score[i][j] == score[i + 1][j + 1] + pair[i][j]:
-                out += removed + added
-                removed, added = [], []
-                out.append(Row(old[i], new[j], tuple(word_diff(old[i], new[j]))))
-                i, j = i + 1, j + 1
-                continue
-        if i < n and (j >= m or score[i][j] == score[i + 1][j]):
-            removed.append(Row(old[i], ""))
-            i += 1
-        else:
-            added.append(Row("", new[j]))
-            j += 1
-    return out + removed + added
 
 
 def _phrase(text: str) -> str:
@@ -566,20 +429,15 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _runs_html(runs: Sequence[tuple[str, str]]) -> str:
+def _runs_html(runs: Sequence[Run]) -> str:
     parts = []
-    previous = ("", "")
     for tag, text in runs:
-        if tag == "+" and previous[0] == "-" and not previous[1].endswith(" "):
-            if not text.startswith(" "):
-                parts.append(" ")  # "should" struck and "can" added must not read "shouldcan"
-        if tag == "-":
+        if tag == REMOVED:
             parts.append(f'<del style="{STYLE_DEL}">{_e(text)}</del>')
-        elif tag == "+":
+        elif tag == ADDED:
             parts.append(f'<ins style="{STYLE_INS}">{_e(text)}</ins>')
         else:
             parts.append(_e(text))
-        previous = (tag, text)
     return "".join(parts)
 
 
@@ -589,14 +447,9 @@ def _rows_html(note: ChangeNote) -> str:
     if change.lead_in:
         out.append(f'<div style="{STYLE_ROW}color:#444;">{_e(change.lead_in)}</div>')
     for row in rows(change.old_sentences, change.new_sentences):
-        if row.runs:
-            body = _runs_html(row.runs)
-        elif row.old:
-            label = f'<span style="{STYLE_LABEL}">Removed:</span> '
-            body = label + f'<del style="{STYLE_DEL}">{_e(row.old)}</del>'
-        else:
-            label = f'<span style="{STYLE_LABEL}">Added:</span> '
-            body = label + f'<ins style="{STYLE_INS}">{_e(row.new)}</ins>'
+        body = _runs_html(row.shown())
+        if row.whole:
+            body = f'<span style="{STYLE_LABEL}">{ROW_LABELS[row.whole]}:</span> {body}'
         out.append(f'<div style="{STYLE_ROW}">{body}</div>')
     return f'<div style="{STYLE_QUOTE}">' + "".join(out) + "</div>"
 

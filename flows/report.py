@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from alerts.digest import word_diff
 from compare.model import Change
+from compare.redline import ADDED, REMOVED, ROW_LABELS, Run, edges, rows
 from storage import changes as store
 from storage import repo
 from storage.db import open_session
@@ -48,21 +48,28 @@ def _escape(text: str) -> str:
     return text.translate(_MARKDOWN_SPECIALS)
 
 
-def redline(change: Change) -> str:
-    """Markdown for one change: removed words struck through, added words in bold."""
-    old = " ".join(change.old_sentences)
-    new = " ".join(change.new_sentences)
+def _marked(runs: Sequence[Run]) -> str:
+    """Markdown for runs: removed words struck through, added words in bold."""
+    marks = {REMOVED: "~~", ADDED: "**"}
     parts = []
-    for op, text in word_diff(old, new):
-        if not text.strip():
-            parts.append(text)
-        elif op == "-":
-            parts.append(f"~~{_escape(text.strip())}~~" + (" " if text.endswith(" ") else ""))
-        elif op == "+":
-            parts.append(f"**{_escape(text.strip())}**" + (" " if text.endswith(" ") else ""))
+    for op, text in runs:
+        lead, words, trail = edges(text)
+        if op in marks and words:
+            # markdown wants its marks tight around the words, the spaces outside
+            parts.append(f"{lead}{marks[op]}{_escape(words)}{marks[op]}{trail}")
         else:
             parts.append(_escape(text))
     return "".join(parts).strip()
+
+
+def redline(change: Change) -> list[str]:
+    """Markdown for one change, a line per sentence: edited in place, or removed or added whole."""
+    lines = []
+    for row in rows(change.old_sentences, change.new_sentences):
+        label = f"{ROW_LABELS[row.whole]}: " if row.whole else ""
+        # a line break inside a sentence could start a new list or heading in markdown
+        lines.append(" ".join((label + _marked(row.shown())).split("\n")))
+    return lines
 
 
 def changes_markdown(
@@ -92,7 +99,7 @@ def changes_markdown(
             heading = " > ".join(change.heading_path) or change.section_key
             lines.append(f"- **[{_escape(change.section_key)}] {_escape(heading)}**")
             lines.append(f"  ({change.kind}{topics}{flip})")
-            lines.append(f"  {redline(change)}")
+            lines += [f"  - {line}" for line in redline(change)]
     if failed:
         lines += ["", "## Not checked cleanly", ""]
         lines += [

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from compare.redline import ADDED, REMOVED, ROW_LABELS, Run, rows
 from guidewatch.app import App, UserError, emit, parse_when, stamp, table
 
 RED_STRIKE = "\x1b[31;9m"
@@ -98,19 +99,26 @@ def _topics(app: App) -> Any:
         raise UserError(f"topics file {app.settings.topics_path}: {error}") from None
 
 
-def inline_diff(old: Sequence[str], new: Sequence[str], *, color: bool) -> str:
-    """Old → new sentences as one line, removed and added words marked (ANSI or [- -]{+ +})."""
-    from alerts.digest import word_diff
-
+def marked(runs: Sequence[Run], *, color: bool) -> str:
+    """Runs as one line of text, removed and added words marked (ANSI or [-…-]{+…+})."""
     parts = []
-    for tag, text in word_diff(" ".join(old), " ".join(new)):
-        if tag == "-":
+    for tag, text in runs:
+        if tag == REMOVED:
             parts.append(f"{RED_STRIKE}{text}{RESET}" if color else f"[-{text}-]")
-        elif tag == "+":
+        elif tag == ADDED:
             parts.append(f"{GREEN}{text}{RESET}" if color else f"{{+{text}+}}")
         else:
             parts.append(text)
     return "".join(parts)
+
+
+def redline_lines(old: Sequence[str], new: Sequence[str], *, color: bool) -> list[str]:
+    """Old → new sentences, one line each: edited in place, or removed or added whole."""
+    lines = []
+    for row in rows(old, new):
+        label = f"{ROW_LABELS[row.whole].lower()}: " if row.whole else ""
+        lines.append(label + marked(row.shown(), color=color))
+    return lines
 
 
 def render_change(change: Any, *, color: bool) -> list[str]:
@@ -130,7 +138,10 @@ def render_change(change: Any, *, color: bool) -> list[str]:
     if change.lead_in:
         lines.append(f"  in the list: {change.lead_in}")
     if change.old_sentences or change.new_sentences:
-        lines.append("  " + inline_diff(change.old_sentences, change.new_sentences, color=color))
+        lines += [
+            "  " + line
+            for line in redline_lines(change.old_sentences, change.new_sentences, color=color)
+        ]
     for sentence in change.surviving:
         lines.append(f"  {DIM}= {sentence}{RESET}" if color else f"  = {sentence}")
     return lines

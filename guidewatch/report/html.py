@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from difflib import SequenceMatcher
 
 from compare.model import Change
+from compare.redline import ADDED, REMOVED, ROW_LABELS, Run, edges, rows
 
 BAR_WIDTH = 28
-_TOKEN = re.compile(r"\S+\s*")
 CHART_HEIGHT = 120
 
 
@@ -114,41 +112,37 @@ def bar_chart(
     )
 
 
-def word_runs(old: str, new: str) -> list[tuple[str, str]]:
-    """Split old -> new into ("=", kept), ("-", removed), ("+", added) runs of whole words."""
-    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
-    matcher = SequenceMatcher(
-        None, [t.rstrip() for t in a], [t.rstrip() for t in b], autojunk=False
-    )
-    runs: list[tuple[str, str]] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            runs.append(("=", "".join(b[j1:j2])))
+def _runs(runs: Sequence[Run]) -> str:
+    """Runs as HTML: <del> and <ins> hold the words, the spaces around them stay outside."""
+    labels = {REMOVED: ("del", "removed: "), ADDED: ("ins", "added: ")}
+    parts = []
+    for op, text in runs:
+        if op not in labels:
+            parts.append(esc(text))
             continue
-        if i2 > i1:
-            runs.append(("-", "".join(a[i1:i2])))
-        if j2 > j1:
-            runs.append(("+", "".join(b[j1:j2])))
-    return runs
+        tag, label = labels[op]
+        lead, words, trail = edges(text)
+        parts.append(
+            f'{esc(lead)}<{tag}><span class="sr-only">{label}</span>{esc(words)}</{tag}>'
+            f"{esc(trail)}"
+        )
+    return "".join(parts)
 
 
 def redline(change: Change) -> str:
-    """Return a change's old and new wording as one run of text with <del> and <ins>."""
-    old = " ".join(change.old_sentences)
-    new = " ".join(change.new_sentences)
-    tags = {"-": ("del", "removed: "), "+": ("ins", "added: ")}
-    parts = []
-    for op, text in word_runs(old, new):
-        if op == "=":
-            parts.append(esc(text))
-            continue
-        tag, label = tags[op]
-        words = text.rstrip()
-        parts.append(
-            f'<{tag}><span class="sr-only">{label}</span>{esc(words)}</{tag}>'
-            f"{' ' if len(words) < len(text) else ''}"
-        )
-    return f'<p class="redline">{"".join(parts)}</p>'
+    """Return a change's old and new wording sentence by sentence, as the alert email shows it:
+    a small edit marked with <del> and <ins> inside its sentence, a rewritten one whole."""
+    out = []
+    for row in rows(change.old_sentences, change.new_sentences):
+        if row.whole:
+            # the visible label says it once; no hidden "removed: " inside the <del> as well
+            tag = "del" if row.whole == REMOVED else "ins"
+            text = row.old or row.new
+            body = f"<strong>{ROW_LABELS[row.whole]}:</strong> <{tag}>{esc(text)}</{tag}>"
+        else:
+            body = _runs(row.shown())
+        out.append(f"<p>{body}</p>")
+    return f'<div class="redline">{"".join(out)}</div>' if out else ""
 
 
 def change_block(change: Change, heading_level: int = 4) -> str:
