@@ -28,7 +28,8 @@ from tests.support.changes import (
     smtp_env,
     spec,
 )
-from tests.support.smtp import SmtpServer, free_port, smtp_auth_server, smtp_server
+from tests.support.ports import free_port
+from tests.support.smtp import SmtpServer, smtp_auth_server, smtp_server
 
 __all__ = ["smtp_server", "smtp_auth_server"]  # fixtures used by name below
 

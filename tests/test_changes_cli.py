@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -23,28 +22,17 @@ from tests.support.changes import (
     smtp_env,
     spec,
 )
+from tests.support.cli import Cli
 from tests.support.smtp import SmtpServer, smtp_server
+from tests.support.sources import write_sources
 
 __all__ = ["smtp_server"]
-
-SOURCES = """
-[sources.nice]
-name = "NICE"
-homepage = "https://www.nice.org.uk"
-
-[documents.nice-ng206-recommendations]
-source = "nice"
-title = "NICE NG206: Recommendations"
-kind = "nice-chapter"
-url = "https://www.nice.org.uk/guidance/ng206/chapter/Recommendations"
-"""
 
 
 @pytest.fixture
 def stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """A database holding two versions of the NICE page, and the environment pointing at it."""
-    sources = tmp_path / "sources.toml"
-    sources.write_text(SOURCES, encoding="utf-8")
+    sources = write_sources(tmp_path)
     env = {
         "GUIDEWATCH_DATA_DIR": str(tmp_path / "data"),
         "GUIDEWATCH_SOURCES": str(sources),
@@ -70,11 +58,6 @@ def stored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     return settings
 
 
-def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
-    assert main([*argv, "--json"]) == 0
-    return json.loads(capsys.readouterr().out)
-
-
 def _counts(settings: Settings) -> tuple[int, int, int]:
     engine = make_engine(settings.database_url)
     with open_session(engine) as session:
@@ -89,7 +72,7 @@ def _counts(settings: Settings) -> tuple[int, int, int]:
 def test_diff_by_section_plain_and_coloured(
     stored: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = _json(capsys, "diff", "nice-ng206-recommendations")
+    data = Cli(capsys).ok_json("diff", "nice-ng206-recommendations")
     assert isinstance(data, dict)
     assert [c["section_key"] for c in data["changes"]] == ["1.11.14", "1.12.28"]
     assert (data["from"]["version"], data["to"]["version"]) == (1, 2)
@@ -109,14 +92,14 @@ def test_diff_by_section_plain_and_coloured(
 def test_changes_lists_on_topic_by_default(
     stored: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    on_topic = _json(capsys, "changes")
+    on_topic = Cli(capsys).ok_json("changes")
     assert isinstance(on_topic, list)
     assert [(c["section_key"], c["to_version"]) for c in on_topic] == [("1.11.14", 2)]
     assert on_topic[0]["from_first_seen_at"] and on_topic[0]["to_first_seen_at"]
-    every = _json(capsys, "changes", "--all")
+    every = Cli(capsys).ok_json("changes", "--all")
     assert isinstance(every, list) and len(every) == 2
-    assert _json(capsys, "changes", "--topic", "brain-training") == []
-    assert _json(capsys, "changes", "--since", "2999-01-01", "--all") == []
+    assert Cli(capsys).ok_json("changes", "--topic", "brain-training") == []
+    assert Cli(capsys).ok_json("changes", "--since", "2999-01-01", "--all") == []
     assert main(["changes", "--document", "nice-ng206-recommendations"]) == 0
     assert "1.11.14" in capsys.readouterr().out
 
@@ -125,7 +108,7 @@ def test_replay_prints_what_would_be_alerted_and_writes_nothing(
     stored: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = _counts(stored)
-    data = _json(capsys, "replay", "nice-ng206-recommendations")
+    data = Cli(capsys).ok_json("replay", "nice-ng206-recommendations")
     assert isinstance(data, dict)
     [step] = data["steps"]
     assert [c["section_key"] for c in step["would_alert"]] == ["1.11.14"]
@@ -138,14 +121,14 @@ def test_replay_prints_what_would_be_alerted_and_writes_nothing(
 def test_alerts_shows_the_outbox(
     stored: Settings, capsys: pytest.CaptureFixture[str], smtp_server: SmtpServer
 ) -> None:
-    data = _json(capsys, "alerts")
+    data = Cli(capsys).ok_json("alerts")
     assert isinstance(data, dict)
     assert data["counts"]["queued_items"] == 2 and data["alerts"] == []
     engine = make_engine(stored.database_url)
     settings = settings_for(Path(stored.data_dir).parent, **smtp_env(smtp_server.port))
     assert deliver_pending(engine, settings).sent == 1
     engine.dispose()
-    data = _json(capsys, "alerts", "--status", "sent")
+    data = Cli(capsys).ok_json("alerts", "--status", "sent")
     assert isinstance(data, dict)
     [alert] = data["alerts"]
     assert alert["status"] == "sent" and "1.11.14" in alert["subject"]
@@ -165,7 +148,7 @@ def test_test_email_sends_one_sample(
     monkeypatch.setenv("GUIDEWATCH_SMTP_SECURITY", "none")
     assert main(["test-email"]) == 2
     assert "GUIDEWATCH_MAIL_TO" in capsys.readouterr().err
-    data = _json(capsys, "test-email", "--to", "bob@example.org")
+    data = Cli(capsys).ok_json("test-email", "--to", "bob@example.org")
     assert isinstance(data, dict) and data["sent"] is True
     [received] = smtp_server.inbox
     assert received.recipients == ["bob@example.org"]
@@ -181,8 +164,7 @@ def test_diff_without_stored_versions_says_so(
     capsys: pytest.CaptureFixture[str],
     argv: list[str],
 ) -> None:
-    sources = tmp_path / "sources.toml"
-    sources.write_text(SOURCES, encoding="utf-8")
+    sources = write_sources(tmp_path)
     monkeypatch.setenv("GUIDEWATCH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("GUIDEWATCH_SOURCES", str(sources))
     engine = make_engine(settings_for(tmp_path).database_url)

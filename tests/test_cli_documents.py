@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 from guidewatch.app import UserError, parse_when
 from guidewatch.cli import main
+from tests.support.cli import Cli
 from tests.support.site import FixtureSite, Reply
 from tests.support.world import BHC_PAGE_PATH, FIXTURES, NICE_PATH, html, rewrites
 
@@ -34,12 +34,6 @@ def env(site: FixtureSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
     return tmp_path / "data"
 
 
-def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, object]:
-    status = main([*argv, "--json"])
-    out = capsys.readouterr().out
-    return status, json.loads(out) if out.strip() else None
-
-
 def test_queries_before_any_run_say_so(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["history", NICE]) == 2
     assert "run `guidewatch run`" in capsys.readouterr().err
@@ -47,26 +41,26 @@ def test_queries_before_any_run_say_so(env: Path, capsys: pytest.CaptureFixture[
 
 
 def test_run_then_query_the_history(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status, summary = run_json(capsys, "run", "--document", NICE, "--document", BHC)
+    status, summary = Cli(capsys).json("run", "--document", NICE, "--document", BHC)
     assert status == 0
     assert isinstance(summary, dict) and summary["ok"] is True
     assert {d["outcome"] for d in summary["documents"]} == {"new_version"}
 
-    status, versions = run_json(capsys, "history", NICE)
+    status, versions = Cli(capsys).json("history", NICE)
     assert status == 0 and isinstance(versions, list) and versions[0]["version"] == 1
 
-    status, shown = run_json(capsys, "show", NICE, "--section", "1.12.27")
+    status, shown = Cli(capsys).json("show", NICE, "--section", "1.12.27")
     assert status == 0 and isinstance(shown, dict)
     assert "Lightning Process" in shown["sections"][0]["text"]
 
-    status, log = run_json(capsys, "fetches", NICE)
+    status, log = Cli(capsys).json("fetches", NICE)
     assert status == 0 and isinstance(log, list)
     assert log[0]["outcome"] == "new_version" and log[0]["status"] == 200
     assert log[0]["version_id"] and log[0]["related"] == {}
 
     # The fetch behind a date is described exactly as the fetch log describes it.
     today = datetime.now(UTC).date().isoformat()
-    status, shown = run_json(capsys, "show", NICE, "--at", today, "--section", "1.12.27")
+    status, shown = Cli(capsys).json("show", NICE, "--at", today, "--section", "1.12.27")
     assert status == 0 and isinstance(shown, dict)
     assert shown["confirmed_before"] == log[0] and shown["confirmed_after"] is None
 
@@ -125,7 +119,7 @@ def test_sources_option_uses_another_file(
         'kind = "html"\nurl = "https://x.example.org/"\n',
         encoding="utf-8",
     )
-    status, listed = run_json(capsys, "--sources", str(path), "sources")
+    status, listed = Cli(capsys).json("--sources", str(path), "sources")
     assert status == 0 and isinstance(listed, list)
     assert [d["id"] for d in listed] == ["x-page"]
     assert main(["--sources", str(tmp_path / "none.toml"), "sources"]) == 2

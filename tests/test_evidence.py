@@ -15,7 +15,8 @@ from sqlalchemy.engine import Engine
 from storage import repo
 from storage.db import open_session
 from storage.models import Blob
-from tests.test_search import NG206, NG206_VERSIONS, Cli, build_history, page_bytes
+from tests.support.cli import Cli
+from tests.test_search import NG206, NG206_VERSIONS, build_history, page_bytes
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def cli(engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     build_history(engine)
     url = engine.url.render_as_string(hide_password=False)
     monkeypatch.setenv("GUIDEWATCH_DATABASE_URL", url)
-    return Cli(url, capsys)
+    return Cli(capsys)
 
 
 def _unpack(archive: Path, into: Path) -> Path:
@@ -49,9 +50,7 @@ def test_pack_verifies_with_sha256sum_and_ties_hashes_to_the_records(
     cli: Cli, tmp_path: Path
 ) -> None:
     out = tmp_path / "ng206-v1.zip"
-    status, stdout, _ = cli.run("evidence", NG206, "--version", "1", "--out", str(out), "--json")
-    assert status == 0
-    reply = json.loads(stdout)
+    reply = cli.ok_json("evidence", NG206, "--version", "1", "--out", str(out))
     folder = _unpack(out, tmp_path / "unpacked")
     assert folder.name == f"{NG206}-v1"
 

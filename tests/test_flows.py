@@ -8,46 +8,15 @@ from pathlib import Path
 import pytest
 
 from tests.support.pdfgen import Heading, Para, make_pdf
+from tests.support.ports import free_port
 from tests.support.site import FixtureSite, Reply
-from tests.support.smtp import SmtpServer, free_port
+from tests.support.smtp import SmtpServer
+from tests.support.sources import write_sources
+from tests.support.world import html
 
-FIXTURES = Path(__file__).parent / "fixtures"
 NICE = "/nice/guidance/ng206/chapter/Recommendations"
 BHC = "/bhc/clinical-care-guide/"
 BACME = "/bacme/guide.pdf"
-
-SOURCES = """
-[sources.nice]
-name = "NICE"
-homepage = "https://www.nice.org.uk"
-
-[sources.bhc]
-name = "Bateman Horne Center"
-homepage = "https://batemanhornecenter.org"
-
-[sources.bacme]
-name = "BACME"
-homepage = "https://bacme.info"
-
-[documents.nice-ng206-recommendations]
-source = "nice"
-title = "NICE NG206: Recommendations"
-kind = "nice-chapter"
-url = "https://www.nice.org.uk/guidance/ng206/chapter/Recommendations"
-
-[documents.bhc-orthostatic-intolerance]
-source = "bhc"
-title = "Bateman Horne Center: Orthostatic intolerance"
-kind = "html"
-url = "https://batemanhornecenter.org/clinical-care-guide/"
-selector = "article .entry-content"
-
-[documents.bacme-guide]
-source = "bacme"
-title = "BACME: Guide to therapy"
-kind = "pdf"
-url = "https://bacme.info/guide.pdf"
-"""
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -57,22 +26,6 @@ def prefect_api() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    """A loopback SMTP server that keeps what it receives."""
-    server = SmtpServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def _html(name: str) -> Reply:
-    body = (FIXTURES / name).read_bytes()
-    return Reply(body=body, headers={"Content-Type": "text/html; charset=utf-8"})
 
 
 def _pdf(edition: str) -> Reply:
@@ -85,22 +38,21 @@ def _pdf(edition: str) -> Reply:
 def serve(site: FixtureSite, version: int) -> None:
     """Put version 1 or 2 of every watched page on the loopback site."""
     if version == 1:
-        site.set(NICE, _html("nice/ng206-recommendations-v1.html"))
-        site.set(BHC, _html("pages/bhc-orthostatic-intolerance-v1.html"))
+        site.set(NICE, html("nice/ng206-recommendations-v1.html"))
+        site.set(BHC, html("pages/bhc-orthostatic-intolerance-v1.html"))
         site.set(BACME, _pdf("Edition one."))
     else:
-        site.set(NICE, _html("nice/ng206-recommendations-v2-cure.html"))
-        site.set(BHC, _html("pages/bhc-orthostatic-intolerance-v2.html"))
+        site.set(NICE, html("nice/ng206-recommendations-v2-cure.html"))
+        site.set(BHC, html("pages/bhc-orthostatic-intolerance-v2.html"))
         site.set(BACME, _pdf("Edition one."))
 
 
 @pytest.fixture
 def world(
-    site: FixtureSite, smtp: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    site: FixtureSite, smtp_server: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> FixtureSite:
     """Point guidewatch (settings come from the environment) at the loopback site and SMTP."""
-    sources = tmp_path / "sources.toml"
-    sources.write_text(SOURCES)
+    sources = write_sources(tmp_path)
     base = site.base_url
     rewrites = {
         "https://www.nice.org.uk": f"{base}/nice",
@@ -116,8 +68,8 @@ def world(
         "GUIDEWATCH_READ_TIMEOUT": "5",
         "GUIDEWATCH_RETRY_DELAY_SECONDS": "0",
         "GUIDEWATCH_CONTACT": "tests@example.org",
-        "GUIDEWATCH_SMTP_HOST": smtp.host,
-        "GUIDEWATCH_SMTP_PORT": str(smtp.port),
+        "GUIDEWATCH_SMTP_HOST": smtp_server.host,
+        "GUIDEWATCH_SMTP_PORT": str(smtp_server.port),
         "GUIDEWATCH_SMTP_SECURITY": "none",
         "GUIDEWATCH_MAIL_FROM": "guidewatch@example.org",
         "GUIDEWATCH_MAIL_TO": "watcher@example.org",
@@ -142,7 +94,7 @@ def _latest_markdown(key: str) -> str:
     return str(found[0].data)
 
 
-def test_a_change_is_stored_and_sent_once(world: FixtureSite, smtp: SmtpServer) -> None:
+def test_a_change_is_stored_and_sent_once(world: FixtureSite, smtp_server: SmtpServer) -> None:
     """Version 1, then version 2 → one digest with the changes; a rerun sends nothing."""
     from flows.monitor import run_monitor
     from flows.report import CHANGES_KEY
@@ -155,7 +107,7 @@ def test_a_change_is_stored_and_sent_once(world: FixtureSite, smtp: SmtpServer) 
         ("bhc-orthostatic-intolerance", "new_version", 1),
         ("nice-ng206-recommendations", "new_version", 1),
     ]
-    assert smtp.messages() == []
+    assert smtp_server.messages() == []
 
     serve(world, 2)
     second = run_monitor()
@@ -167,7 +119,7 @@ def test_a_change_is_stored_and_sent_once(world: FixtureSite, smtp: SmtpServer) 
         "nice-ng206-recommendations": "new_version",
     }
     assert second.delivery["sent"] == 1
-    [message] = smtp.messages()
+    [message] = smtp_server.messages()
     assert message["To"] == "watcher@example.org"
     body = message.get_body(preferencelist=("plain",))
     assert body is not None
@@ -180,9 +132,15 @@ def test_a_change_is_stored_and_sent_once(world: FixtureSite, smtp: SmtpServer) 
 
     third = run_monitor()
     assert third.ok, third.render()
-    assert {r.outcome for r in third.results} <= {"unchanged", "not_modified"}
+    # The HTML pages carry an ETag, so the rerun asks conditionally and is told 304.
+    assert {r.document_id: r.outcome for r in third.results} == {
+        "bacme-guide": "unchanged",
+        "bhc-orthostatic-intolerance": "not_modified",
+        "nice-ng206-recommendations": "not_modified",
+    }
+    assert world.requests_to(NICE)[-1].header("If-None-Match")
     assert third.delivery["sent"] == 0
-    assert len(smtp.messages()) == 1
+    assert len(smtp_server.messages()) == 1
 
 
 def test_one_source_down_fails_the_run_but_not_the_others(

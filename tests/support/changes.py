@@ -3,7 +3,8 @@
 Keeper serves a page from memory to guidewatch.cycle.check_document (versions numbered,
 shrink checked, after_version and after_check run as in run_cycle); a tiny extractor,
 registered under its own kind, reads a plain-text page format so each test can say exactly
-which words changed.
+which words changed. It stands in the registry only while a check runs, so that the
+registry other tests see holds the built-in kinds alone.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from compare.topics import load_topics
 from guidewatch.changes import make_hooks
 from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult, check_document
 from guidewatch.settings import DEFAULT_TOPICS, Settings, load_settings
-from scrapers.base import EXTRACTORS, Extractor, Getter, get_extractor, register
+from scrapers.base import EXTRACTORS, Extractor, Getter, register
 from scrapers.model import Document, DocumentSpec, Fetched, Section
 from storage import repo
 from storage.db import open_session
@@ -60,9 +61,6 @@ class LinesExtractor:
                 continue
             lines.append(line)
         return Document(sections=tuple(s for s in sections if s.key != "end"), title=spec.title)
-
-
-register(LinesExtractor())
 
 
 def spec(
@@ -133,7 +131,8 @@ class Served:
 @contextmanager
 def registered(extractor: Extractor) -> Iterator[None]:
     """Register an extractor under its kind for a while, then restore the one it replaced."""
-    get_extractor(LINES)  # loads the built-in kinds first, so they cannot overwrite ours
+    import scrapers.kinds  # noqa: F401  (registers the built-in kinds first: none overwrites ours)
+
     before = EXTRACTORS.get(extractor.kind)
     register(extractor)
     try:
