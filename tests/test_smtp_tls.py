@@ -17,6 +17,7 @@ from guidewatch.settings import Settings
 from storage import changes as store
 from storage.changes import Alert
 from storage.db import open_session
+from tests.support.changes import NICE_V1, Keeper, nice_replace, settings_for, smtp_env, spec
 from tests.support.smtp import (
     Certificates,
     SmtpServer,
@@ -25,7 +26,6 @@ from tests.support.smtp import (
     make_certificates,
     smtp_auth_server,
 )
-from tests.test_changes_support import NICE_V1, Keeper, nice_replace, settings_for, smtp_env, spec
 
 __all__ = ["certificates", "smtp_auth_server"]  # fixtures used by name below
 
