@@ -20,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.site import FixtureSite  # noqa: E402
+from tests.support.pdfgen import Block, Heading, Para, make_pdf  # noqa: E402
+from tests.support.site import FixtureSite, Reply  # noqa: E402
 from tests.support.world import (  # noqa: E402
     BHC_PAGE_PATH,
     GOVUK_CONSULTATION,
@@ -59,13 +60,63 @@ GOVUK = {
 }
 
 
+def guide(heading: str) -> list[list[Block]]:
+    """A short Guide to Therapy in BACME's manner: the heading is what version 2 renames."""
+    return [
+        [
+            Heading(0, "ME/CFS Guide to Therapy"),
+            Heading(1, heading),
+            Para(
+                "Once a stable baseline is reached, increase your activity by no more than "
+                "10-20% at a time."
+            ),
+        ],
+        [Heading(1, "5. Pacing"), Para("Pacing is an energy management strategy.")],
+    ]
+
+
+CARE_GUIDE: list[list[Block]] = [
+    [
+        Heading(0, "Clinical Care Guide"),
+        Heading(1, "Neuroplasticity programs designed for autonomic nervous system dysregulation"),
+        Para(
+            "These programs are supportive adjuncts rather than curative treatments, to start "
+            "only once a patient has reached improved PEM stability."
+        ),
+    ]
+]
+# The PDFs each version's index pages link to (drawn here: the project ships no real ones).
+PDFS = {
+    1: {
+        "/bacme/wp-content/uploads/2022/11/BACME-Guide-to-Therapy-2022.pdf": guide(
+            "4. What is Graded Exercise Therapy?"
+        ),
+    },
+    2: {
+        "/bacme/wp-content/uploads/2025/03/BACME-MECFS-Guide-to-Therapy-2025-redraft.pdf"
+        ".pagespeed.ce.Xk3p9QaZ1b.pdf": guide("4. What is Activity Management?"),
+    },
+}
+CARE_GUIDE_PATH = (
+    "/bhc/wp-content/uploads/2025/05/BHC-Clinical-Care-Guide-Managing-MECFS-Long-COVID-IACC-"
+    "May-2025.pdf"
+)
+
+
 def serve(site: FixtureSite, version: int) -> list[str]:
     """Serve one version of the fixtures on the mirror; return the mirror paths served."""
     for path, fixture in PAGES[version].items():
         site.set(path, html(fixture))
     for base_path, fixture in GOVUK[version].items():
         govuk(site, base_path, fixture)
-    return [*PAGES[version], *("/govuk/api/content" + path for path in GOVUK[version])]
+    pdfs = {**PDFS[version], CARE_GUIDE_PATH: CARE_GUIDE}
+    for path, pages in pdfs.items():
+        site.set(path, Reply(body=make_pdf(pages), headers={"Content-Type": "application/pdf"}))
+    return [
+        *PAGES[version],
+        *("/govuk/api/content" + path for path in GOVUK[version]),
+        *pdfs,
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
