@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from alerts.outbox import SENDING_TIMEOUT, deliver_pending, outbox_summary, requeue_failed
-from alerts.smtp import SmtpConfig, send_message
+from alerts.outbox import deliver_pending, outbox_summary, requeue_failed
 from guidewatch.changes import record_event
 from guidewatch.cycle import CheckResult
 from storage import changes as store
-from storage.changes import Alert
 from storage.db import open_session
-from storage.repo import utcnow
 from tests.support.changes import (
     NICE_V1,
     Keeper,
@@ -140,38 +136,6 @@ def test_smtp_down_stays_pending_then_goes_out_exactly_once(engine: Engine, tmp_
         assert outbox_summary(engine)["sent"] == 1
     finally:
         server.stop()
-
-
-def test_a_run_killed_after_the_send_resends_with_the_same_message_id(
-    sqlite_engine: Engine, tmp_path: Path, smtp_server: SmtpServer
-) -> None:
-    settings = settings_for(tmp_path, **smtp_env(smtp_server.port))
-    keeper = Keeper(sqlite_engine, spec(), settings)
-    keeper.keep(NICE_V1)
-    keeper.keep(nice_replace(("as a treatment or cure", "as a cure")))
-
-    def send_then_die(message: EmailMessage, config: SmtpConfig) -> None:
-        send_message(message, config)
-        raise SystemExit("killed before the row was marked sent")
-
-    with pytest.raises(SystemExit):
-        deliver_pending(sqlite_engine, settings, send=send_then_die)
-    assert deliver_pending(sqlite_engine, settings).sent == 0  # the killed run may be alive
-    with open_session(sqlite_engine) as session:
-        session.execute(  # the run was killed long enough ago
-            update(Alert).values(last_attempt_at=utcnow() - SENDING_TIMEOUT - timedelta(seconds=1))
-        )
-        session.commit()
-    deliver_pending(sqlite_engine, settings)
-    ids = [r.message["Message-ID"] for r in smtp_server.inbox]
-    assert len(ids) == 2 and ids[0] == ids[1]  # the documented limit: same Message-ID
-    assert (
-        smtp_server.inbox[0].raw.split(b"\r\n\r\n", 1)[1]
-        == smtp_server.inbox[1].raw.split(b"\r\n\r\n", 1)[1]
-    )
-    plain, _ = _parts(smtp_server.inbox[1].message)
-    assert "In the list: Do not offer people with CFS/ME:" in plain  # recorded with the change
-    assert deliver_pending(sqlite_engine, settings).sent == 0
 
 
 def test_page_text_with_html_tags_arrives_escaped(

@@ -118,6 +118,12 @@ def test_a_message_left_sending_by_a_killed_run_goes_out_again_after_the_timeout
     assert deliver_pending(engine, settings).sent == 1
     ids = [r.message["Message-ID"] for r in smtp_server.inbox]
     assert ids == [alert.message_id, alert.message_id]
+    first, second = smtp_server.inbox
+    assert first.raw.split(b"\r\n\r\n", 1)[1] == second.raw.split(b"\r\n\r\n", 1)[1]
+    plain = second.message.get_body(("plain",))
+    assert plain is not None
+    # The list intro is recorded with the change, so a resend still carries it.
+    assert "In the list: Do not offer people with CFS/ME:" in plain.get_content()
     [after] = _alerts(engine)
     assert (after.status, after.attempts) == ("sent", 2)
     assert deliver_pending(engine, settings).sent == 0
