@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 
 from guidewatch.app import App
-from guidewatch.cycle import Getter, RewritingFetcher
+from guidewatch.cycle import Getter
 from scrapers.fetch import HttpFetcher
 
 _lock = threading.Lock()
@@ -17,13 +17,14 @@ _open: dict[tuple[str, str], HttpFetcher] = {}
 
 
 def fetcher_for(app: App, run_id: str, source: str) -> Getter:
-    """Return the fetcher of one source in one run, opening it on first use."""
+    """Return the fetcher of one source in one run, opening it on first use.
+
+    In mirror mode the fetcher itself rewrites every request (its policy holds the rules).
+    """
     with _lock:
         http = _open.get((run_id, source))
         if http is None:
             http = _open[(run_id, source)] = HttpFetcher(app.policy())
-    if app.settings.rewrites:
-        return RewritingFetcher(http, app.settings.rewrites)
     return http
 
 

@@ -81,6 +81,9 @@ class App:
             max_bytes=s.max_bytes,
             retries=s.retries,
             respect_robots=s.respect_robots,
+            deadline_seconds=s.fetch_deadline,
+            rewrites=s.rewrites,
+            allow_uncovered=s.rewrite_allow_uncovered,
         )
 
 

@@ -14,15 +14,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from guidewatch.settings import Rewrites, live_url, mirror_url
 from scrapers.base import get_extractor
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError, SuspectError
+from scrapers.rewrite import Rewrites
 from storage import repo
 from storage.db import open_session
 from storage.models import CONFIRMING, Fetch, Version
 
 if TYPE_CHECKING:
-    from scrapers.fetch import FetchPolicy, HttpFetcher
+    from scrapers.fetch import FetchPolicy
 
 log = logging.getLogger("guidewatch.cycle")
 
@@ -59,32 +59,6 @@ class Getter(Protocol):
     ) -> Fetched:
         """Fetch one URL."""
         ...
-
-
-class RewritingFetcher:
-    """A fetcher that sends every URL to a mirror and reports the live URLs it stands for.
-
-    Links found on a mirrored page then resolve against the live address, and are sent to
-    the mirror in turn, so a root-relative link keeps the mirror's path prefix.
-    """
-
-    def __init__(self, fetcher: HttpFetcher, rewrites: Rewrites) -> None:
-        self.fetcher = fetcher
-        self.rewrites = rewrites
-
-    def get(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
-    ) -> Fetched:
-        """Fetch the mirror's copy of a live URL."""
-        fetched = self.fetcher.get(
-            mirror_url(url, self.rewrites), etag=etag, last_modified=last_modified
-        )
-        return replace(
-            fetched,
-            url=url,
-            final_url=live_url(fetched.final_url, self.rewrites),
-            redirects=tuple(live_url(r, self.rewrites) for r in fetched.redirects),
-        )
 
 
 def _headers_json(fetched: Fetched) -> str:
@@ -331,12 +305,16 @@ def run_cycle(
     after_check: AfterCheck | None = None,
     rewrites: Rewrites = (),
 ) -> list[CheckResult]:
-    """Check every document in turn; one document's failure never stops the others."""
+    """Check every document in turn; one document's failure never stops the others.
+
+    Mirror mode lives in the policy (its rewrites); `rewrites`, when given, is put there.
+    """
     from scrapers.fetch import HttpFetcher  # httpx is slow to import: only when fetching
 
+    if rewrites and not policy.rewrites:
+        policy = replace(policy, rewrites=rewrites)
     results = []
-    with HttpFetcher(policy) as http:
-        fetcher: Getter = RewritingFetcher(http, rewrites) if rewrites else http
+    with HttpFetcher(policy) as fetcher:
         for spec in specs:
             result = check_document(
                 spec, engine=engine, fetcher=fetcher, after_version=after_version

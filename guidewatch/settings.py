@@ -7,6 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scrapers.rewrite import Rewrites, live_url, mirror_url, parse_rewrites
+
+__all__ = ["Rewrites", "Settings", "live_url", "load_settings", "mirror_url"]
+
 PACKAGE_DIR = Path(__file__).parent
 DEFAULT_TOPICS = PACKAGE_DIR / "topics.toml"
 DEFAULT_CONTACT = "guidewatch-operator@example.org"
@@ -28,7 +32,9 @@ class Settings:
     max_bytes: int = 50 * 1024 * 1024
     retries: int = 3
     respect_robots: bool = True
-    rewrites: tuple[tuple[str, str], ...] = ()
+    rewrites: Rewrites = ()
+    rewrite_allow_uncovered: bool = False
+    fetch_deadline: float = 300.0
     smtp_host: str | None = None
     smtp_port: int = 587
     smtp_security: str = "starttls"
@@ -49,36 +55,6 @@ class Settings:
         return mirror_url(url, self.rewrites)
 
 
-Rewrites = tuple[tuple[str, str], ...]
-
-
-def mirror_url(url: str, rewrites: Rewrites) -> str:
-    """Return where a live URL is fetched from, given LIVE=MIRROR prefix pairs."""
-    for live, mirror in rewrites:
-        if url.startswith(live):
-            return mirror + url[len(live) :]
-    return url
-
-
-def live_url(url: str, rewrites: Rewrites) -> str:
-    """Return the live URL a mirror URL stands for (the inverse of mirror_url)."""
-    for live, mirror in rewrites:
-        if url.startswith(mirror):
-            return live + url[len(mirror) :]
-    return url
-
-
-def _parse_rewrites(value: str) -> tuple[tuple[str, str], ...]:
-    pairs = []
-    for item in value.replace("\n", ";").split(";"):
-        if item.strip():
-            old, sep, new = item.partition("=")
-            if not sep:
-                raise ValueError(f"GUIDEWATCH_REWRITE item {item!r} is not of the form OLD=NEW")
-            pairs.append((old.strip(), new.strip()))
-    return tuple(pairs)
-
-
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read settings from GUIDEWATCH_* environment variables."""
     env = os.environ if env is None else env
@@ -96,7 +72,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_bytes=int(env.get("GUIDEWATCH_MAX_BYTES", str(50 * 1024 * 1024))),
         retries=int(env.get("GUIDEWATCH_RETRIES", "3")),
         respect_robots=env.get("GUIDEWATCH_RESPECT_ROBOTS", "1") not in ("0", "false", "no"),
-        rewrites=_parse_rewrites(env.get("GUIDEWATCH_REWRITE", "")),
+        rewrites=parse_rewrites(env.get("GUIDEWATCH_REWRITE", "")),
+        rewrite_allow_uncovered=env.get("GUIDEWATCH_REWRITE_ALLOW_UNCOVERED", "0").lower()
+        not in ("0", "false", "no", ""),
+        fetch_deadline=float(env.get("GUIDEWATCH_FETCH_DEADLINE", "300")),
         smtp_host=env.get("GUIDEWATCH_SMTP_HOST") or None,
         smtp_port=int(env.get("GUIDEWATCH_SMTP_PORT", "587")),
         smtp_security=env.get("GUIDEWATCH_SMTP_SECURITY", "starttls"),

@@ -1,23 +1,37 @@
-"""A polite HTTP fetcher: one request at a time per host, pauses, robots.txt, retries, caps."""
+"""A polite HTTP fetcher: one request at a time per host, pauses, robots.txt, retries, caps.
+
+With rewrite rules in its policy (mirror mode) every request it makes is rewritten before it
+is sent: the address asked, each redirect hop and every robots.txt; what it reports (final
+URL, redirects, errors) names the live addresses.
+"""
 
 from __future__ import annotations
 
 import errno
-import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from types import TracebackType
-from urllib.parse import urljoin
-from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from scrapers.body import ACCEPT_ENCODING, Deadline, DecodeError, read_capped
+from scrapers.failures import connection_message, host_port, is_permanent, parse_retry_after
 from scrapers.model import Fetched, GoneError, ScrapeError, SuspectError
+from scrapers.rewrite import Rewriter, Rewrites, UncoveredError
+from scrapers.robots import ROBOTS_MAX_BYTES, Robots, RobotsAnswer, origin_url
 from scrapers.sniff import DESCRIPTIONS, KINDS, describe, sniff_kind
+
+__all__ = [
+    "FetchPolicy",
+    "HttpFetcher",
+    "key_headers",
+    "origin",
+    "origin_url",
+    "parse_retry_after",
+    "sniff_kind",
+]
 
 KEY_HEADERS = (
     "content-type",
@@ -33,12 +47,11 @@ KEY_HEADERS = (
     "content-disposition",
 )
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
-ROBOTS_MAX_REDIRECTS = 5  # RFC 9309 section 2.3.1.2
 
 
 @dataclass(frozen=True)
 class FetchPolicy:
-    """How politely and how patiently to fetch."""
+    """How politely and how patiently to fetch, and where to (rewrites: LIVE=MIRROR rules)."""
 
     user_agent: str
     pause_seconds: float = 5.0
@@ -50,17 +63,17 @@ class FetchPolicy:
     max_retry_after: float = 300.0
     max_redirects: int = 10
     respect_robots: bool = True
+    deadline_seconds: float | None = 300.0
+    rewrites: Rewrites = ()
+    allow_uncovered: bool = False
 
 
 @dataclass
 class _Host:
-    """Per-host state: the request lock, when the last request ended, and robots rules."""
+    """Per contacted host: the request lock and when the last request ended."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
-    robots_lock: threading.Lock = field(default_factory=threading.Lock)
     last_end: float | None = None
-    robots: RobotFileParser | None = None
-    robots_error: ScrapeError | None = None
 
 
 @dataclass(frozen=True)
@@ -84,15 +97,10 @@ class _Retryable(Exception):
 
 
 def origin(url: str | httpx.URL) -> str:
-    """Return scheme://host:port for a URL: the unit of politeness and robots.txt."""
+    """Return scheme://host:port for a URL: the unit of politeness."""
     parsed = httpx.URL(url)
     port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme, 0)
     return f"{parsed.scheme}://{parsed.host}:{port}"
-
-
-def _host_port(url: httpx.URL) -> str:
-    """Return host:port as a person would write it for a URL."""
-    return f"{url.host}:{url.port}" if url.port else url.host
 
 
 def key_headers(headers: httpx.Headers) -> dict[str, str]:
@@ -100,82 +108,21 @@ def key_headers(headers: httpx.Headers) -> dict[str, str]:
     return {name: headers[name] for name in KEY_HEADERS if name in headers}
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Return the seconds a Retry-After header asks to wait (delta or HTTP date), or None."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-def _root_cause(error: BaseException) -> BaseException:
-    """Follow an exception's causes down to the OS-level error."""
-    seen: set[int] = set()
-    while id(error) not in seen:
-        seen.add(id(error))
-        nxt = error.__cause__ or error.__context__
-        if nxt is None:
-            break
-        error = nxt
-    return error
-
-
-def _connection_message(error: httpx.HTTPError, url: httpx.URL, policy: FetchPolicy) -> str:
-    """Say in one line why a connection failed."""
-    where = _host_port(url)
-    if isinstance(error, httpx.ConnectTimeout):
-        return f"could not connect to {where}: timed out after {policy.connect_timeout:g} s"
-    if isinstance(error, httpx.ReadTimeout):
-        return f"timed out after {policy.read_timeout:g} s waiting for {url}"
-    if isinstance(error, httpx.TimeoutException):
-        return f"timed out talking to {where} for {url}"
-    root = _root_cause(error)
-    if isinstance(root, socket.gaierror):
-        return f"could not resolve host {url.host}: {root.strerror or root}"
-    if isinstance(root, ConnectionRefusedError):
-        return f"could not connect to {where}: connection refused"
-    if isinstance(error, httpx.ConnectError):
-        reason = getattr(root, "strerror", None) or str(root) or type(root).__name__
-        return f"could not connect to {where}: {reason}"
-    reason = str(root) or type(root).__name__
-    return f"connection to {where} failed while fetching {url}: {reason}"
-
-
-def _is_permanent(error: httpx.HTTPError) -> bool:
-    """True for failures no retry can fix (a name that does not exist)."""
-    root = _root_cause(error)
-    return isinstance(root, socket.gaierror) and root.errno in (
-        socket.EAI_NONAME,
-        getattr(socket, "EAI_NODATA", socket.EAI_NONAME),
-    )
-
-
 class HttpFetcher:
     """Fetches URLs politely and reports every outcome as a Fetched or a ScrapeError."""
 
     def __init__(self, policy: FetchPolicy, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self.policy = policy
+        self.rewriter = Rewriter(policy.rewrites, policy.allow_uncovered)
         self._sleep = sleep
         self._client = httpx.Client(
-            headers={"User-Agent": policy.user_agent},
-            timeout=httpx.Timeout(
-                connect=policy.connect_timeout,
-                read=policy.read_timeout,
-                write=policy.read_timeout,
-                pool=None,
-            ),
+            headers={"User-Agent": policy.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+            timeout=self._timeout(None),
             follow_redirects=False,
         )
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
+        self._robots = Robots(policy.user_agent)
 
     def __enter__(self) -> HttpFetcher:
         return self
@@ -200,7 +147,7 @@ class HttpFetcher:
         last_modified: str | None = None,
         expect: str | None = None,
     ) -> Fetched:
-        """Fetch a URL, following redirects; raise GoneError, SuspectError or ScrapeError."""
+        """Fetch a (live) URL, following redirects; raise GoneError, SuspectError or ScrapeError."""
         if expect is not None and expect not in KINDS:
             raise ValueError(f"expect must be one of {', '.join(KINDS)}, not {expect!r}")
         headers: dict[str, str] = {}
@@ -208,34 +155,44 @@ class HttpFetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        deadline = Deadline(self.policy.deadline_seconds)
+        asked = live = self.rewriter.to_live(url)
         redirects: list[str] = []
         duration = 0.0
-        current = url
+        answer: _Answer | None = None
         while True:
+            try:
+                why = f"redirected from {redirects[-1]}" if redirects else ""
+                sent = self.rewriter.to_mirror(live, why=why)
+            except UncoveredError as error:
+                partial = None
+                if answer is not None:
+                    partial = self._partial(asked, live, answer, redirects, duration)
+                raise UncoveredError(str(error), fetched=partial) from None
             if self.policy.respect_robots:
-                self._check_robots(current)
-            answer = self._exchange(current, headers)
+                self._robots.check(live, lambda u: self._read_robots(u, deadline))
+            answer = self._exchange(sent, headers, live, deadline)
             duration += answer.duration
             location = answer.headers.get("location")
             if answer.status not in REDIRECT_STATUSES or not location:
                 break
-            redirects.append(current)
-            current = urljoin(current, location.strip())
+            redirects.append(live)
+            live = self.rewriter.follow(live, sent, location)
             if len(redirects) > self.policy.max_redirects:
-                loop = current in redirects
-                what = "redirect loop" if loop else "too many redirects"
+                what = "redirect loop" if live in redirects else "too many redirects"
                 raise ScrapeError(
-                    f"{what} fetching {url}: gave up after {self.policy.max_redirects} redirects"
-                    f" (last went to {current})",
+                    f"{what} fetching {asked}: gave up after {self.policy.max_redirects}"
+                    f" redirects (last went to {live})",
                     status=answer.status,
+                    fetched=self._partial(asked, live, answer, redirects, duration),
                 )
         kind = sniff_kind(answer.body, answer.headers.get("content-type"))
         if answer.status == 304:
             # Nothing to sniff: the server says it is the same document the caller expects.
             kind = expect or kind
         fetched = Fetched(
-            url=url,
-            final_url=current,
+            url=asked,
+            final_url=live,
             status=answer.status,
             headers=key_headers(answer.headers),
             body=answer.body if answer.status != 304 else b"",
@@ -244,6 +201,22 @@ class HttpFetcher:
             duration_ms=round(duration * 1000),
         )
         return self._judge(fetched, answer, expect)
+
+    @staticmethod
+    def _partial(
+        asked: str, last: str, answer: _Answer, redirects: list[str], duration: float
+    ) -> Fetched:
+        """What a fetch that stopped in a redirect chain saw: the hops and the last address."""
+        return Fetched(
+            url=asked,
+            final_url=last,
+            status=answer.status,
+            headers=key_headers(answer.headers),
+            body=b"",
+            content_kind=sniff_kind(b"", None),
+            redirects=tuple(redirects),
+            duration_ms=round(duration * 1000),
+        )
 
     def _judge(self, fetched: Fetched, answer: _Answer, expect: str | None) -> Fetched:
         """Turn an answer's status (and, when asked, its kind) into a result or an error."""
@@ -278,74 +251,47 @@ class HttpFetcher:
             )
         return fetched
 
+    def _read_robots(self, live: str, deadline: Deadline) -> RobotsAnswer:
+        """Request one robots.txt (rewritten like any address), reading up to 500 KiB."""
+        sent = self.rewriter.to_mirror(live, why="the robots.txt of a host asked")
+        answer = self._exchange(sent, {}, live, deadline, cap=ROBOTS_MAX_BYTES + 1, truncate=True)
+        location = answer.headers.get("location")
+        redirect = answer.status in REDIRECT_STATUSES and location
+        nxt = self.rewriter.follow(live, sent, location) if redirect and location else None
+        return RobotsAnswer(answer.status, answer.body, nxt)
+
     def _host(self, url: str) -> _Host:
-        """Return the state kept for a URL's host."""
+        """Return the state kept for the host a request is sent to."""
         key = origin(url)
         with self._hosts_lock:
             return self._hosts.setdefault(key, _Host())
 
-    def _check_robots(self, url: str) -> None:
-        """Raise ScrapeError unless the host's robots.txt allows the policy's agent to fetch url."""
-        host = self._host(url)
-        with host.robots_lock:
-            if host.robots is None and host.robots_error is None:
-                try:
-                    host.robots = self._load_robots(url)
-                except ScrapeError as error:
-                    host.robots_error = error
-        if host.robots_error is not None:
-            raise ScrapeError(str(host.robots_error), status=host.robots_error.status)
-        assert host.robots is not None
-        if not host.robots.can_fetch(self.policy.user_agent, url):
-            raise ScrapeError(
-                f"robots.txt at {origin_url(url)}/robots.txt disallows {url}"
-                f" for user agent {self.policy.user_agent!r}"
-            )
+    def _exchange(
+        self,
+        url: str,
+        headers: dict[str, str],
+        shown: str,
+        deadline: Deadline,
+        *,
+        cap: int | None = None,
+        truncate: bool = False,
+    ) -> _Answer:
+        """Make one request to url (shown as the live address), retrying with backoff.
 
-    def _load_robots(self, url: str) -> RobotFileParser:
-        """Fetch and parse a host's robots.txt (RFC 9309 rules for errors)."""
-        robots_url = origin_url(url) + "/robots.txt"
-        parser = RobotFileParser(robots_url)
-        current = robots_url
-        for _ in range(ROBOTS_MAX_REDIRECTS + 1):
-            try:
-                answer = self._exchange(current, {})
-            except ScrapeError as error:
-                raise ScrapeError(
-                    f"{error} (while fetching {robots_url}; RFC 9309 says to assume"
-                    " everything is disallowed when robots.txt cannot be read)",
-                    status=error.status,
-                ) from None
-            location = answer.headers.get("location")
-            if answer.status in REDIRECT_STATUSES and location:
-                current = urljoin(current, location.strip())
-                continue
-            if 200 <= answer.status < 300:
-                parser.parse(answer.body.decode("utf-8", errors="replace").splitlines())
-                return parser
-            if 400 <= answer.status < 500:
-                parser.parse([])  # no rules: everything allowed
-                return parser
-            raise ScrapeError(
-                f"robots.txt at {robots_url} answered {answer.status}; RFC 9309 says to assume"
-                " everything is disallowed",
-                status=answer.status,
-            )
-        # Too many redirects: RFC 9309 lets a crawler treat robots.txt as unavailable.
-        parser.parse([])  # no rules: everything allowed
-        return parser
-
-    def _exchange(self, url: str, headers: dict[str, str]) -> _Answer:
-        """Make one request, retrying with backoff, holding the host's lock throughout."""
+        The lock and pause of the host actually contacted are held throughout.
+        """
         target = self._parse(url)
         host = self._host(url)
         attempts = self.policy.retries + 1
         last = _Retryable("no attempt made")
-        with host.lock:
+        left = deadline.left()
+        if not host.lock.acquire(timeout=-1 if left is None else left):
+            raise deadline.error(shown, f"waiting for another fetch from {host_port(target)}")
+        try:
             for attempt in range(attempts):
-                self._wait_turn(host)
+                self._wait_turn(host, deadline, shown)
                 try:
-                    return self._attempt(target, headers)
+                    return self._attempt(target, headers, shown, deadline, cap, truncate)
                 except _Retryable as failure:
                     last = failure
                 finally:
@@ -355,7 +301,14 @@ class HttpFetcher:
                 wait = last.wait
                 if wait is None:
                     wait = self.policy.backoff_seconds * 2**attempt
+                left = deadline.left()
+                if left is not None and wait > left:
+                    done = "1 attempt" if attempt == 0 else f"{attempt + 1} attempts"
+                    doing = f"before the next attempt, due in {wait:g} s ({last} after {done})"
+                    raise deadline.error(shown, doing, last.status)
                 self._sleep(wait)
+        finally:
+            host.lock.release()
         tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
         raise ScrapeError(f"{last} after {tries}", status=last.status)
 
@@ -375,68 +328,93 @@ class HttpFetcher:
             )
         return target
 
-    def _wait_turn(self, host: _Host) -> None:
+    def _wait_turn(self, host: _Host, deadline: Deadline, shown: str) -> None:
         """Sleep until pause_seconds have passed since the host's last request ended."""
         if host.last_end is None:
             return
         remaining = host.last_end + self.policy.pause_seconds - time.monotonic()
         if remaining > 0:
+            left = deadline.left()
+            if left is not None and remaining > left:
+                pause = f"{self.policy.pause_seconds:g} s"
+                raise deadline.error(shown, f"during the {pause} pause between requests")
             self._sleep(remaining)
 
-    def _attempt(self, url: httpx.URL, headers: dict[str, str]) -> _Answer:
-        """Send one request and read its body under the size cap."""
-        cap = self.policy.max_bytes
+    def _timeout(self, left: float | None) -> httpx.Timeout:
+        """The policy's timeouts, each no longer than what is left of the deadline."""
+        p = self.policy
+
+        def bound(seconds: float) -> float:
+            return seconds if left is None else max(0.001, min(seconds, left))
+
+        read = bound(p.read_timeout)
+        return httpx.Timeout(connect=bound(p.connect_timeout), read=read, write=read, pool=None)
+
+    def _attempt(
+        self,
+        url: httpx.URL,
+        headers: dict[str, str],
+        shown: str,
+        deadline: Deadline,
+        cap: int | None,
+        truncate: bool,
+    ) -> _Answer:
+        """Send one request and read its body under the size cap and the deadline."""
+        cap = cap or self.policy.max_bytes
+        if deadline.passed():
+            raise deadline.error(shown, "before the request could be sent")
+        timeout = self._timeout(deadline.left())
         started = time.monotonic()
         try:
-            with self._client.stream("GET", url, headers=headers) as response:
+            with self._client.stream("GET", url, headers=headers, timeout=timeout) as response:
+                status = response.status_code
                 declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > cap:
+                if not truncate and declared.isdigit() and int(declared) > cap:
                     raise ScrapeError(
-                        f"{url} is {int(declared)} bytes (Content-Length), over the {cap}-byte cap",
-                        status=response.status_code,
+                        f"{shown} is {int(declared)} bytes (Content-Length),"
+                        f" over the {cap}-byte cap",
+                        status=status,
                     )
-                chunks: list[bytes] = []
-                size = 0
-                if response.status_code not in REDIRECT_STATUSES:
-                    for chunk in response.iter_bytes():
-                        size += len(chunk)
-                        if size > cap:
-                            raise ScrapeError(
-                                f"{url} is over the {cap}-byte cap: stopped reading at"
-                                f" {size} bytes",
-                                status=response.status_code,
-                            )
-                        chunks.append(chunk)
+                body = b""
+                if status not in REDIRECT_STATUSES:
+                    body = read_capped(
+                        response.iter_raw(),
+                        encoding=response.headers.get("content-encoding", ""),
+                        cap=cap,
+                        truncate=truncate,
+                        deadline=deadline,
+                        url=shown,
+                        status=status,
+                    )
         except httpx.HTTPError as error:
-            message = _connection_message(error, url, self.policy)
-            if _is_permanent(error):
+            if deadline.passed():
+                raise deadline.error(shown, "waiting for the server") from None
+            p = self.policy
+            message = connection_message(
+                error, url, shown, connect_timeout=p.connect_timeout, read_timeout=p.read_timeout
+            )
+            if is_permanent(error):
                 raise ScrapeError(message) from None
             raise _Retryable(message) from None
+        except DecodeError as error:
+            raise _Retryable(f"{error} from {shown}") from None
         except OSError as error:  # raised outside httpx's mapping, e.g. by the resolver
             reason = error.strerror or errno.errorcode.get(error.errno or 0, str(error))
-            raise _Retryable(f"could not connect to {_host_port(url)}: {reason}") from None
-        status = response.status_code
+            raise _Retryable(f"could not connect to {host_port(url)}: {reason}") from None
         if status == 429 or status >= 500:
             wait = parse_retry_after(response.headers.get("retry-after"))
             if wait is not None and wait > self.policy.max_retry_after:
                 raise ScrapeError(
-                    f"{url} answered {status} asking to retry after {wait:g} s, longer than"
+                    f"{shown} answered {status} asking to retry after {wait:g} s, longer than"
                     f" the {self.policy.max_retry_after:g} s this fetcher waits",
                     status=status,
                 )
             what = "too many requests (429)" if status == 429 else f"server error {status}"
-            raise _Retryable(f"{what} from {url}", status=status, wait=wait)
+            raise _Retryable(f"{what} from {shown}", status=status, wait=wait)
         return _Answer(
             status=status,
             reason=response.reason_phrase,
             headers=response.headers,
-            body=b"".join(chunks),
+            body=body,
             duration=time.monotonic() - started,
         )
-
-
-def origin_url(url: str) -> str:
-    """Return scheme://netloc of a URL, as used for its robots.txt."""
-    parsed = httpx.URL(url)
-    netloc = parsed.netloc.decode("ascii")
-    return f"{parsed.scheme}://{netloc}"

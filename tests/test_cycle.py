@@ -115,13 +115,16 @@ def test_user_agent_names_the_project_and_contact_and_robots_is_read(
     cycle(app, NICE)
     agents = {r.header("User-Agent") for r in site.requests}
     assert agents and all(a and "guidewatch" in a and "tests@example.org" in a for a in agents)
-    assert site.requests_to("/robots.txt")
+    # The live host's robots.txt, read through the mirror like every other address.
+    assert site.requests_to("/nice/robots.txt")
 
 
 def test_robots_disallow_is_a_clear_per_document_error(app: App, site: FixtureSite) -> None:
     site.set(
-        "/robots.txt",
-        Reply(body=b"User-agent: *\nDisallow: /nice/\n", headers={"Content-Type": "text/plain"}),
+        "/nice/robots.txt",
+        Reply(
+            body=b"User-agent: *\nDisallow: /guidance/\n", headers={"Content-Type": "text/plain"}
+        ),
     )
     results = cycle(app, NICE, BHC)
     assert results[NICE].outcome == "failed"
