@@ -27,6 +27,8 @@ class Reply:
     delay: float = 0.0
     # Send the body with chunked transfer encoding and no Content-Length.
     chunked: bool = False
+    # Send the body one byte at a time, this many seconds apart (a server that trickles).
+    trickle: float = 0.0
 
 
 @dataclass
@@ -181,7 +183,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         self.end_headers()
-        if reply.chunked:
+        if reply.trickle:
+            for index in range(len(reply.body)):
+                if index and self.server.site.closing.wait(reply.trickle):
+                    return
+                if index == len(reply.body) - 1:
+                    self._finish(request)
+                self.wfile.write(reply.body[index : index + 1])
+                self.wfile.flush()
+        elif reply.chunked:
             step = 64 * 1024
             for start in range(0, len(reply.body), step):
                 chunk = reply.body[start : start + step]
