@@ -102,9 +102,7 @@ def test_a_redirect_to_the_pages_own_live_address_stays_on_the_mirror(
         "/nice" + CHAPTER,  # root-relative on the mirror (a server's own redirect)
     ],
 )
-def test_every_form_of_location_is_followed_on_the_mirror(
-    site: FixtureSite, location: str
-) -> None:
+def test_every_form_of_location_is_followed_on_the_mirror(site: FixtureSite, location: str) -> None:
     site.redirect("/nice" + LOWER, location.replace("MIRROR", site.url("/nice")), status=301)
     site.set("/nice" + CHAPTER, "the chapter")
     with fetcher(site) as http:
@@ -192,9 +190,7 @@ def test_the_pause_keys_on_the_host_contacted(site: FixtureSite) -> None:
 def mirror_app(site: FixtureSite, tmp_path: Path) -> App:
     sources = tmp_path / "sources.toml"
     sources.write_text(SOURCES, encoding="utf-8")
-    return make_app(
-        site, tmp_path, GUIDEWATCH_SOURCES=str(sources), GUIDEWATCH_REWRITE=rules(site)
-    )
+    return make_app(site, tmp_path, GUIDEWATCH_SOURCES=str(sources), GUIDEWATCH_REWRITE=rules(site))
 
 
 def cycle(app: App) -> dict[str, CheckResult]:
@@ -238,17 +234,17 @@ def test_a_cycle_keeps_live_addresses_for_redirects_and_discovered_links(
 def test_a_cycle_refuses_an_uncovered_redirect_for_that_document_only(
     site: FixtureSite, tmp_path: Path
 ) -> None:
-    site.redirect("/nice" + LOWER, "https://www.nice.org.uk" + CHAPTER, status=308)
+    site.redirect("/nice" + LOWER, "https://nice.elsewhere.invalid" + CHAPTER, status=308)
     serve_bacme(site)
     app = mirror_app(site, tmp_path)
     results = cycle(app)
     assert results["nice-recs"].outcome == "failed"
     assert results["nice-recs"].message.startswith(
-        "not covered by GUIDEWATCH_REWRITE: https://www.nice.org.uk" + CHAPTER
+        "not covered by GUIDEWATCH_REWRITE: https://nice.elsewhere.invalid" + CHAPTER
     )
     assert results["bacme-guide"].outcome == "new_version"
     row = last_fetch(app, "nice-recs")
-    assert row.status == 308 and row.final_url == "https://www.nice.org.uk" + CHAPTER
+    assert row.status == 308 and row.final_url == "https://nice.elsewhere.invalid" + CHAPTER
     assert json.loads(row.redirects or "[]") == [NICE + LOWER]
 
 
