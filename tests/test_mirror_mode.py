@@ -263,3 +263,31 @@ def test_a_cycle_records_live_addresses_for_gone_and_failed(
     assert failed.error == f"server error 500 from {BACME}/resources/ after 2 attempts"
     for row in (gone, failed):
         assert site.base_url not in (row.final_url or "") + (row.error or "")
+
+
+def test_settings_put_the_rewrite_and_the_deadline_in_the_fetch_policy(tmp_path: Path) -> None:
+    from guidewatch.settings import load_settings
+
+    env = {"GUIDEWATCH_DATA_DIR": str(tmp_path), "GUIDEWATCH_REWRITE": f"{NICE}=http://m/nice"}
+    policy = App(settings=load_settings(env)).policy()
+    assert policy.rewrites == ((NICE, "http://m/nice"),)
+    assert policy.allow_uncovered is False and policy.deadline_seconds == 300
+    env |= {"GUIDEWATCH_REWRITE_ALLOW_UNCOVERED": "1", "GUIDEWATCH_FETCH_DEADLINE": "45"}
+    policy = App(settings=load_settings(env)).policy()
+    assert policy.allow_uncovered is True and policy.deadline_seconds == 45
+
+
+def test_rules_cover_at_a_boundary_and_the_longest_wins() -> None:
+    from scrapers.rewrite import Rewriter
+
+    rewriter = Rewriter(
+        (("https://www.gov.uk", "http://m/govuk"), ("https://www.gov.uk/api", "http://m/api"))
+    )
+    assert rewriter.to_mirror("https://www.gov.uk/x") == "http://m/govuk/x"
+    assert rewriter.to_mirror("HTTPS://WWW.GOV.UK/x") == "http://m/govuk/x"
+    assert rewriter.to_mirror("https://www.gov.uk/api/content/y") == "http://m/api/content/y"
+    assert rewriter.to_live("http://m/api/content/y") == "https://www.gov.uk/api/content/y"
+    assert rewriter.to_mirror("http://m/govuk/z") == "http://m/govuk/z"  # already on the mirror
+    for escaping in ("https://www.gov.uk.example.org/x", "https://www.gov.uk:8443/x"):
+        with pytest.raises(UncoveredError, match="not covered by GUIDEWATCH_REWRITE"):
+            rewriter.to_mirror(escaping)
