@@ -36,7 +36,11 @@ class Deadline:
 
 
 class DecodeError(Exception):
-    """A compressed body could not be decoded."""
+    """A compressed body could not be decoded (worth another try)."""
+
+
+class UnsupportedEncoding(DecodeError):
+    """A body in an encoding we did not ask for and cannot decode (not worth another try)."""
 
 
 class _Inflater:
@@ -76,7 +80,9 @@ def _decoded(raw: Iterable[bytes], encoding: str, room: list[int]) -> Iterator[b
         for chunk in raw:
             yield from inflater.decode(chunk, room[0])
         return
-    raise DecodeError(f"unsupported Content-Encoding {encoding!r} (asked for {ACCEPT_ENCODING})")
+    raise UnsupportedEncoding(
+        f"unsupported Content-Encoding {encoding!r} (asked for {ACCEPT_ENCODING})"
+    )
 
 
 def read_capped(

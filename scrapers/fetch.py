@@ -16,7 +16,7 @@ from types import TracebackType
 
 import httpx
 
-from scrapers.body import ACCEPT_ENCODING, Deadline, DecodeError, read_capped
+from scrapers.body import ACCEPT_ENCODING, Deadline, DecodeError, UnsupportedEncoding, read_capped
 from scrapers.failures import connection_message, host_port, is_permanent, parse_retry_after
 from scrapers.model import Fetched, GoneError, ScrapeError, SuspectError
 from scrapers.rewrite import Rewriter, Rewrites, UncoveredError
@@ -253,7 +253,7 @@ class HttpFetcher:
 
     def _read_robots(self, live: str, deadline: Deadline) -> RobotsAnswer:
         """Request one robots.txt (rewritten like any address), reading up to 500 KiB."""
-        sent = self.rewriter.to_mirror(live, why="the robots.txt of a host asked")
+        sent = self.rewriter.to_mirror(live, why="the host's robots.txt, read before its pages")
         answer = self._exchange(sent, {}, live, deadline, cap=ROBOTS_MAX_BYTES + 1, truncate=True)
         location = answer.headers.get("location")
         redirect = answer.status in REDIRECT_STATUSES and location
@@ -396,6 +396,8 @@ class HttpFetcher:
             if is_permanent(error):
                 raise ScrapeError(message) from None
             raise _Retryable(message) from None
+        except UnsupportedEncoding as error:
+            raise ScrapeError(f"{error} from {shown}", status=status) from None
         except DecodeError as error:
             raise _Retryable(f"{error} from {shown}") from None
         except OSError as error:  # raised outside httpx's mapping, e.g. by the resolver

@@ -105,7 +105,7 @@ class Robots:
                 except ScrapeError as error:
                     rules.error = error
         if rules.error is not None:
-            raise ScrapeError(str(rules.error), status=rules.error.status)
+            raise type(rules.error)(str(rules.error), status=rules.error.status)
         assert rules.parser is not None
         if not rules.parser.can_fetch(url, self.token):
             raise ScrapeError(

@@ -204,3 +204,17 @@ def test_a_chain_over_the_cap_is_recorded_in_the_fetch_log(
     assert hops[0] == live + "/guidance/ng206/chapter/Recommendations"
     assert hops[1:] == [f"{live}/hop/{n}" for n in range(10)]
     assert row.final_url == f"{live}/hop/10" and row.status == 302
+
+
+def test_an_encoding_we_did_not_ask_for_fails_at_once_and_a_corrupt_one_is_retried(
+    site: FixtureSite,
+) -> None:
+    site.set("/br", Reply(body=b"\x1b\x00", headers={"Content-Encoding": "br"}))
+    site.set("/bad", Reply(body=b"not gzip at all", headers={"Content-Encoding": "gzip"}))
+    with fetcher(retries=1, backoff_seconds=0.0, respect_robots=False) as http:
+        with pytest.raises(ScrapeError, match="unsupported Content-Encoding 'br'"):
+            http.get(site.url("/br"))
+        with pytest.raises(ScrapeError, match="could not decode the gzip body") as caught:
+            http.get(site.url("/bad"))
+    assert str(caught.value).endswith(f"from {site.url('/bad')} after 2 attempts")
+    assert len(site.requests_to("/br")) == 1 and len(site.requests_to("/bad")) == 2

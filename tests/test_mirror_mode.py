@@ -291,3 +291,16 @@ def test_rules_cover_at_a_boundary_and_the_longest_wins() -> None:
     for escaping in ("https://www.gov.uk.example.org/x", "https://www.gov.uk:8443/x"):
         with pytest.raises(UncoveredError, match="not covered by GUIDEWATCH_REWRITE"):
             rewriter.to_mirror(escaping)
+
+
+def test_a_rule_that_leaves_the_hosts_robots_txt_uncovered_says_so(site: FixtureSite) -> None:
+    site.set("/g/ng206", "page")
+    with fetcher(site, rewrites=((NICE + "/guidance", site.url("/g")),)) as http:
+        with pytest.raises(UncoveredError) as caught:
+            http.get(NICE + "/guidance/ng206")
+    assert str(caught.value).startswith(f"not covered by GUIDEWATCH_REWRITE: {NICE}/robots.txt")
+    assert site.requests == []
+    with fetcher(
+        site, rewrites=((NICE + "/guidance", site.url("/g")),), respect_robots=False
+    ) as http:
+        assert http.get(NICE + "/guidance/ng206").body == b"page"
