@@ -24,7 +24,7 @@ def fetcher_for(app: App, run_id: str, source: str) -> Getter:
     with _lock:
         http = _open.get((run_id, source))
         if http is None:
-            http = _open[(run_id, source)] = HttpFetcher(app.policy())
+            http = _open[(run_id, source)] = app.fetcher()
     return http
 
 

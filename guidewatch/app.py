@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 
 if TYPE_CHECKING:
-    from scrapers.fetch import FetchPolicy
+    from scrapers.fetch import FetchPolicy, HttpFetcher
 
 from guidewatch.settings import Settings, load_settings
 from guidewatch.sources import Catalog, SourcesError, load_catalog
@@ -68,8 +68,14 @@ class App:
             self._writable = engine
         return self._writable
 
+    def fetcher(self) -> HttpFetcher:
+        """A polite fetcher on this policy; in mirror mode it rewrites every request it makes."""
+        from scrapers.fetch import HttpFetcher
+
+        return HttpFetcher(self.policy())
+
     def policy(self) -> FetchPolicy:
-        """The fetch policy from settings."""
+        """The fetch policy from settings, mirror rules (GUIDEWATCH_REWRITE) included."""
         from scrapers.fetch import FetchPolicy  # httpx is slow to import: only when fetching
 
         s = self.settings
