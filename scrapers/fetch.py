@@ -18,10 +18,11 @@ import httpx
 
 from scrapers.body import ACCEPT_ENCODING, Deadline, DecodeError, UnsupportedEncoding, read_capped
 from scrapers.failures import connection_message, host_port, is_permanent, parse_retry_after
-from scrapers.model import Fetched, GoneError, ScrapeError, SuspectError
+from scrapers.judge import judge, key_headers
+from scrapers.model import Fetched, ScrapeError
 from scrapers.rewrite import Rewriter, Rewrites, UncoveredError
 from scrapers.robots import ROBOTS_MAX_BYTES, Robots, RobotsAnswer, origin_url
-from scrapers.sniff import DESCRIPTIONS, KINDS, describe, sniff_kind
+from scrapers.sniff import KINDS, sniff_kind
 
 __all__ = [
     "FetchPolicy",
@@ -33,19 +34,6 @@ __all__ = [
     "sniff_kind",
 ]
 
-KEY_HEADERS = (
-    "content-type",
-    "content-length",
-    "etag",
-    "last-modified",
-    "date",
-    "server",
-    "cache-control",
-    "content-encoding",
-    "retry-after",
-    "location",
-    "content-disposition",
-)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
 
@@ -101,11 +89,6 @@ def origin(url: str | httpx.URL) -> str:
     parsed = httpx.URL(url)
     port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme, 0)
     return f"{parsed.scheme}://{parsed.host}:{port}"
-
-
-def key_headers(headers: httpx.Headers) -> dict[str, str]:
-    """Return the response headers worth keeping, with lower-cased names."""
-    return {name: headers[name] for name in KEY_HEADERS if name in headers}
 
 
 class HttpFetcher:
@@ -200,7 +183,7 @@ class HttpFetcher:
             redirects=tuple(redirects),
             duration_ms=round(duration * 1000),
         )
-        return self._judge(fetched, answer, expect)
+        return judge(fetched, answer.reason, expect)
 
     @staticmethod
     def _partial(
@@ -217,39 +200,6 @@ class HttpFetcher:
             redirects=tuple(redirects),
             duration_ms=round(duration * 1000),
         )
-
-    def _judge(self, fetched: Fetched, answer: _Answer, expect: str | None) -> Fetched:
-        """Turn an answer's status (and, when asked, its kind) into a result or an error."""
-        status, url = fetched.status, fetched.final_url
-        if status == 304:
-            return fetched
-        if status in (404, 410):
-            raise GoneError(
-                f"{url} is gone: the server answered {status} {answer.reason}".rstrip(),
-                status=status,
-                fetched=fetched,
-            )
-        if 400 <= status < 500:
-            raise ScrapeError(
-                f"client error {status} {answer.reason} from {url}".rstrip(),
-                status=status,
-                fetched=fetched,
-            )
-        if not 200 <= status < 300:
-            raise ScrapeError(f"unexpected status {status} from {url}", status=status)
-        if expect is not None and fetched.content_kind != expect:
-            content_type = fetched.headers.get("content-type")
-            sent = (
-                "an empty body"
-                if not fetched.body
-                else describe(fetched.content_kind, content_type)
-            )
-            raise SuspectError(
-                f"expected {DESCRIPTIONS[expect]} at {url} but the server sent {sent}",
-                status=status,
-                fetched=fetched,
-            )
-        return fetched
 
     def _read_robots(self, live: str, deadline: Deadline) -> RobotsAnswer:
         """Request one robots.txt (rewritten like any address), reading up to 500 KiB."""
