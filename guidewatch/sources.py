@@ -13,7 +13,18 @@ from scrapers.model import DocumentSpec
 
 DEFAULT_SOURCES = PACKAGE_DIR / "sources.toml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_FIELDS = {"source", "title", "kind", "url", "selector", "link_text", "ignore", "options"}
+_FIELDS = {
+    "source",
+    "title",
+    "kind",
+    "url",
+    "selector",
+    "link_text",
+    "ignore",
+    "options",
+    "discover",
+    "guess",
+}
 
 
 class SourcesError(Exception):
@@ -121,6 +132,9 @@ def _spec(path: Path, doc_id: str, fields: dict[str, Any], sources: set[str]) ->
     url = fields["url"]
     options = dict(fields.get("options", {}))
     options["ignore"] = list(fields.get("ignore", []))
+    if "discover" in fields:
+        options["discover"] = dict(fields["discover"])
+    options["guess"] = bool(fields.get("guess", False))
     return DocumentSpec(
         id=doc_id,
         source=fields["source"],
