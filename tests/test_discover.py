@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -207,3 +209,55 @@ def test_dates_links_carry() -> None:
     assert link_date("Guide", "https://b.org/files/guide-2019.pdf") == "2019"
     assert link_date("Guide", "https://b.org/files/guide.pdf") == ""
     assert rank([]) == ([], "")
+
+
+# Through the whole cycle: the fetch log keeps the record; a new edition is one moved alert.
+
+
+def test_a_new_edition_is_the_same_document_moved_and_told_once(
+    site: FixtureSite, tmp_path: Path
+) -> None:
+    from sqlmodel import col, select
+
+    from guidewatch.monitor import run_once
+    from storage.changes import AlertItem
+    from storage.db import open_session
+    from storage.models import Fetch
+    from tests.support.wordpress import media_items, media_search
+    from tests.support.world import make_app
+
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[sources.bacme]\nname = "BACME"\n\n[documents.guide]\nsource = "bacme"\n'
+        'title = "Guide to Therapy"\nkind = "pdf-link"\nurl = "https://bacme.info/resources/"\n'
+        'link_text = "guide to therapy"\n\n[documents.guide.discover]\nmethods = ["wp-media"]\n',
+        encoding="utf-8",
+    )
+    app = make_app(site, tmp_path, GUIDEWATCH_SOURCES=str(sources))
+    items = media_items()
+    for item in items:
+        text = "Guide to Therapy, edition of " + item["date"][:4]
+        body = make_pdf([[Heading(0, "ME/CFS Guide to Therapy"), Para(text + ".")]])
+        path = "/bacme" + item["source_url"].removeprefix(LIVE_BACME)
+        site.set(path, Reply(body=body, headers={"Content-Type": "application/pdf"}))
+    site.set("/bacme/wp-json/wp/v2/media", media_search(items[1:]))  # before the redraft
+    specs = list(app.catalog.documents)
+    first = run_once(app, specs).results[0]
+    assert first.outcome == "new_version" and first.found.startswith("found by wp-media")
+    site.set("/bacme/wp-json/wp/v2/media", media_search(items))  # the redraft is uploaded
+    summary = run_once(app, specs)
+    second = summary.results[0]
+    assert second.outcome == "new_version" and second.moved_from == UPLOADS + (
+        "/2022/11/BACME-Guide-to-Therapy-2022.pdf"
+    )
+    assert "moved from" in summary.render() and "redraft 2025" in summary.render()
+    run_once(app, specs)  # the same edition again: nothing more to tell
+    with open_session(app.engine) as session:
+        moved = list(session.exec(select(AlertItem).where(AlertItem.kind == "moved")))
+        rows = list(session.exec(select(Fetch).order_by(col(Fetch.id))))
+    assert len(moved) == 1 and "a new edition now at " + REDRAFT in moved[0].payload
+    assert [json.loads(r.discovery)["chosen"] for r in rows] == [
+        UPLOADS + "/2022/11/BACME-Guide-to-Therapy-2022.pdf",
+        REDRAFT,
+        REDRAFT,
+    ]
