@@ -261,3 +261,17 @@ def test_a_new_edition_is_the_same_document_moved_and_told_once(
         REDRAFT,
         REDRAFT,
     ]
+
+
+def test_a_file_linked_twice_is_named_by_the_link_that_names_it(
+    site: FixtureSite, get: MirrorGetter
+) -> None:
+    site.set(
+        "/bacme/downloads/",
+        "<!doctype html><html><body>"
+        '<a href="/wp-content/uploads/2022/11/BACME-Guide-to-Therapy-2022.pdf">Download</a>'
+        '<a href="/wp-content/uploads/2022/11/BACME-Guide-to-Therapy-2022.pdf">'
+        "ME/CFS Guide to Therapy</a></body></html>",
+    )
+    found = discover(spec("guide to therapy", LIVE_BACME + "/downloads/"), get)
+    assert [c.title for c in found.record.candidates] == ["ME/CFS Guide to Therapy"]

@@ -7,7 +7,7 @@ import re
 from scrapers.base import Getter
 from scrapers.decode import decode_text
 from scrapers.discover.model import Candidate, DiscoveryError, Record
-from scrapers.discover.rank import link_date, matches
+from scrapers.discover.rank import link_date, matches, same_file
 from scrapers.links import pdf_anchors
 from scrapers.model import Fetched
 
@@ -18,14 +18,19 @@ def page_candidates(
     """The PDF links on a fetched page that match; every PDF link's text goes into `present`."""
     base = page.final_url or page.url
     html = decode_text(page.body, page.headers.get("content-type"))
-    found = []
+    found: dict[str, Candidate] = {}
     for texts, url in pdf_anchors(html, base):
         if present is not None:
             present.append(texts[0])
-        title = next((t for t in texts if t and pattern.search(t)), texts[0])
-        if any(matches(pattern, t, url) for t in texts):
-            found.append(Candidate(url, title, method, base, link_date(title, url)))
-    return found
+        if not any(matches(pattern, t, url) for t in texts):
+            continue
+        named = next((t for t in texts if t and pattern.search(t)), None)
+        title = named or texts[0]
+        key = same_file(url)
+        # One file linked twice ("Download" beside its title): keep the link that names it.
+        if key not in found or (named and not pattern.search(found[key].title)):
+            found[key] = Candidate(url, title, method, base, link_date(title, url))
+    return list(found.values())
 
 
 def fetch_page(get: Getter, url: str, spec_id: str) -> Fetched:
