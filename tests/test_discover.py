@@ -275,3 +275,35 @@ def test_a_file_linked_twice_is_named_by_the_link_that_names_it(
     )
     found = discover(spec("guide to therapy", LIVE_BACME + "/downloads/"), get)
     assert [c.title for c in found.record.candidates] == ["ME/CFS Guide to Therapy"]
+
+
+def test_a_rest_route_answering_a_page_falls_back(site: FixtureSite, get: MirrorGetter) -> None:
+    serve_bacme(site)
+    site.set("/bacme/wp-json/wp/v2/media", "<!doctype html><html><body>Home</body></html>")
+    found = discover(spec("guide to therapy", **EVERYWHERE), get)
+    assert found.record.method == "sitemap"
+    assert found.record.attempts[0].result.endswith("did not answer JSON: falling back")
+
+
+def test_media_search_reads_every_page_of_results(site: FixtureSite, get: MirrorGetter) -> None:
+    from tests.support.wordpress import media_search
+
+    items = [
+        {
+            "id": n,
+            "date": f"2024-01-{1 + n % 28:02d}T00:00:00",
+            "slug": f"leaflet-{n}",
+            "title": {"rendered": f"Leaflet {n}"},
+            "mime_type": "application/pdf",
+            "source_url": f"{UPLOADS}/2024/01/leaflet-{n}.pdf",
+        }
+        for n in range(150)
+    ]
+    items.append({**items[0], "id": 999, "slug": "guide-to-therapy", "date": "2025-01-01T00:00:00",
+                  "title": {"rendered": "Leaflet: Guide to Therapy"},
+                  "source_url": UPLOADS + "/2025/01/guide.pdf"})  # fmt: skip
+    site.set("/bacme/wp-json/wp/v2/media", media_search(items))
+    found = discover(spec("guide to therapy", search="leaflet", methods=["wp-media"]), get)
+    assert found == UPLOADS + "/2025/01/guide.pdf"
+    assert found.record.attempts[0].result == "151 result(s) for 'leaflet', 1 matching"
+    assert len([u for u in get.asked if "wp-json" in u]) == 2  # page 2 had the last 51
