@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from guidewatch.app import App, UserError, emit, table
@@ -50,19 +52,15 @@ def render(findings: list[Any], fixes: str) -> str:
 
 def cmd_doctor(args: argparse.Namespace, app: App) -> int:
     """Diagnose the chosen documents; store them only with --store."""
-    from guidewatch.cycle import RewritingFetcher
     from guidewatch.doctor import Robots, diagnose, fixes_file
     from guidewatch.sources import SourcesError
-    from scrapers.fetch import HttpFetcher
 
     try:
         specs = app.catalog.select([], args.document)
     except SourcesError as error:
         raise UserError(str(error)) from None
-    policy = app.policy()
-    with HttpFetcher(policy) as http:
-        getter = RewritingFetcher(http, app.settings.rewrites) if app.settings.rewrites else http
-        robots = Robots(lambda url: getter.get(url), policy.user_agent)
+    with _fetcher(app) as getter:
+        robots = Robots(lambda url: getter.get(url), app.policy().user_agent)
         findings = [diagnose(spec, lambda url: getter.get(url), robots) for spec in specs]
     fixes = fixes_file(findings)
     data: dict[str, Any] = {
@@ -78,6 +76,17 @@ def cmd_doctor(args: argparse.Namespace, app: App) -> int:
         data["stored"] = summary.to_dict()
     emit(args.json, data, lambda: render(findings, fixes) + _stored(data))
     return 0 if data["ok"] else 1
+
+
+@contextmanager
+def _fetcher(app: App) -> Iterator[Any]:
+    """The fetcher a run uses: the same politeness, and the same mirror rewrite if one is set."""
+    from guidewatch.cycle import RewritingFetcher
+    from scrapers.fetch import HttpFetcher
+
+    with HttpFetcher(app.policy()) as http:
+        rewrites = app.settings.rewrites
+        yield RewritingFetcher(http, rewrites) if rewrites else http
 
 
 def _stored(data: dict[str, Any]) -> str:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from guidewatch.settings import live_url, mirror_url
 from scrapers.model import Fetched
 from tests.support.site import FixtureSite, RecordedRequest, Reply
 
@@ -100,8 +99,19 @@ def serve_bhc_sitemaps(site: FixtureSite, prefix: str = "/bhc") -> None:
     site.set(prefix + "/post-sitemap.xml", xml("bhc-post-sitemap.xml"))
 
 
+def _swap(url: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    for old, new in pairs:
+        if url.startswith(old):
+            return new + url[len(old) :]
+    return url
+
+
 class MirrorGetter:
-    """Fetch live URLs from the test site through a real fetcher, reporting the live URLs."""
+    """Fetch live URLs from the test site through a real fetcher, reporting the live URLs.
+
+    A plain (LIVE, MIRROR) prefix swap of its own, so discovery is tested apart from the
+    project's mirror mode.
+    """
 
     def __init__(self, get: Callable[[str], Fetched], rewrites: tuple[tuple[str, str], ...]):
         self._get = get
@@ -113,5 +123,6 @@ class MirrorGetter:
         from dataclasses import replace
 
         self.asked.append(url)
-        fetched = self._get(mirror_url(url, self.rewrites))
-        return replace(fetched, url=url, final_url=live_url(fetched.final_url, self.rewrites))
+        fetched = self._get(_swap(url, self.rewrites))
+        back = tuple((mirror, live) for live, mirror in self.rewrites)
+        return replace(fetched, url=url, final_url=_swap(fetched.final_url, back))
