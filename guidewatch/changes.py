@@ -191,6 +191,8 @@ def _events(
                 events.append(_Event("recovered", key, current.id, detail))
     if result.moved_from:
         detail = f"now at {current.url} (was {result.moved_from})"
+        if result.found:  # a discovered file: a new edition, and how it was chosen
+            detail = f"a new edition {detail}; {result.found}"
         key = f"moved:{doc}:{_digest(result.moved_from, current.url)}"
         events.append(_Event("moved", key, current.id, detail, current.url))
     if spec.kind == "pdf-link" and result.outcome == "new_version" and result.version_number == 1:

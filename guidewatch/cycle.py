@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from scrapers.base import get_extractor
+from scrapers.discover.model import DiscoveryError, Found, Record
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError, SuspectError
 from scrapers.rewrite import Rewrites
 from storage import repo
@@ -44,6 +45,7 @@ class CheckResult:
     version_number: int | None = None
     fetch_id: int | None = None
     moved_from: str | None = None
+    found: str = ""  # how a discovered file was chosen, for the run output and alerts
 
     @property
     def ok(self) -> bool:
@@ -65,8 +67,16 @@ def _headers_json(fetched: Fetched) -> str:
     return json.dumps(dict(fetched.headers), sort_keys=True)
 
 
-def _fetch_row(spec: DocumentSpec, started: datetime, url: str, fetched: Fetched | None) -> Fetch:
+def _fetch_row(
+    spec: DocumentSpec,
+    started: datetime,
+    url: str,
+    fetched: Fetched | None,
+    discovery: Record | None = None,
+) -> Fetch:
     row = Fetch(document_id=spec.id, started_at=started, url=url, outcome="failed")
+    if discovery is not None:
+        row.discovery = json.dumps(discovery.to_json())
     if fetched is not None:
         row.final_url = fetched.final_url
         row.redirects = json.dumps(list(fetched.redirects))
@@ -153,9 +163,11 @@ def check_document(
     _declare(spec, engine)
     url = spec.url
     fetched: Fetched | None = None
+    discovery: Record | None = None
     try:
         extractor = get_extractor(spec.kind)
         url = extractor.discover(spec, lambda u: fetcher.get(u))
+        discovery = url.record if isinstance(url, Found) else None
         with open_session(engine) as session:
             etag, modified = repo.validators_for(session=session, document_id=spec.id, url=url)
             moved_from = repo.last_url(session=session, document_id=spec.id)
@@ -176,12 +188,16 @@ def check_document(
             extract=lambda f: extractor.extract(spec, f),
             after_version=after_version,
             moved_from=moved_from if moved_from not in (None, url) else None,
+            discovery=discovery,
         )
+        found = discovery.summary() if discovery else ""
         try:
-            return keep()
+            return replace(keep(), found=found)
         except IntegrityError:
             # A concurrent run stored the next version first: keep this fetch against it.
-            return keep()
+            return replace(keep(), found=found)
+    except DiscoveryError as error:
+        return _record_failure(spec, engine, started, url, None, error, error.record)
     except ScrapeError as error:
         return _record_failure(spec, engine, started, url, error.fetched or fetched, error)
     except Exception as error:  # a bug in an extractor must not stop the other documents
@@ -202,6 +218,7 @@ def _keep(
     extract: Callable[[Fetched], Document],
     after_version: AfterVersion | None,
     moved_from: str | None,
+    discovery: Record | None = None,
 ) -> CheckResult:
     with open_session(engine) as session:
         previous = repo.latest_version(session=session, document_id=spec.id)
@@ -209,7 +226,7 @@ def _keep(
         if stored is not None and stored.gone_at is not None:
             stored.gone_at = None
             session.add(stored)
-        row = _fetch_row(spec, started, url, fetched)
+        row = _fetch_row(spec, started, url, fetched, discovery)
         if fetched.status == 304:
             row.outcome = "not_modified"
             if previous is not None:
@@ -277,9 +294,10 @@ def _record_failure(
     url: str,
     fetched: Fetched | None,
     error: ScrapeError,
+    discovery: Record | None = None,
 ) -> CheckResult:
     with open_session(engine) as session:
-        row = _fetch_row(spec, started, url, fetched)
+        row = _fetch_row(spec, started, url, fetched, discovery)
         row.outcome = error.outcome
         row.error = str(error)
         if row.status is None:

@@ -64,6 +64,7 @@ def fetch_dict(fetch: Fetch) -> dict[str, Any]:
         "error": fetch.error,
         "version_id": fetch.version_id,
         "related": json.loads(fetch.related),
+        "discovery": json.loads(fetch.discovery),
     }
 
 

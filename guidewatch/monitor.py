@@ -47,6 +47,7 @@ class RunSummary:
             version = f" (version {r.version_number})" if r.version_number else ""
             moved = f" — moved from {r.moved_from}" if r.moved_from else ""
             why = f" — {r.message}" if r.outcome == "gone" else ""
+            why += f" — {r.found}" if r.found else ""
             lines.append(f"{r.document_id}: {r.outcome.replace('_', ' ')}{version}{moved}{why}")
         if self.delivery:
             lines.append(alerts_line(self.delivery))

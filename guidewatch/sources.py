@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from guidewatch.settings import PACKAGE_DIR
+from guidewatch.sources_model import KIND_MODELS, OtherKindModel, SourceModel
 from scrapers.model import DocumentSpec
 
 DEFAULT_SOURCES = PACKAGE_DIR / "sources.toml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_FIELDS = {"source", "title", "kind", "url", "selector", "link_text", "ignore", "options"}
 
 
 class SourcesError(Exception):
@@ -91,9 +93,16 @@ def load_catalog(path: Path) -> Catalog:
         data = _merge(_read(DEFAULT_SOURCES), data)
     elif "extends" in data and data["extends"] != "default":
         raise SourcesError(f'{path}: extends must be "default", not {data["extends"]!r}')
+    unknown = set(data) - {"extends", "sources", "documents"}
+    if unknown:
+        raise SourcesError(f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}")
+    declared = {
+        sid: _validated(f"{path}: source {sid!r}", SourceModel, fields)
+        for sid, fields in data.get("sources", {}).items()
+    }
     sources = tuple(
-        Source(id=sid, name=str(s.get("name", sid)), homepage=str(s.get("homepage", "")))
-        for sid, s in data.get("sources", {}).items()
+        Source(id=sid, name=model.name or sid, homepage=model.homepage)
+        for sid, model in declared.items()
     )
     source_ids = {s.id for s in sources}
     specs = []
@@ -104,31 +113,84 @@ def load_catalog(path: Path) -> Catalog:
     return Catalog(sources=sources, documents=tuple(specs))
 
 
+def _describe(error: dict[str, Any]) -> str:
+    """One pydantic error as a person reads it: the field, what is wrong, what was given."""
+    loc = [str(part) for part in error["loc"] if not str(part).startswith("function-")]
+    field = ".".join(loc) or "document"
+    kind = error["type"]
+    given = error.get("input")
+    if kind == "missing":
+        return f"{field} is required"
+    if kind == "extra_forbidden":
+        return f"unknown field {field}"
+    if kind == "value_error":
+        return f"{field} {str(error['ctx']['error'])}"
+    if kind in ("string_type", "list_type", "bool_type", "int_type", "dict_type", "model_type"):
+        wanted = {
+            "string_type": "text in quotes",
+            "list_type": "a list in [brackets]",
+            "bool_type": "true or false",
+            "int_type": "a whole number",
+            "dict_type": "a table",
+            "model_type": "a table",
+        }[kind]
+        return f"{field} must be {wanted}, not {given!r}"
+    if kind == "literal_error":
+        return f"{field} must be one of {error['ctx']['expected']}, not {given!r}"
+    return f"{field}: {error['msg']} (got {given!r})"
+
+
+def _validated(where: str, model: type[BaseModel], fields: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(fields)
+    except ValidationError as error:
+        problems = error.errors(include_url=False)
+        # Report the first problem only: one clear line; the next run shows the next one.
+        raise SourcesError(f"{where}: {_describe(dict(problems[0]))}") from None
+
+
 def _spec(path: Path, doc_id: str, fields: dict[str, Any], sources: set[str]) -> DocumentSpec:
     where = f"{path}: document {doc_id!r}"
     if not _ID.match(doc_id):
         raise SourcesError(f"{where}: ids are lower-case letters, digits and dashes")
-    unknown = set(fields) - _FIELDS
-    if unknown:
-        raise SourcesError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-    for name in ("source", "title", "kind", "url"):
-        if not isinstance(fields.get(name), str) or not fields[name]:
-            raise SourcesError(f"{where}: {name} is required")
-    if fields["source"] not in sources:
-        raise SourcesError(f"{where}: source {fields['source']!r} is not declared under [sources]")
-    if fields["kind"] == "pdf-link" and not fields.get("link_text"):
+    if not isinstance(fields, dict):
+        raise SourcesError(f"{where}: must be a table ([documents.{doc_id}])")
+    kind = fields.get("kind")
+    if not isinstance(kind, str) or not kind:
+        raise SourcesError(f"{where}: kind is required")
+    if kind == "pdf-link" and "link_text" not in fields:
         raise SourcesError(f"{where}: kind pdf-link needs link_text")
-    url = fields["url"]
-    options = dict(fields.get("options", {}))
-    options["ignore"] = list(fields.get("ignore", []))
+    model = KIND_MODELS.get(kind, OtherKindModel)
+    if model is OtherKindModel:
+        known = set(KIND_MODELS) | set(_registered_kinds())
+        if kind not in known:
+            raise SourcesError(
+                f"{where}: kind {kind!r} is not a known kind ({', '.join(sorted(known))})"
+            )
+    doc = _validated(where, model, fields)
+    if doc.source not in sources:
+        raise SourcesError(f"{where}: source {doc.source!r} is not declared under [sources]")
+    options = dict(doc.options)
+    options["ignore"] = list(doc.ignore)
+    discover = getattr(doc, "discover", None)
+    if discover is not None:
+        options["discover"] = discover.model_dump(exclude_none=True)
+    options["guess"] = doc.guess
     return DocumentSpec(
         id=doc_id,
-        source=fields["source"],
-        title=fields["title"],
-        kind=fields["kind"],
-        url=url,
-        selector=fields.get("selector"),
-        link_text=fields.get("link_text"),
-        live_url=url,
+        source=doc.source,
+        title=doc.title,
+        kind=kind,
+        url=doc.url,
+        selector=getattr(doc, "selector", None),
+        link_text=getattr(doc, "link_text", None),
+        live_url=doc.url,
         options=options,
     )
+
+
+def _registered_kinds() -> list[str]:
+    """Kinds registered by extractors beyond the built-in ones (plugins, tests)."""
+    from scrapers.base import EXTRACTORS
+
+    return list(EXTRACTORS)

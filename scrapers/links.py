@@ -54,6 +54,14 @@ def _anchors(html: str, base_url: str) -> list[tuple[Tag, str]]:
     return found
 
 
+def pdf_anchors(html: str, base_url: str) -> list[tuple[tuple[str, str], str]]:
+    """Every PDF link as ((link text or file name, title attribute), absolute URL), in order."""
+    return [
+        ((_link_text(a) or file_name(url), normalise_block(str(a.get("title", "")))), url)
+        for a, url in _anchors(html, base_url)
+    ]
+
+
 def pdf_links(html: str, base_url: str) -> list[tuple[str, str]]:
     """Every link on the page that looks like a PDF, as (text, absolute URL), in page order."""
     return [(_link_text(a) or file_name(url), url) for a, url in _anchors(html, base_url)]

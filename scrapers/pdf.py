@@ -14,11 +14,9 @@ from statistics import median
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from scrapers.base import Getter, SinglePage, register
-from scrapers.decode import decode_text
+from scrapers.base import SinglePage, register
 from scrapers.html import unique_keys
-from scrapers.links import find_pdf_link, pdf_links
-from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError, Section, SuspectError
+from scrapers.model import Document, DocumentSpec, Fetched, Section, SuspectError
 from scrapers.text import normalise, normalise_block
 
 # A running header or footer sits in this share of the page height at the top or bottom.
@@ -692,36 +690,4 @@ class PdfExtractor(SinglePage):
             raise SuspectError(str(error), fetched=fetched) from None
 
 
-class PdfLinkExtractor(PdfExtractor):
-    """The PDF an index page links to under a title matching `spec.link_text`."""
-
-    kind = "pdf-link"  # the version is PdfExtractor's: the same extraction
-
-    def discover(self, spec: DocumentSpec, get: Getter) -> str:
-        """Fetch the index page and return the first PDF link whose text matches."""
-        if not spec.link_text:
-            raise ScrapeError(f"{spec.id}: a pdf-link document needs link_text")
-        page = get(spec.url)
-        base = page.final_url or spec.url
-        if page.content_kind == "pdf":
-            raise ScrapeError(
-                f"{spec.id}: {base} is a PDF, not an index page: declare it with kind 'pdf'",
-                fetched=page,
-            )
-        html = decode_text(page.body, page.headers.get("content-type"))
-        try:
-            found = find_pdf_link(html, base, spec.link_text)
-        except ValueError as error:
-            raise ScrapeError(f"{spec.id}: {error}") from None
-        if found is not None:
-            return found
-        present = [text for text, _ in pdf_links(html, base)][:5]
-        listed = "; ".join(repr(text) for text in present) or "none"
-        raise ScrapeError(
-            f"no PDF link matching {spec.link_text!r} on {base} (PDF links there: {listed})",
-            fetched=page,
-        )
-
-
 PDF = register(PdfExtractor())
-PDF_LINK = register(PdfLinkExtractor())

@@ -63,6 +63,10 @@ class Fetch(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     version_id: int | None = Field(default=None, foreign_key="versions.id")
     related: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    # How a discovered file was found: methods tried and every candidate (JSON; "{}" if none).
+    discovery: str = Field(
+        default="{}", sa_column=Column(Text, nullable=False, server_default="{}")
+    )
 
 
 class Version(SQLModel, table=True):

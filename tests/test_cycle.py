@@ -243,13 +243,13 @@ def test_the_same_shorter_text_three_times_in_a_row_is_a_real_cut(
 
 
 def test_redirects_are_followed_and_recorded(app: App, site: FixtureSite) -> None:
-    site.redirect(NICE_PATH, "/nice/guidance/ng206/chapter/recommendations", status=301)
+    site.redirect(NICE_PATH, "/nice/guidance/ng206/chapter/1-recommendations", status=308)
     site.set(
-        "/nice/guidance/ng206/chapter/recommendations", html("nice/ng206-recommendations-v1.html")
+        "/nice/guidance/ng206/chapter/1-recommendations", html("nice/ng206-recommendations-v1.html")
     )
     assert cycle(app, NICE)[NICE].outcome == "new_version"
     row = fetches(app, NICE)[0]
-    assert row.final_url and row.final_url.endswith("/chapter/recommendations")
+    assert row.final_url and row.final_url.endswith("/chapter/1-recommendations")
     assert json.loads(row.redirects)
     assert row.status == 200
 

@@ -71,7 +71,7 @@ def test_a_trickling_document_fails_and_the_cycle_goes_on(
     nice = results["nice-ng206-recommendations"]
     assert nice.outcome == "failed"
     assert "1.5 s fetch deadline passed" in nice.message
-    assert "https://www.nice.org.uk/guidance/ng206/chapter/Recommendations" in nice.message
+    assert "https://www.nice.org.uk/guidance/ng206/chapter/recommendations" in nice.message
     assert results["bhc-clinical-care-guide-page"].outcome == "new_version"
 
 
@@ -118,7 +118,7 @@ def robots(site: FixtureSite, text: str | bytes) -> None:
         # RFC 9309: the longest match wins, whatever the order.
         (
             "User-agent: *\nDisallow: /guidance/\nAllow: /guidance/ng206\n",
-            ["/guidance/ng206/chapter/Recommendations"],
+            ["/guidance/ng206/chapter/recommendations"],
             ["/guidance/ng999"],
         ),
         # Wildcards and end anchors.
@@ -201,7 +201,7 @@ def test_a_chain_over_the_cap_is_recorded_in_the_fetch_log(
         (row,) = repo.list_fetches(session=session, document_id="nice-ng206-recommendations")
     live = "https://www.nice.org.uk"
     hops = json.loads(row.redirects or "[]")
-    assert hops[0] == live + "/guidance/ng206/chapter/Recommendations"
+    assert hops[0] == live + "/guidance/ng206/chapter/recommendations"
     assert hops[1:] == [f"{live}/hop/{n}" for n in range(10)]
     assert row.final_url == f"{live}/hop/10" and row.status == 302
 

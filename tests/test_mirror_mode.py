@@ -260,7 +260,8 @@ def test_a_cycle_records_live_addresses_for_gone_and_failed(
     gone, failed = last_fetch(app, "nice-recs"), last_fetch(app, "bacme-guide")
     assert gone.final_url == NICE + LOWER
     assert gone.error is not None and gone.error.startswith(NICE + LOWER)
-    assert failed.error == f"server error 500 from {BACME}/resources/ after 2 attempts"
+    assert failed.error is not None
+    assert f"server error 500 from {BACME}/resources/ after 2 attempts" in failed.error
     for row in (gone, failed):
         assert site.base_url not in (row.final_url or "") + (row.error or "")
 

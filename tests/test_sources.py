@@ -92,7 +92,10 @@ def test_select_by_source_and_document() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[documents.a]\nsource='s'\ntitle='t'\nkind='html'\nurl='u'\n", "is not declared"),
+        (
+            "[documents.a]\nsource='s'\ntitle='t'\nkind='html'\nurl='https://x.org/'\n",
+            "is not declared",
+        ),
         ("[sources.s]\n[documents.a]\nsource='s'\ntitle='t'\nkind='html'\n", "url is required"),
         (
             "[sources.s]\n[documents.A_B]\nsource='s'\ntitle='t'\nkind='html'\nurl='u'\n",
@@ -103,7 +106,7 @@ def test_select_by_source_and_document() -> None:
             "needs link_text",
         ),
         (
-            "[sources.s]\n[documents.a]\nsource='s'\ntitle='t'\nkind='html'\nurl='u'\nurll='v'\n",
+            "[sources.s]\n[documents.a]\nsource='s'\ntitle='t'\nkind='html'\nurl='https://x.org/'\nurll='v'\n",
             "unknown field",
         ),
         ("[sources.s]\n", "declares no documents"),
@@ -144,3 +147,89 @@ def test_settings_rewrite_sends_urls_to_a_mirror(tmp_path: Path) -> None:
     assert "guidewatch" in settings.user_agent and settings.contact in settings.user_agent
     with pytest.raises(ValueError, match="OLD=NEW"):
         load_settings({"GUIDEWATCH_REWRITE": "no-equals-sign"})
+
+
+DOC = "[sources.s]\n[documents.a]\nsource = 's'\ntitle = 't'\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "kind = 'html'\nurl = 'https://x.org/'\nselector = 5\n",
+            "document 'a': selector must be text in quotes, not 5",
+        ),
+        (
+            "kind = 'govuk'\nurl = 'https://x.org/'\nignore = 'govuk'\n",
+            "document 'a': ignore must be a list in [brackets], not 'govuk'",
+        ),
+        (
+            "kind = 'govuk'\nurl = 'https://x.org/'\nignore = ['govuk', 'a(b']\n",
+            "document 'a': ignore.1 is not a valid regular expression",
+        ),
+        (
+            "kind = 'pdf-link'\nurl = 'https://x.org/'\nlink_text = 'guide ('\n",
+            "document 'a': link_text is not a valid regular expression",
+        ),
+        (
+            "kind = 'html'\nurl = 'https://x.org/'\nselector = 'article >> p['\n",
+            "document 'a': selector is not a valid CSS selector",
+        ),
+        (
+            "kind = 'pdf'\nurl = 'ftp://x.org/a.pdf'\n",
+            "document 'a': url must be an http(s) address with a host, not 'ftp://x.org/a.pdf'",
+        ),
+        (
+            "kind = 'html'\nurl = 'https://x.org/'\nguess = 'yes'\n",
+            "document 'a': guess must be true or false, not 'yes'",
+        ),
+        (
+            "kind = 'nice-chapter'\nurl = 'https://x.org/'\nselector = 'div'\n",
+            "document 'a': unknown field selector",
+        ),
+        (
+            "kind = 'pdf-link'\nurl = 'https://x.org/'\nlink_text = 'g'\n"
+            "[documents.a.discover]\nmethods = ['wp-media', 'google']\n",
+            "document 'a': discover.methods.1 must be one of 'wp-media', 'sitemap', "
+            "'index-page' or 'redirect', not 'google'",
+        ),
+        (
+            "kind = 'pdf-link'\nurl = 'https://x.org/'\nlink_text = 'g'\n"
+            "[documents.a.discover]\nserch = 'guide'\n",
+            "document 'a': unknown field discover.serch",
+        ),
+        (
+            "kind = 'magic'\nurl = 'https://x.org/'\n",
+            "document 'a': kind 'magic' is not a known kind",
+        ),
+    ],
+)
+def test_wrong_types_and_values_are_one_clear_line(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, DOC + text)
+    with pytest.raises(SourcesError) as caught:
+        load_catalog(path)
+    line = str(caught.value)
+    assert line.startswith(f"{path}: ") and "\n" not in line
+    assert message in line
+
+
+def test_shipped_file_uses_what_is_known_of_the_live_sites() -> None:
+    catalog = load_catalog(DEFAULT_SOURCES)
+    assert len(catalog.documents) == 20
+    for spec in catalog.documents:
+        if spec.source == "nice":
+            assert spec.url == spec.url.lower()
+    for new in ("nice-ng206-overview", "dhsc-consultation-outcome", "bacme-severe-guide"):
+        assert new in catalog.ids()
+    pdf = catalog.document("nice-ng206-pdf")
+    assert pdf.kind == "pdf-link" and pdf.options["discover"]["methods"] == [
+        "index-page",
+        "redirect",
+    ]
+    for spec in catalog.documents:
+        if spec.source == "bacme":
+            # The index page is a guess: marked, and only tried after the media search.
+            assert spec.options["guess"] is True
+            assert spec.options["discover"]["methods"][0] == "wp-media"
+    guide = catalog.document("bhc-clinical-care-guide")
+    assert guide.link_text is not None and "clinical care guide" not in guide.link_text

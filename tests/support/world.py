@@ -9,7 +9,7 @@ from guidewatch.settings import load_settings
 from tests.support.site import FixtureSite, Reply
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-NICE_PATH = "/nice/guidance/ng206/chapter/Recommendations"
+NICE_PATH = "/nice/guidance/ng206/chapter/recommendations"
 BHC_PAGE_PATH = "/bhc/clinical-care-guide/"
 
 

@@ -1,0 +1,93 @@
+"""guidewatch doctor: check every source against the live sites and say what to fix."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from guidewatch.app import App, UserError, emit, table
+
+
+def register(commands: Any) -> None:
+    """Add the doctor command to the parser."""
+    p = commands.add_parser(
+        "doctor",
+        help="fetch every document live (politely) and report what works and what to fix",
+    )
+    p.add_argument("--document", action="append", default=[], metavar="ID", help="only this one")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--store",
+        action="store_true",
+        help="then keep the documents that work, as `guidewatch run` would (default: nothing)",
+    )
+    p.set_defaults(func=cmd_doctor)
+
+
+def render(findings: list[Any], fixes: str) -> str:
+    """Each document's report, then the verdict table, then the fixes to write."""
+    lines: list[str] = []
+    for f in findings:
+        lines.append(f"== {f.document_id} ({f.kind})")
+        lines += [f"  {line}" for line in f.report]
+        lines.append("")
+    rows = [[f.document_id, f.verdict, f.summary, "; ".join(f.fix)] for f in findings]
+    lines.append(table(rows, ["document", "verdict", "what", "fix"]))
+    counts = {v: sum(1 for f in findings if f.verdict == v) for v in ("ok", "warning", "broken")}
+    lines.append("")
+    lines.append(f"{counts['ok']} ok, {counts['warning']} warning, {counts['broken']} broken")
+    if fixes:
+        lines += [
+            "",
+            "Write this in your own sources file (for example my-sources.toml), replacing any",
+            "<...> with the address you find on the publisher's site, then run with",
+            "`guidewatch --sources my-sources.toml doctor` (or set GUIDEWATCH_SOURCES):",
+            "",
+            fixes.rstrip("\n"),
+        ]
+    return "\n".join(lines)
+
+
+def cmd_doctor(args: argparse.Namespace, app: App) -> int:
+    """Diagnose the chosen documents; store them only with --store."""
+    from guidewatch.doctor import Robots, diagnose, fixes_file
+    from guidewatch.sources import SourcesError
+
+    try:
+        specs = app.catalog.select([], args.document)
+    except SourcesError as error:
+        raise UserError(str(error)) from None
+    with _fetcher(app) as getter:
+        robots = Robots(lambda url: getter.get(url), app.policy().user_agent)
+        findings = [diagnose(spec, lambda url: getter.get(url), robots) for spec in specs]
+    fixes = fixes_file(findings)
+    data: dict[str, Any] = {
+        "documents": [f.to_json() for f in findings],
+        "fixes": fixes,
+        "ok": all(f.verdict != "broken" for f in findings),
+    }
+    if args.store:
+        from guidewatch.monitor import run_once
+
+        working = [s for s, f in zip(specs, findings, strict=True) if f.verdict != "broken"]
+        summary = run_once(app, working)
+        data["stored"] = summary.to_dict()
+    emit(args.json, data, lambda: render(findings, fixes) + _stored(data))
+    return 0 if data["ok"] else 1
+
+
+@contextmanager
+def _fetcher(app: App) -> Iterator[Any]:
+    """The fetcher a run uses: the same politeness, and the same mirror rewrite if one is set."""
+    with app.fetcher() as http:
+        yield http
+
+
+def _stored(data: dict[str, Any]) -> str:
+    stored = data.get("stored")
+    if not stored:
+        return ""
+    done = [f"  {d['document_id']}: {d['outcome'].replace('_', ' ')}" for d in stored["documents"]]
+    return "\n\nStored (--store):\n" + "\n".join(done)
