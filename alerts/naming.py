@@ -12,6 +12,7 @@ from compare.statement import SAID_TERMS, said, statement_of
 
 SUBJECT_LIMIT = 160
 SECTION_LIMIT = 48  # a section named in the subject is cut to this many characters
+SHORT_SECTION_LIMIT = 32  # and to this many when the subject is too long
 FULL_ITEMS = 5  # a long digest shows this many changes in full, then one line per change
 
 _RECOMMENDATION = re.compile(r"^(?:\d+(?:\.\d+)+|box-\d+)$", re.IGNORECASE)
@@ -47,13 +48,14 @@ def pages(change: Change) -> str:
     return f" ({label} {', '.join(str(p) for p in change.pages)})"
 
 
-def place(change: Change) -> str:
+def place(change: Change, *, short: bool = False) -> str:
     """Where a change is inside its document: the recommendation number, else the section
     name (cut short), with the PDF page numbers when there are any."""
     key = change.section_key
     if _RECOMMENDATION.match(key):
         return key + pages(change)
-    return _cut(" ".join(key.split()), SECTION_LIMIT) + pages(change)
+    limit = SHORT_SECTION_LIMIT if short else SECTION_LIMIT
+    return _cut(" ".join(key.split()), limit) + pages(change)
 
 
 def where(note: ChangeNote, *, short: bool = False) -> str:
@@ -62,7 +64,7 @@ def where(note: ChangeNote, *, short: bool = False) -> str:
     if _RECOMMENDATION.match(note.change.section_key):
         return f"{short_title(note.document_title)} {place(note.change)}"
     title = short_title(note.document_title) if short else note.document_title
-    return f"{title}, {place(note.change)}"
+    return f"{title}, {place(note.change, short=short)}"
 
 
 def what(change: Change) -> str:

@@ -227,7 +227,8 @@ def classify(delta: Delta, topics: Sequence[Topic]) -> Change | None:
     )
     if rule and where is not None and kind not in ("renamed", "renumbered"):
         # the sentence that gained a condition or changed strength, read with its list
-        for term in terms_in(f"{lead_in}\n{where.old}\n{where.new}", topics) & set(reason):
+        found = terms_in(f"{lead_in}\n{where.old}\n{where.new}", topics) | in_lists
+        for term in found & set(reason):
             reason[term] = max(reason[term], SIGNIFICANCE[rule])
     patterns = find_patterns("\n".join([*removed, *added]), topics)
     pattern_topics = {h.topic: SIGNIFICANCE["pattern"] for h in patterns}

@@ -37,7 +37,7 @@ _EDGE = r"(?<![A-Za-z])"
 _END = r"(?![A-Za-z])"
 _CLAUSE_END = re.compile(r"[,;:.()]|\s[-\u2013\u2014]\s")
 _OR_AND = re.compile(r"(?i)(?:^|\W)(?:or|and|and/or)(?:\W|$)|,")
-CLAUSE_WORDS = 10  # a quoted clause is cut to this many words
+CLAUSE_WORDS = 9  # a quoted clause is cut to this many words
 
 
 def negations(sentence: str) -> int:

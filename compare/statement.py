@@ -9,7 +9,7 @@ digest's summary line and what `guidewatch changes` prints. The first rule that 
   exception/cond.    exception added to "Do not offer the Lightning Process": "except within …"
   scope              prohibition narrowed: "as a treatment or cure" → "as a cure"
   term renamed away  "Graded Exercise Therapy" renamed "Activity Management", the practice …
-  moved              moved from "Other approaches" to "Non-pharmacological …": "x" → "y"
+  moved              moved here from "Neuroplasticity programs designed for…": "x" → "y"
   practice pattern   now describes a fixed schedule of increase: "goes up by a fixed step …"
   new / removed      new statement: "…" / statement removed: "…"
   terms came/went    no longer says: pacing, PEM stability; now says: rehabilitation
@@ -29,6 +29,7 @@ QUOTE_WORDS = 6  # an edit in place is quoted when each side is at most this lon
 QUOTE_CONTEXT = 2  # words of unchanged context before a quoted edit (one after)
 SENTENCE_WORDS = 12  # a sentence quoted whole is cut to this many words
 HEAD_WORDS = 6  # what a condition is attached to: the sentence's first words
+SECTION_WORDS = 4  # a section named in a "moved" line
 SAID_TERMS = 2  # watched terms named per side in "no longer says: …; now says: …"
 RENUMBERED_SHOWN = 3  # renumbered sections named in the line
 
@@ -125,13 +126,19 @@ def phrase_pair(old_sentences: Sequence[str], new_sentences: Sequence[str]) -> s
     return "no wording changed"
 
 
-def head_of(sentence: str, lead_in: str = "") -> str:
+def head_of(sentence: str, lead_in: str = "", clause: str = "") -> str:
     """What a condition hangs from: a list's introduction, else the sentence's first words up
-    to a comma."""
+    to a comma (and before the condition itself)."""
     if lead_in:
         return _phrase(lead_in)
-    head = sentence.split(",")[0]
+    start = sentence.find(clause.rstrip("…")) if clause else -1
+    head = (sentence[:start] if start > 0 else sentence).split(",")[0]
     return cut_words(head, HEAD_WORDS)
+
+
+def section_name(heading: str) -> str:
+    """A section's name short enough to quote in a line."""
+    return cut_words(heading, SECTION_WORDS)
 
 
 def said(terms_removed: Sequence[str], terms_added: Sequence[str], limit: int | None) -> str:
@@ -214,7 +221,7 @@ def build_statement(facts: Facts) -> str:
     if facts.condition is not None:
         condition, row = facts.condition
         way = "added to" if condition.added else "removed from"
-        head = head_of(row.new or row.old, facts.lead_in)
+        head = head_of(row.new if condition.added else row.old, facts.lead_in, condition.clause)
         return f'{condition.kind} {way} "{head}": "{_phrase(condition.clause)}"'
     if facts.scope is not None:
         noun, how, row = facts.scope
@@ -223,10 +230,10 @@ def build_statement(facts: Facts) -> str:
         old, new = facts.renamed
         return f'"{old}" renamed "{new}", the practice wording stays'
     if facts.moved is not None:
-        left, now = facts.moved
+        left, _ = facts.moved
         edits = phrase_pair(facts.old_sentences, facts.new_sentences)
-        tail = f": {edits}" if facts.old_sentences or facts.new_sentences else ""
-        return f'moved from "{left}" to "{now}"{tail}'
+        tail = f": {edits}" if facts.old_sentences or facts.new_sentences else ", unchanged"
+        return f'moved here from "{section_name(left)}"{tail}'
     if facts.pattern_added:
         return _patterns("now describes", facts.pattern_added)
     if facts.pattern_removed:

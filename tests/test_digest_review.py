@@ -375,7 +375,7 @@ def test_a_rewrite_is_told_by_the_watched_terms_it_lost_and_gained(
 ) -> None:
     message = inbox["bhc-neuroplasticity"]
     assert message["Subject"].endswith(
-        "Bateman Horne Center, Neuroplasticity programs designed for…: no longer says: "
+        "Bateman Horne Center, Neuroplasticity programs…: no longer says: "
         "post-exertional malaise, PEM stability …; now says: rehabilitation"
     )
     plain, rich = parts(message)
