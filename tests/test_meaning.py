@@ -94,11 +94,12 @@ def test_a_practice_described_without_its_name_is_on_its_topic_with_the_pattern_
     change = the_change(case)
     assert change.topics == ("rehabilitation",)
     assert change.patterns == ("a fixed schedule of increase", "carrying on whatever the symptoms")
-    text = render_text(Digest(changes=(ChangeNote("rehabilitation", "doc", case["title"], "u",
-                                                  change, 2, datetime(2026, 1, 1, tzinfo=UTC)),)))  # fmt: skip
+    note = ChangeNote(
+        "rehabilitation", "doc", case["title"], "u", change, 2, datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    text = render_text(Digest(changes=(note,)))
     assert "! Practice pattern: a fixed schedule of increase. A set amount" in text
-    assert "box 4" in render_html(Digest(changes=(ChangeNote("rehabilitation", "doc", "t", "u",
-                                                  change, 2, datetime(2026, 1, 1, tzinfo=UTC)),)))  # fmt: skip
+    assert "box 4" in render_html(Digest(changes=(note,)))
 
 
 def test_a_narrowed_prohibition_is_not_a_rename() -> None:
