@@ -202,13 +202,14 @@ def pair_sections(
     )
     match_on(old_text, new_text)
     mapping: dict[str, str] = {}
+    as_written = [list(o.canon) for o in olds]
     for _ in range(3):  # a reference to a renumbered section can reveal another renumbering
         found = _renumbering(olds, news, pairs)
         if found == mapping:
             break
         mapping = found
-        for old in olds:
-            old.canon = [follow_numbers(sentence, mapping) for sentence in old.canon]
+        for old, written in zip(olds, as_written, strict=True):
+            old.canon = [follow_numbers(sentence, mapping) for sentence in written]
         match_on(["\n".join(o.canon) for o in olds], new_text)
     match_on([o.section.key for o in olds], [n.section.key for n in news])
     match_on([o.key_canon for o in olds], [n.key_canon for n in news])
