@@ -35,7 +35,8 @@ from alerts.notes import ChangeNote, Digest
 
 CONTEXT_LIMIT = 3  # surviving sentences shown after the changed ones
 WIDTH = 72  # plain-text line length
-_UNBROKEN = re.compile(r"\(pages? [^)]*\)|→ version \d+")  # kept on one line when wrapping
+# kept on one line when wrapping: page numbers, a version, a command to copy
+_UNBROKEN = re.compile(r"\(pages? [^)]*\)|→ version \d+|\(guidewatch [^)]*\)")
 
 
 def wrap(text: str, first: str, rest: str | None = None) -> list[str]:
@@ -138,8 +139,8 @@ def _long(digest: Digest) -> list[str]:
         if page:
             lines += wrap(f"Report page: {page}", "")
         for note in group:
-            lines += wrap(f"{place(note.change)}: {what(note.change)}", "- ", "  ")
-            lines.append(f"  {full_command(note)}")
+            entry = f"{place(note.change)}: {what(note.change)} ({full_command(note)})"
+            lines += wrap(entry, "- ", "  ")
         lines.append("")
     return lines
 

@@ -23,6 +23,7 @@ SIMILAR = 0.6  # unmatched sections at least this alike are one section under a 
 MAX_GAP_PAIRS = 2500  # beyond this many pairs in one gap, only shared sentences pair sections
 MOVE_SIMILAR = 0.6  # a sentence removed here and one added there this alike is one, moved
 MOVE_MIN_WORDS = 5  # shorter sentences are too common to call a move
+IN_PLACE = 0.5  # a sentence with one this alike in its own section was edited there
 MAX_MOVE_PAIRS = 10000  # beyond this many (removed, added) pairs, edited moves are not looked for
 NUMBERED = re.compile(r"^(?:\d+(?:\.\d+)+|box-\d+)$", re.IGNORECASE)
 _REFERENCE = re.compile(r"(?<![\d.])\d+(?:\.\d+)+(?![\d]|\.\d)|\b[Bb]ox \d+\b")
@@ -277,19 +278,25 @@ def _alike(a: str, b: str) -> float:
 def match_edited_moves(deltas: list[Delta]) -> None:
     """A sentence removed from one section and a like one added to another moved and was
     edited on the way: drop it from the first and note it on the second (`moved_in`)."""
+
+    def at_home(canon: str, others: list[tuple[str, str, int]]) -> bool:
+        """Whether a sentence has a like one on the other side of its own section (an edit in
+        place, not a move)."""
+        return any(_alike(canon, other) >= IN_PLACE for other, _, _ in others)
+
     removed = [
         (d, k, canon)
         for d in deltas
         if d.old is not None
         for k, (canon, _, _) in enumerate(d.removed)
-        if len(canon.split()) >= MOVE_MIN_WORDS
+        if len(canon.split()) >= MOVE_MIN_WORDS and not at_home(canon, d.added)
     ]
     added = [
         (d, canon)
         for d in deltas
         if d.new is not None
         for canon, _, _ in d.added
-        if len(canon.split()) >= MOVE_MIN_WORDS
+        if len(canon.split()) >= MOVE_MIN_WORDS and not at_home(canon, d.removed)
     ]
     if not removed or not added or len(removed) * len(added) > MAX_MOVE_PAIRS:
         return
