@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from compare.model import Topic, strengths_of
+from compare.model import Strength, Topic, strengths_of
 from compare.redline import Row, rows
 from compare.rules import (
     condition_change,
@@ -61,7 +61,13 @@ def facts_of(
         if how is not None and held is not None:
             scope = ("prohibition" if held[0].level < 0 else "recommendation", how, row)
             break
-    came, went = pattern_changes(old_sentences, new_sentences, topics)
+    # a practice named in order to prohibit it ("Do not offer … programmes based on
+    # deconditioning") is not described by the document
+    came, went = pattern_changes(
+        [s for s in old_sentences if not _prohibits(s, lead_in, strengths)],
+        [s for s in new_sentences if not _prohibits(s, lead_in, strengths)],
+        topics,
+    )
     facts = Facts(
         kind=kind,
         old_sentences=old_sentences,
@@ -94,3 +100,11 @@ def facts_of(
 
 def _first(found: Sequence[Row], test: Callable[[Row], bool]) -> Row | None:
     return next((row for row in found if test(row)), None)
+
+
+def _prohibits(sentence: str, lead_in: str, strengths: Sequence[Strength]) -> bool:
+    """Whether a sentence (read with its list's introduction) advises against something."""
+    held = strength_of(sentence, strengths) or (
+        strength_of(lead_in, strengths) if lead_in else None
+    )
+    return held is not None and held[0].level < 0

@@ -35,6 +35,7 @@ CONDITIONS = (
 _WEAK = ("if", "when")
 _EDGE = r"(?<![A-Za-z])"
 _END = r"(?![A-Za-z])"
+_LOOSE_CONDITION = re.compile(r"(?i)\b(?:whenever|wherever|once|after|before|until|only)\b")
 _CLAUSE_END = re.compile(r"[,;:.()]|\s[-\u2013\u2014]\s")
 _OR_AND = re.compile(r"(?i)(?:^|\W)(?:or|and|and/or)(?:\W|$)|,")
 CLAUSE_WORDS = 9  # a quoted clause is cut to this many words
@@ -161,6 +162,9 @@ def condition_change(runs: Sequence[Run] | None, old: str, new: str) -> Conditio
         other = find_condition(old if tag == ADDED else new, whole=False)
         if other is not None and other[0] == found[0] and other[1] == found[1]:
             continue  # the same condition on both sides: it moved, it did not come or go
+        facing = "".join(t for g, t in runs if g == (REMOVED if tag == ADDED else ADDED))
+        if find_condition(facing, whole=False) or _LOOSE_CONDITION.search(facing):
+            continue  # a condition reworded ("when needed" → "whenever you need to")
         sentence = new if tag == ADDED else old
         offset = text.lower().find(found[1].split()[0].lower().rstrip("…"))
         clause = clause_from(sentence, start + max(offset, 0))

@@ -18,6 +18,7 @@ digest's summary line and what `guidewatch changes` prints. The first rule that 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -69,6 +70,9 @@ def place_quote(row: Row, first: int, last: int) -> tuple[str, str]:
     left = " ".join(before.split()[-QUOTE_CONTEXT:]) if before.strip() else ""
     # one word after the edit, more when there are fewer before it
     right_words = 1 + QUOTE_CONTEXT - len(left.split())
+    after = re.split(r"[,;:.](?:\s|$)", after, maxsplit=1)[0]  # context stops at punctuation
+    if re.search(r"[,;:.]$", removed.rstrip() or added.rstrip()):
+        after = ""  # the edit ends a clause: what follows belongs to the next one
     right = " ".join(after.split()[:right_words]) if after.strip() else ""
     old = _phrase(" ".join(p for p in (left, removed.strip(), right) if p))
     new = _phrase(" ".join(p for p in (left, added.strip(), right) if p))

@@ -112,3 +112,32 @@ def test_two_affirmations_are_never_reversed() -> None:
     [case] = [c for c in CASES if c["name"] == "bacme-two-affirmations-are-not-reversed"]
     change = the_change(case)
     assert not change.polarity_flip and "reversed" not in change.statement
+
+
+def test_a_reworded_condition_is_not_a_condition_removed() -> None:
+    old = Document((Section("1", ("Rest",), "Rest when needed, and stop before you are tired."),))
+    new = Document(
+        (Section("1", ("Rest",), "Rest whenever you need to, and stop before you are tired."),)
+    )
+    (change,) = compare_documents(old, new, topics=TOPICS)
+    assert "condition" not in change.statement
+    assert change.statement == '"Rest when needed" → "Rest whenever you need to"'
+
+
+def test_a_practice_named_to_prohibit_it_is_not_described() -> None:
+    intro = "Do not offer people with ME/CFS:\n- graded exercise therapy"
+    old = Document((Section("1.11.14", ("Exercise",), intro + "."),))
+    new = Document(
+        (
+            Section(
+                "1.11.14",
+                ("Exercise",),
+                intro + "\n- programmes based on deconditioning and exercise avoidance theories.",
+            ),
+        )
+    )
+    (change,) = compare_documents(old, new, topics=TOPICS)
+    assert "describes" not in change.statement
+    assert change.statement.startswith('new statement: "programmes based on deconditioning')
+    assert "rehabilitation" in change.topics  # still on its topic, the pattern named
+    assert "deconditioning as the explanation" in change.patterns

@@ -175,6 +175,8 @@ def test_the_shipped_patterns_find_graded_exercise_without_its_name(
         "Keep a regular sleep routine.",
         "Do not offer people with ME/CFS graded exercise therapy.",
         "Symptoms vary from day to day.",
+        "Avoid activity that triggers post-exertional malaise.",
+        "Rest whenever you need to, and avoid exertion beyond your energy limits.",
     ],
 )
 def test_safeguard_wording_matches_no_practice_pattern(text: str) -> None:
