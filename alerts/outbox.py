@@ -361,8 +361,9 @@ def sample_digest() -> Digest:
         topics=("rehabilitation", "safeguards"),
         terms=("treatment or cure", "do not offer"),
         terms_removed=("treatment or cure",),
-        significance=70,
+        significance=80,
         lead_in="Do not offer people with ME/CFS:",
+        statement='prohibition narrowed: "as a treatment or cure" → "as a cure"',
     )
     note = ChangeNote(
         topic="rehabilitation",

@@ -141,3 +141,13 @@ def test_a_practice_named_to_prohibit_it_is_not_described() -> None:
     assert change.statement.startswith('new statement: "programmes based on deconditioning')
     assert "rehabilitation" in change.topics  # still on its topic, the pattern named
     assert "deconditioning as the explanation" in change.patterns
+
+
+def test_a_change_recorded_before_statements_gets_one_from_its_record() -> None:
+    [case] = [c for c in CASES if c["name"] == "nice-reversed"]
+    recorded = the_change(case).to_dict()
+    del recorded["statement"]  # a row stored by an older guidewatch
+    old = Change.from_dict(recorded)
+    assert old.statement == ""
+    message = alert(case, old)
+    assert message["Subject"] == case["line"]
