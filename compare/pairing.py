@@ -20,6 +20,7 @@ from compare.sentences import placed_sentences
 from scrapers.model import Section
 
 SIMILAR = 0.6  # unmatched sections at least this alike are one section under a new key
+SAME_NUMBER = 0.1  # how much a recommendation's own number adds to its likeness
 MAX_GAP_PAIRS = 2500  # beyond this many pairs in one gap, only shared sentences pair sections
 MOVE_SIMILAR = 0.6  # a sentence removed here and one added there this alike is one, moved
 MOVE_MIN_WORDS = 5  # shorter sentences are too common to call a move
@@ -175,6 +176,32 @@ def follow_numbers(text: str, mapping: dict[str, str]) -> str:
     return _REFERENCE.sub(renumber, text)
 
 
+def _pair_alike(
+    olds: list[Prepared],
+    news: list[Prepared],
+    pairs: dict[int, int],
+    taken: set[int],
+    *,
+    numbered: bool = False,
+) -> None:
+    """Pair the unpaired sections that are most alike (at least SIMILAR), best first; with
+    `numbered`, only numbered sections, a section's own number counting for a little."""
+    scored = []
+    for i, j in sorted(_candidates(olds, news, pairs, taken)):
+        old_key, new_key = olds[i].section.key, news[j].section.key
+        if numbered and not (NUMBERED.match(old_key) and NUMBERED.match(new_key)):
+            continue
+        score = _similarity(olds[i], news[j])
+        if numbered and old_key == new_key:
+            score += SAME_NUMBER
+        if score >= SIMILAR:
+            scored.append((-score, i, j))
+    for _, i, j in sorted(scored):
+        if i not in pairs and j not in taken:
+            pairs[i] = j
+            taken.add(j)
+
+
 def pair_sections(
     olds: list[Prepared], news: list[Prepared]
 ) -> tuple[list[tuple[int | None, int | None]], dict[str, str]]:
@@ -204,25 +231,28 @@ def pair_sections(
     match_on(old_text, new_text)
     mapping: dict[str, str] = {}
     as_written = [list(o.canon) for o in olds]
-    for _ in range(3):  # a reference to a renumbered section can reveal another renumbering
-        found = _renumbering(olds, news, pairs)
-        if found == mapping:
-            break
-        mapping = found
-        for old, written in zip(olds, as_written, strict=True):
-            old.canon = [follow_numbers(sentence, mapping) for sentence in written]
-        match_on(["\n".join(o.canon) for o in olds], new_text)
+
+    def follow() -> None:
+        """Read references with the renumbering found so far; pair what then reads the same."""
+        nonlocal mapping
+        for _ in range(3):  # a reference to a renumbered section can reveal another renumbering
+            found = _renumbering(olds, news, pairs)
+            if found == mapping:
+                return
+            mapping = found
+            for old, written in zip(olds, as_written, strict=True):
+                old.canon = [follow_numbers(sentence, mapping) for sentence in written]
+            match_on(["\n".join(o.canon) for o in olds], new_text)
+
+    follow()
+    # a recommendation edited and renumbered at once: wording before number (its own number
+    # breaks near-ties), so an inserted recommendation never takes an edited one's place
+    _pair_alike(olds, news, pairs, taken, numbered=True)
+    follow()
     match_on([o.section.key for o in olds], [n.section.key for n in news])
     match_on([o.key_canon for o in olds], [n.key_canon for n in news])
-    scored = []
-    for i, j in sorted(_candidates(olds, news, pairs, taken)):
-        score = _similarity(olds[i], news[j])
-        if score >= SIMILAR:
-            scored.append((-score, i, j))
-    for _, i, j in sorted(scored):
-        if i not in pairs and j not in taken:
-            pairs[i] = j
-            taken.add(j)
+    _pair_alike(olds, news, pairs, taken)
+    follow()
     result: list[tuple[int | None, int | None]] = [(i, j) for i, j in pairs.items()]
     result += [(i, None) for i in range(len(olds)) if i not in pairs]
     result += [(None, j) for j in range(len(news)) if j not in taken]

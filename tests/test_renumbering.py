@@ -106,3 +106,16 @@ def test_the_renumbering_is_recorded_but_not_alerted(engine: Engine, tmp_path: P
         "recommendations renumbered: 1.12.27 → 1.12.28, 1.12.28 → 1.12.29"
     )
     assert all(item.change_id != rows[1].id for item in items)
+
+
+def test_an_edit_to_a_renumbered_recommendation_pairs_it_by_wording_not_number() -> None:
+    body = FIXTURE.read_text(encoding="utf-8")
+    edited = inserted(body).replace(
+        "refer them to a physiotherapist", "consider referring them to a physiotherapist"
+    )
+    changes = compare_documents(nice_page(body), nice_page(edited), topics=TOPICS)
+    kinds = [(c.kind, c.section_key, c.old_section_key) for c in changes]
+    assert ("added", "1.11.13", None) in kinds, kinds
+    [moved] = [c for c in changes if c.kind == "modified"]
+    assert (moved.section_key, moved.old_section_key) == ("1.11.14", "1.11.13")
+    assert moved.statement.startswith("recommendation weakened (offer → consider)")
