@@ -25,7 +25,7 @@ CASES: list[dict[str, Any]] = tomllib.loads(
 )["case"]
 RULES = {
     "exception", "condition", "strength", "reversed", "scope", "term renamed", "moved",
-    "practice pattern", "new statement", "removed statement", "phrase pair",
+    "practice pattern", "new statement", "removed statement", "phrase pair", "renumbered",
 }  # fmt: skip
 
 
