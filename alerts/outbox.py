@@ -145,6 +145,7 @@ def digest_for(session: Session, items: Sequence[AlertItem]) -> Digest:
                 also_topics=tuple(also),
                 old_last_seen_at=old.last_seen_at if old else None,
                 document_url=new.url,
+                change_id=row.id,
             )
         )
     return Digest(changes=tuple(notes), events=tuple(events))
@@ -360,8 +361,9 @@ def sample_digest() -> Digest:
         topics=("rehabilitation", "safeguards"),
         terms=("treatment or cure", "do not offer"),
         terms_removed=("treatment or cure",),
-        significance=70,
+        significance=80,
         lead_in="Do not offer people with ME/CFS:",
+        statement='prohibition narrowed: "as a treatment or cure" → "as a cure"',
     )
     note = ChangeNote(
         topic="rehabilitation",

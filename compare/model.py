@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-KINDS = ("modified", "added", "removed", "renamed", "term-renamed")
+KINDS = ("modified", "added", "removed", "renamed", "term-renamed", "moved", "renumbered")
 
 # Significance (0-100) of a change, the largest reason that applies plus a size bonus:
 #   on no topic:   renamed 5, modified 10, added/removed 20
@@ -18,10 +18,18 @@ KINDS = ("modified", "added", "removed", "renamed", "term-renamed")
 #                  a term of a `removal_is_news` topic was lost        85
 #                  a practice term (topic without `removal_is_news`)
 #                  vanished while other wording of that topic survived 85  (kind "term-renamed")
+#                  a practice pattern (fixed increases, pushing through
+#                  symptoms, deconditioning) in the changed wording    60
+#                  a prohibition or recommendation narrowed or widened 80
+#                  the strength of a recommendation changed            90
+#                  an exception or condition added to or removed from
+#                  a sentence on a topic                               90
 #                  a sentence keeping its term flipped its negation    95  (polarity_flip)
 #   size bonus:    +1 per 5 changed words, at most +5; capped at 100.
 SIGNIFICANCE = {
     "renamed": 5,
+    "renumbered": 5,
+    "moved": 15,
     "modified": 10,
     "added": 20,
     "removed": 20,
@@ -31,6 +39,10 @@ SIGNIFICANCE = {
     "term-count": 70,
     "safeguard-lost": 85,
     "term-renamed": 85,
+    "pattern": 60,
+    "scope": 80,
+    "strength": 90,
+    "condition": 90,
     "polarity-flip": 95,
 }
 
@@ -45,6 +57,24 @@ class Term:
 
 
 @dataclass(frozen=True)
+class Pattern:
+    """A way of describing a practice without naming it, and what the alert says about it."""
+
+    name: str  # "fixed schedule of increase"
+    explanation: str  # one sentence shown in the alert
+    regexes: tuple[str, ...]  # matched case-insensitively
+
+
+@dataclass(frozen=True)
+class Strength:
+    """One wording on the strength-of-recommendation scale ("consider", "do not offer")."""
+
+    name: str
+    level: int  # positive recommends, negative advises against; larger is stronger
+    regexes: tuple[str, ...]  # matched case-insensitively at word edges
+
+
+@dataclass(frozen=True)
 class Topic:
     """A named set of terms and who is told when wording about them changes."""
 
@@ -53,6 +83,26 @@ class Topic:
     terms: tuple[Term, ...]
     recipients: tuple[str, ...] = ()
     removal_is_news: bool = False
+    patterns: tuple[Pattern, ...] = ()
+
+
+class TopicSet(tuple[Topic, ...]):
+    """The topics of a topics file, with the file's strength-of-recommendation scale."""
+
+    strengths: tuple[Strength, ...]
+
+    def __new__(cls, topics: Iterable[Topic] = (), strengths: Iterable[Strength] = ()) -> TopicSet:
+        made = super().__new__(cls, topics)
+        made.strengths = tuple(strengths)
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (TopicSet, (tuple(self), self.strengths))
+
+
+def strengths_of(topics: Sequence[Topic]) -> tuple[Strength, ...]:
+    """The strength scale that came with these topics (none for a bare tuple)."""
+    return getattr(topics, "strengths", ())
 
 
 @dataclass(frozen=True)
@@ -88,6 +138,10 @@ class Change:
     surviving: tuple[str, ...] = ()  # unchanged wording that still carries the terms
     significance: int = 0
     lead_in: str = ""  # the unchanged list introduction a changed list item hangs from
+    statement: str = ""  # one true line: the kind of change and the smallest changed phrase
+    patterns: tuple[str, ...] = ()  # practice patterns matched in the changed wording
+    explanations: tuple[str, ...] = ()  # what each of those patterns means, in that order
+    renumbering: tuple[str, ...] = ()  # "1.11.14 → 1.11.15" for each renumbered section
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (tuples become lists)."""

@@ -10,7 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from compare.model import Term, TermHit, Topic
+from compare.model import Pattern, Strength, Term, TermHit, Topic, TopicSet
+from compare.topicfile import check_topics_file
 
 # UK spelling -> US spelling, word by word; both directions are generated.
 SPELLINGS = {
@@ -28,7 +29,6 @@ SPELLINGS = {
 }
 _ABBREVIATED = re.compile(r"^(?P<name>.+?)\s*\((?P<abbr>[A-Z][A-Z0-9]{1,7})\)$")
 _ABBREVIATION = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
-_TOPIC_KEYS = {"name", "description", "recipients", "removal_is_news", "terms"}
 _TERM_KEYS = {"name", "variants", "abbreviation", "plural"}
 _EDGE = "A-Za-z0-9"
 _HYPHEN = "[-\u2010\u2011]"
@@ -149,39 +149,37 @@ def make_term(spec: str | Mapping[str, Any]) -> Term:
     )
 
 
-def parse_topics(data: Mapping[str, Any]) -> tuple[Topic, ...]:
-    """Build topics from parsed TOML: a `[[topic]]` array of tables, each with `terms`."""
-    tables = data.get("topic", data.get("topics"))
-    if not isinstance(tables, list) or not tables:
-        raise ValueError("topics file needs at least one [[topic]] table")
+def parse_topics(data: Mapping[str, Any]) -> TopicSet:
+    """Build topics from parsed TOML: `[[topic]]` tables (terms, patterns) and the
+    `[[strength]]` scale; checked by compare.topicfile first."""
+    spec = check_topics_file(data)
     topics: list[Topic] = []
-    for table in tables:
-        if not isinstance(table, Mapping):
-            raise ValueError("each [[topic]] must be a table")
-        unknown = set(table) - _TOPIC_KEYS
-        if unknown:
-            raise ValueError(f"topic {table.get('name')!r}: unknown keys {sorted(unknown)}")
-        name = table.get("name")
-        if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name):
-            raise ValueError(f"topic name must be lowercase-with-hyphens: {name!r}")
-        recipients = table.get("recipients", [])
-        if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
-            raise ValueError(f"topic {name!r}: recipients must be a list of strings")
-        terms = table.get("terms")
-        if not isinstance(terms, list) or not terms:
-            raise ValueError(f"topic {name!r}: terms must be a non-empty list")
+    for table in spec.topic:
+        terms = []
+        for term in table.terms:
+            given = term if isinstance(term, str) else term.model_dump(exclude_none=True)
+            try:
+                terms.append(make_term(given))
+            except ValueError as error:
+                raise ValueError(f"topic {table.name!r}, field terms: {error}") from None
         topics.append(
             Topic(
-                name=name,
-                description=str(table.get("description", "")),
-                terms=tuple(make_term(t) for t in terms),
-                recipients=tuple(recipients),
-                removal_is_news=bool(table.get("removal_is_news", False)),
+                name=table.name,
+                description=table.description,
+                terms=tuple(terms),
+                recipients=tuple(table.recipients),
+                removal_is_news=table.removal_is_news,
+                patterns=tuple(
+                    Pattern(p.name, p.explanation, tuple(p.regexes)) for p in table.patterns
+                ),
             )
         )
     _check_unique([t.name for t in topics], "topic")
     _check_unique([term.name.lower() for t in topics for term in t.terms], "term")
-    return tuple(topics)
+    _check_unique([p.name for t in topics for p in t.patterns], "pattern")
+    _check_unique([s.name for s in spec.strength], "strength")
+    strengths = tuple(Strength(s.name, s.level, tuple(s.regexes)) for s in spec.strength)
+    return TopicSet(topics, strengths)
 
 
 def _check_unique(names: list[str], what: str) -> None:
@@ -191,10 +189,18 @@ def _check_unique(names: list[str], what: str) -> None:
         raise ValueError(f"duplicate {what} names: {dupes}")
 
 
-def load_topics(path: Path) -> tuple[Topic, ...]:
-    """Read a topics TOML file and return its topics."""
+def load_topics(path: Path) -> TopicSet:
+    """Read a topics TOML file and return its topics; a bad file is one ValueError line
+    naming the file, the topic and the field."""
     with open(path, "rb") as handle:
-        return parse_topics(tomllib.load(handle))
+        try:
+            data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"{path}: not valid TOML: {error}") from None
+    try:
+        return parse_topics(data)
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from None
 
 
 def variant_pattern(variant: str) -> str:

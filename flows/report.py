@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from compare.model import Change
 from compare.redline import ADDED, REMOVED, ROW_LABELS, Run, edges, rows
+from compare.statement import statement_of
 from storage import changes as store
 from storage import repo
 from storage.db import open_session
@@ -98,6 +99,7 @@ def changes_markdown(
             flip = " — negation flipped" if change.polarity_flip else ""
             heading = " > ".join(change.heading_path) or change.section_key
             lines.append(f"- **[{_escape(change.section_key)}] {_escape(heading)}**")
+            lines.append(f"  {_escape(statement_of(change))}")
             lines.append(f"  ({change.kind}{topics}{flip})")
             lines += [f"  - {line}" for line in redline(change)]
     if failed:

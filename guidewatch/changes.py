@@ -260,7 +260,7 @@ def make_hooks(
         from compare.topics import load_topics
 
         topics = load_topics(settings.topics_path)
-    watched = tuple(topics)
+    watched: Sequence[Topic] = topics  # a TopicSet keeps its strength scale
     if engine is None:
         from storage.db import make_engine
 

@@ -43,6 +43,7 @@ def register(commands: Any) -> None:
     p.add_argument("--topic", metavar="T", help="only changes on this topic")
     p.add_argument("--document", metavar="D", help="only changes to this document")
     p.add_argument("--all", action="store_true", help="include changes on no topic")
+    p.add_argument("--id", type=int, metavar="N", help="show this one change in full")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_changes)
 
@@ -95,8 +96,10 @@ def _topics(app: App) -> Any:
 
     try:
         return load_topics(app.settings.topics_path)
-    except (OSError, ValueError) as error:
+    except OSError as error:
         raise UserError(f"topics file {app.settings.topics_path}: {error}") from None
+    except ValueError as error:  # already names the file, the topic and the field
+        raise UserError(str(error)) from None
 
 
 def marked(runs: Sequence[Run], *, color: bool) -> str:
@@ -122,7 +125,9 @@ def redline_lines(old: Sequence[str], new: Sequence[str], *, color: bool) -> lis
 
 
 def render_change(change: Any, *, color: bool) -> list[str]:
-    """A change as a few lines of text for the terminal."""
+    """A change as a few lines of text for the terminal, its statement first."""
+    from compare.statement import statement_of
+
     heading = " › ".join(change.heading_path)
     tags = []
     if change.topics:
@@ -130,7 +135,9 @@ def render_change(change: Any, *, color: bool) -> list[str]:
     if change.polarity_flip:
         tags.append("POLARITY FLIP")
     label = f"[{change.section_key}] {heading}  ({change.kind}, significance {change.significance})"
-    lines = [f"{BOLD}{label}{RESET}" if color else label]
+    lines = [f"{BOLD}{label}{RESET}" if color else label, f"  {statement_of(change)}"]
+    if change.patterns:
+        lines.append("  practice patterns: " + "; ".join(change.patterns))
     if change.old_section_key:
         lines.append(f"  was [{change.old_section_key}]")
     if tags:
@@ -204,21 +211,27 @@ def cmd_diff(args: argparse.Namespace, app: App) -> int:
 
 
 def cmd_changes(args: argparse.Namespace, app: App) -> int:
-    """List recorded changes, newest last."""
+    """List recorded changes, newest last, each by its one-line statement."""
     from compare.model import Change
+    from compare.statement import statement_of
     from storage import changes as store
     from storage.db import open_session
     from storage.models import Version
 
     since = parse_when(args.since, end_of_day=False) if args.since else None
     with open_session(app.engine) as session:
-        rows = store.list_changes(
-            session=session,
-            document_id=args.document,
-            since=since,
-            topic=args.topic,
-            on_topic_only=not args.all,
-        )
+        if args.id is not None:
+            rows = store.get_changes(session=session, ids=[args.id])
+            if not rows:
+                raise UserError(f"no recorded change {args.id} (see `guidewatch changes --all`)")
+        else:
+            rows = store.list_changes(
+                session=session,
+                document_id=args.document,
+                since=since,
+                topic=args.topic,
+                on_topic_only=not args.all,
+            )
         versions: dict[int, Version] = {}
         for row in rows:
             for version_id in (row.from_version_id, row.to_version_id):
@@ -230,8 +243,11 @@ def cmd_changes(args: argparse.Namespace, app: App) -> int:
         return versions.get(version_id) if version_id is not None else None
 
     data = []
+    changes: list[Change] = []
     for row in rows:
         old, new = version_of(row.from_version_id), version_of(row.to_version_id)
+        change = Change.from_dict(row.data())
+        changes.append(change)
         data.append(
             {
                 "id": row.id,
@@ -242,38 +258,29 @@ def cmd_changes(args: argparse.Namespace, app: App) -> int:
                 "to_first_seen_at": new.first_seen_at if new else None,
                 "recorded_at": row.created_at,
                 **row.data(),
+                "statement": statement_of(change),
             }
         )
 
-    def summary(row: Any) -> str:
-        change = Change.from_dict(row.data())
-        words = [f"-{w}" for w in change.words_removed] + [f"+{w}" for w in change.words_added]
-        text = " ".join(words) or " ".join(change.new_sentences or change.old_sentences)
-        return text[:60]
-
-    emit(
-        args.json,
-        data,
-        lambda: (
-            table(
-                [
-                    [
-                        stamp(row.created_at),
-                        row.document_id,
-                        row.section_key[:30],
-                        row.kind,
-                        str(row.significance),
-                        ",".join(row.topic_list()) or "-",
-                        summary(row),
-                    ]
-                    for row in rows
-                ],
-                ["recorded", "document", "section", "kind", "sig", "topics", "words"],
+    def render() -> str:
+        if not rows:
+            return "no recorded changes match"
+        lines: list[str] = []
+        for item, row, change in zip(data, rows, changes, strict=True):
+            versions_moved = f"v{item['from_version']} → v{item['to_version']}"
+            topics = ", ".join(row.topic_list()) or "no topic"
+            lines.append(statement_of(change))
+            lines.append(
+                f"  {row.document_id} {row.section_key[:40]} · {versions_moved} · {topics} · "
+                f"significance {row.significance} · #{row.id} · {stamp(row.created_at)}"
             )
-            if rows
-            else "no recorded changes match"
-        ),
-    )
+            if args.id is not None:
+                lines += ["  " + line for line in render_change(change, color=False)]
+        if args.id is None:
+            lines.append("(one change in full: guidewatch changes --id N)")
+        return "\n".join(lines)
+
+    emit(args.json, data, render)
     return 0
 
 

@@ -52,7 +52,9 @@ def test_one_wording_change_gives_one_digest_naming_the_recommendation(
     received = smtp_server.inbox[0]
     assert received.recipients == ["alice@example.org"]
     message = received.message
-    assert message["Subject"].startswith("NICE NG206 1.11.14: wording on treatment or cure")
+    assert message["Subject"] == (
+        'NICE NG206 1.11.14: prohibition narrowed: "as a treatment or cure" → "as a cure"'
+    )
     assert message["Message-ID"] == report.sent_message_ids[0]
     plain, rich = _parts(message)
     assert "as a treatment or cure" in plain and "as a cure" in plain
@@ -305,8 +307,9 @@ def test_renamed_get_section_is_told_as_a_rename_with_the_surviving_wording(
     keeper.keep(new)
     deliver_pending(sqlite_engine, settings)
     [received] = smtp_server.inbox
-    assert "renamed away" in received.message["Subject"]
-    assert '"graded exercise therapy"' in received.message["Subject"].lower()
+    assert received.message["Subject"].endswith(
+        '"Graded Exercise Therapy" renamed "Activity Management", the practice wording stays'
+    )
     plain, rich = _parts(received.message)
     assert "Wording that stayed:" in plain
     stayed = " ".join(plain.split("Wording that stayed:")[1].split())  # the text is wrapped

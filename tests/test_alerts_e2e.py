@@ -62,7 +62,5 @@ def test_cycle_to_inbox(site: FixtureSite, tmp_path: Path, smtp_server: SmtpServ
         deliver_pending(engine, settings)
     assert outcomes == ["new_version", "new_version", "unchanged", "new_version"]
     [received] = smtp_server.inbox
-    assert received.message["Subject"].startswith(
-        "NICE NG206 1.11.14: wording on treatment or cure"
-    )
+    assert received.message["Subject"].startswith("NICE NG206 1.11.14: prohibition narrowed: ")
     engine.dispose()

@@ -174,3 +174,24 @@ def test_diff_without_stored_versions_says_so(
     err = capsys.readouterr().err
     assert "has no stored version yet" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_changes_prints_each_change_by_its_statement_and_id_shows_one_in_full(
+    stored: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["changes"]) == 0
+    out = capsys.readouterr().out
+    line = 'prohibition narrowed: "as a treatment or cure" → "as a cure"'
+    assert out.splitlines()[0] == line
+    [change] = Cli(capsys).ok_json("changes")
+    assert change["statement"] == line
+    assert main(["changes", "--id", str(change["id"])]) == 0
+    full = capsys.readouterr().out
+    assert full.splitlines()[0] == line
+    assert (
+        "[-treatment or -]cure" in full and "in the list: Do not offer people with CFS/ME:" in full
+    )
+    assert main(["changes", "--id", "999"]) == 2
+    assert "no recorded change 999" in capsys.readouterr().err
+    assert main(["replay", "nice-ng206-recommendations"]) == 0
+    assert line in capsys.readouterr().out  # replay reads stored history with today's rules

@@ -309,15 +309,24 @@ def test_text_moved_between_sections_is_not_a_change() -> None:
 
 
 def test_same_text_under_a_new_key_is_renamed() -> None:
-    old = doc(("1.11.14", ("Exercise",), "Do not offer GET."), ("1.11.15", ("Exercise",), "Rest."))
-    new = doc(("1.11.15", ("Exercise",), "Do not offer GET."), ("1.11.16", ("Exercise",), "Rest."))
+    old = doc(("Exercise", ("Guide",), "Do not offer GET."), ("Rest", ("Guide",), "Rest."))
+    new = doc(("Physical activity", ("Guide",), "Do not offer GET."), ("Rest", ("Guide",), "Rest."))
     changes = compare_documents(old, new, topics=TOPICS)
     assert [(c.kind, c.old_section_key, c.section_key) for c in changes] == [
-        ("renamed", "1.11.14", "1.11.15"),
-        ("renamed", "1.11.15", "1.11.16"),
+        ("renamed", "Exercise", "Physical activity"),
     ]
     assert all(c.old_sentences == () and c.new_sentences == () for c in changes)
     assert all(c.significance < 50 for c in changes)
+
+
+def test_renumbered_recommendations_are_one_off_topic_change() -> None:
+    old = doc(("1.11.14", ("Exercise",), "Do not offer GET."), ("1.11.15", ("Exercise",), "Rest."))
+    new = doc(("1.11.15", ("Exercise",), "Do not offer GET."), ("1.11.16", ("Exercise",), "Rest."))
+    (change,) = compare_documents(old, new, topics=TOPICS)
+    assert change.kind == "renumbered" and change.topics == ()
+    assert change.renumbering == ("1.11.14 → 1.11.15", "1.11.15 → 1.11.16")
+    assert change.statement == "recommendations renumbered: 1.11.14 → 1.11.15, 1.11.15 → 1.11.16"
+    assert change.significance < 50
 
 
 def test_a_new_heading_over_the_same_text_is_renamed() -> None:
@@ -378,19 +387,39 @@ def test_changes_round_trip_through_json() -> None:
 
 
 def test_an_inserted_recommendation_renumbers_the_rest() -> None:
-    old = doc(("1.11.14", (), "Do not offer GET."), ("1.11.15", (), "Rest when needed."))
+    old = doc(
+        ("1.11.13", (), "Discuss activity levels; see recommendation 1.11.15 on rest."),
+        ("1.11.14", (), "Do not offer GET."),
+        ("1.11.15", (), "Rest when needed."),
+    )
     new = doc(
+        ("1.11.13", (), "Discuss activity levels; see recommendation 1.11.16 on rest."),
         ("1.11.14", (), "Offer pacing advice."),
         ("1.11.15", (), "Do not offer GET."),
         ("1.11.16", (), "Rest when needed."),
     )
     changes = compare_documents(old, new, topics=TOPICS)
+    # the cross-reference that followed the renumbering is not a change
     assert [(c.kind, c.old_section_key, c.section_key) for c in changes] == [
         ("added", None, "1.11.14"),
-        ("renamed", "1.11.14", "1.11.15"),
-        ("renamed", "1.11.15", "1.11.16"),
+        ("renumbered", "1.11.14", "1.11.15"),
     ]
     assert changes[0].topics == ("safeguards",)
+    assert changes[1].topics == ()
+    assert changes[1].renumbering == ("1.11.14 → 1.11.15", "1.11.15 → 1.11.16")
+
+
+def test_a_cross_reference_left_behind_by_a_renumbering_is_a_change() -> None:
+    old = doc(("1.1", (), "See 1.3 on rest."), ("1.2", (), "Pace."), ("1.3", (), "Rest often."))
+    new = doc(
+        ("1.1", (), "See 1.3 on rest."),
+        ("1.2", (), "Pace."),
+        ("1.3", (), "Sleep well."),
+        ("1.4", (), "Rest often."),
+    )
+    changes = compare_documents(old, new, topics=TOPICS)
+    kinds = [(c.kind, c.section_key) for c in changes]
+    assert ("modified", "1.1") in kinds and ("renumbered", "1.4") in kinds
 
 
 BHC_HEADING = (

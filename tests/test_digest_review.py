@@ -132,8 +132,7 @@ FLIP = Change(
 
 def test_the_subject_quotes_a_small_edit_with_its_context(inbox: dict[str, EmailMessage]) -> None:
     assert inbox["nice-cure"]["Subject"] == (
-        'NICE NG206 1.11.14: wording on treatment or cure changed: "as a treatment or cure" → '
-        '"as a cure"'
+        'NICE NG206 1.11.14: prohibition narrowed: "as a treatment or cure" → "as a cure"'
     )
 
 
@@ -142,7 +141,7 @@ def test_a_reversal_is_said_in_plain_words_with_the_words_that_flipped(
 ) -> None:
     title = inbox["nice-polarity"]["Subject"]
     assert title == (
-        "NICE NG206 1.12.27: wording on Lightning Process reversed: "
+        "NICE NG206 1.12.27: reversed: "
         '"Do not offer the Lightning Process" → "Offer the Lightning Process"'
     )
     plain, _ = parts(inbox["nice-polarity"])
@@ -281,7 +280,10 @@ def test_several_changes_open_with_a_list_most_important_first(
     plain, rich = parts(message)
     lines = plain.splitlines()
     assert lines[0] == "5 changes in this message, most important first:"
-    assert lines[1] == "- NICE NG206 1.12.27: wording on Lightning Process reversed"
+    assert lines[1:3] == [
+        '- NICE NG206 1.12.27: reversed: "Do not offer the Lightning Process" →',
+        '  "Offer the Lightning Process"',
+    ]
     assert message["Subject"].endswith("(and 4 more changes)")
     # the reversal sits in the last topic group, but a reader meets it in the first lines
     assert plain.index("1.12.27") < plain.index("== Topic: rehabilitation ==")
@@ -342,7 +344,7 @@ def test_a_flipped_list_intro_tells_rehabilitation_what_is_now_offered(
     list_flip: EmailMessage,
 ) -> None:
     assert list_flip["Subject"] == (
-        "NICE NG206 1.11.14: wording on graded exercise therapy reversed: "
+        "NICE NG206 1.11.14: reversed: "
         '"Do not offer people with ME/CFS" → "Offer people with ME/CFS"'
     )
     plain, rich = parts(list_flip)
@@ -373,8 +375,8 @@ def test_a_rewrite_is_told_by_the_watched_terms_it_lost_and_gained(
 ) -> None:
     message = inbox["bhc-neuroplasticity"]
     assert message["Subject"].endswith(
-        "Neuroplasticity programs designed for…: no longer says: post-exertional malaise …; "
-        "now says: rehabilitation"
+        "Bateman Horne Center, Neuroplasticity programs…: no longer says: "
+        "post-exertional malaise, PEM stability …; now says: rehabilitation"
     )
     plain, rich = parts(message)
     lost = (

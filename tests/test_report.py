@@ -139,6 +139,8 @@ def test_document_page_has_versions_charts_and_redlines(site: Path) -> None:
     assert any("Lightning Process" in i for i in page.inserted)  # box-4 added in version 3
     section = html[html.index('id="v2"') :]
     assert "brain-training" in section.split("</section>")[0]
+    # every change opens with its one-line statement, as in the alert
+    assert section.split("</section>")[0].count('<p class="statement">') >= 1
 
 
 def test_every_piece_of_text_is_escaped(site: Path) -> None:

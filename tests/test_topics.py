@@ -242,7 +242,10 @@ def test_parse_topics_from_mapping(tmp_path: Path) -> None:
         ({}, "at least one"),
         ({"topic": [{"name": "a", "terms": []}]}, "non-empty"),
         ({"topic": [{"name": "A b", "terms": ["x"]}]}, "lowercase"),
-        ({"topic": [{"name": "a", "terms": ["x"], "colour": 1}]}, "unknown keys"),
+        (
+            {"topic": [{"name": "a", "terms": ["x"], "colour": 1}]},
+            "topic 'a', field colour: unknown key",
+        ),
         (
             {"topic": [{"name": "a", "terms": ["x"]}, {"name": "a", "terms": ["y"]}]},
             "duplicate topic",
@@ -252,7 +255,10 @@ def test_parse_topics_from_mapping(tmp_path: Path) -> None:
             "duplicate term",
         ),
         ({"topic": [{"name": "a", "terms": [" x"]}]}, "trimmed"),
-        ({"topic": [{"name": "a", "terms": [{"name": "x", "variants": "y"}]}]}, "list of strings"),
+        (
+            {"topic": [{"name": "a", "terms": [{"name": "x", "variants": "y"}]}]},
+            "variants: must be a list",
+        ),
         ({"topic": [{"name": "a", "terms": [{"name": "x", "abbreviation": "xy"}]}]}, "capitals"),
     ],
 )

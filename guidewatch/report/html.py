@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from compare.model import Change
 from compare.redline import ADDED, REMOVED, ROW_LABELS, Run, edges, rows
+from compare.statement import statement_of
 
 BAR_WIDTH = 28
 CHART_HEIGHT = 120
@@ -163,7 +164,8 @@ def change_block(change: Change, heading_level: int = 4) -> str:
         facts.append(f"<dt>Was section</dt><dd>{esc(change.old_section_key)}</dd>")
     facts.append(f"<dt>Significance</dt><dd>{change.significance}</dd>")
     on_topic = " on-topic" if change.topics else ""
+    line = f'<p class="statement">{esc(statement_of(change))}</p>'
     return (
         f'<article class="change{on_topic}"><h{heading_level}>{esc(title)}</h{heading_level}>'
-        f'<dl class="facts">{"".join(facts)}</dl>{redline(change)}</article>'
+        f'{line}<dl class="facts">{"".join(facts)}</dl>{redline(change)}</article>'
     )
