@@ -140,11 +140,28 @@ def _breaks(
         indent = min(later) if later else block.lines[0].x0 + line.size
         return line.x0 < indent - 0.5 * line.size
     starts_lower = line.text.lstrip()[:1].islower()
-    # A bold line after a finished sentence starts something new (a heading set without
-    # space above it), and the text under a bold heading starts after it.
-    if line.bold and not block.bold and not starts_lower:
-        return previous.text.rstrip()[-1:] in _TERMINAL or line.font != previous.font
-    return block.bold and len(block.lines) <= 3 and not line.bold and not starts_lower
+    if starts_lower:
+        return False
+    # A line in another font after a finished sentence starts something new (a heading set
+    # without space above it), and the text under a short bold or other-font heading
+    # starts after it.
+    ended = previous.text.rstrip()[-1:] in _TERMINAL
+    if (line.bold and not block.bold) or _other_font(line, previous):
+        if ended and len(line.text.split()) <= 25:
+            return True
+    first = block.lines[0]
+    if line.bold or line.font == first.font:
+        return False
+    if block.bold:
+        return len(block.lines) <= 3
+    # A heading in a font of its own is short; a quotation in italics is not.
+    short = len(block.lines) <= 2 and all(len(item.text.split()) <= 10 for item in block.lines)
+    return short and _other_font(line, first)
+
+
+def _other_font(line: Line, other: Line) -> bool:
+    """True when two lines are each set in one font, and not the same."""
+    return bool(line.font and other.font and line.font != other.font)
 
 
 # Dehyphenation and block text

@@ -61,9 +61,17 @@ def _heading_styles(blocks: Sequence[Block], body: Style) -> set[Style]:
     return {
         style
         for style, count in short.items()
-        if count >= 2 and not long[style] and style != body
-        and (style[2] or style[0] != body[0] or style[1] >= body[1] + 0.5)
-    }  # fmt: skip
+        if count >= 2 and not long[style] and style != body and _stands_out(style, body)
+    }
+
+
+def _stands_out(style: Style, body: Style) -> bool:
+    """True when a style is one font (not a mix), no smaller than the body text, and bold,
+    bigger or another font than the body text's."""
+    font, size, bold = style
+    if not font or size < body[1] - 0.5:
+        return False
+    return bold or font != body[0] or size >= body[1] + 0.5
 
 
 def classify(blocks: list[Block], body: Style, edges: dict[int, list[float]]) -> None:

@@ -80,6 +80,7 @@ class _Run:
     size: float
     bold: bool
     font: str
+    broken: bool = False  # pdfium put a line break before it
 
 
 def open_pdf(body: bytes) -> pdfium.PdfDocument:
@@ -215,17 +216,21 @@ def _text_runs(textpage: ctypes.c_void_p) -> list[_Run]:
     address = ctypes.cast(textpage, ctypes.c_void_p).value
     runs: list[_Run] = []
     index = 0
+    broken = False
     while index < count:
         target = _OBJECT_AT(address, index)
         if not target:  # a generated space or line break
             if runs and text[index] == " " and not runs[-1].text.endswith(" "):
                 runs[-1].text += " "
+            broken = broken or text[index] in "\r\n"
             index += 1
             continue
         end = _run_end(address, index, count, target)
         run = reader.run(index, end, text[index:end])
         if run is not None:
+            run.broken = broken
             runs.append(run)
+            broken = False
         index = end
     return runs
 
@@ -385,9 +390,11 @@ def _finish(runs: list[_Run], page: int, width: float, height: float) -> Line:
     for index, run in enumerate(runs):
         text = run.text
         if index and parts:
+            # pdfium puts spaces between words; runs it saw on separate lines, or far
+            # apart, are separate words too.
             gap = run.box[0] - runs[index - 1].box[2]
             spaced = parts[-1][-1:].isspace() or text[:1].isspace()
-            if gap > 0.2 * run.size and not spaced:
+            if not spaced and (run.broken or gap > 0.5 * run.size):
                 parts.append(" ")
         parts.append(text)
         count = len(text.strip())
@@ -396,6 +403,8 @@ def _finish(runs: list[_Run], page: int, width: float, height: float) -> Line:
         bold += count if run.bold else 0
     text = " ".join("".join(parts).split())
     boxes = [run.box for run in runs]
+    font, in_font = fonts.most_common(1)[0]
+    total = sum(weights.values())
     return Line(
         page=page,
         text=text,
@@ -405,8 +414,8 @@ def _finish(runs: list[_Run], page: int, width: float, height: float) -> Line:
         bottom=min(b[1] for b in boxes),
         base=runs[0].base,
         size=weights.most_common(1)[0][0],
-        bold=bold >= 0.8 * sum(weights.values()),
+        bold=bold >= 0.8 * total,
         page_width=width,
         page_height=height,
-        font=fonts.most_common(1)[0][0],
+        font=font if in_font >= 0.8 * total else "",  # "" for a line of mixed fonts
     )
