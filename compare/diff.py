@@ -10,6 +10,7 @@ from difflib import SequenceMatcher
 
 from compare.model import SIGNIFICANCE, Change, Topic
 from compare.noise import canonical
+from compare.running import comparable
 from compare.sentences import placed_sentences, words
 from compare.topics import count_terms, find_terms
 from scrapers.model import Document, Section
@@ -462,6 +463,7 @@ def compare_documents(
     old: Document, new: Document, *, topics: Sequence[Topic] = (), ignore: Sequence[str] = ()
 ) -> list[Change]:
     """Return the changes from old to new in the new version's order (removed ones in place)."""
+    old, new = comparable(old, new)  # paged documents are compared as running text
     olds = [_prepare(s, ignore) for s in old.sections]
     news = [_prepare(s, ignore) for s in new.sections]
     pairs = _pair(olds, news)

@@ -154,6 +154,8 @@ def apply_outline(blocks: list[Block], entries: Sequence[OutlineEntry]) -> list[
     for entry in entries:
         title = _plain(entry.title)
         found = _find_entry(result, entry, title, start)
+        if found is not None and found < len(result):
+            _split_heading(result, found, title)
         if found is not None and found < len(result) and _plain(result[found].text) == title:
             result[found].heading = True
             result[found].level = entry.level
@@ -165,6 +167,26 @@ def apply_outline(blocks: list[Block], entries: Sequence[OutlineEntry]) -> list[
         result.insert(at, Block([line], heading=True, text=entry.title, level=entry.level))
         start = at + 1
     return result
+
+
+def _split_heading(blocks: list[Block], index: int, title: str) -> None:
+    """A heading set like the text under it was read as the start of that text: cut it off
+    as a block of its own when whole lines of the block spell the title."""
+    block = blocks[index]
+    if block.figure or _plain(block.text) == title or not _plain(block.text).startswith(title):
+        return
+    for cut in range(1, len(block.lines)):
+        if _plain(" ".join(line.text for line in block.lines[:cut])) == title:
+            break
+    else:
+        return
+    matched, at = 0, 0
+    while at < len(block.text) and matched < len(title):
+        matched += block.text[at].isalnum()
+        at += 1
+    heading = Block(block.lines[:cut], text=block.text[:at].strip())
+    rest = Block(block.lines[cut:], bullet=block.bullet, text=block.text[at:].strip())
+    blocks[index : index + 1] = [heading, rest]
 
 
 def _find_entry(blocks: Sequence[Block], entry: OutlineEntry, title: str, start: int) -> int | None:

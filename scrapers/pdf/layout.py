@@ -227,7 +227,8 @@ def merge_rows(lines: list[Line]) -> list[Line]:
         same_row = (
             last is not None
             and last.page == line.page
-            and last.figure == line.figure
+            and last.figure < 0
+            and line.figure < 0
             and abs(last.base - line.base) <= 0.3 * max(last.size, line.size)
             and line.x0 >= last.x1
         )

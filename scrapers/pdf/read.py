@@ -117,21 +117,22 @@ def outline(pdf: pdfium.PdfDocument) -> list[OutlineEntry]:
     entries: list[OutlineEntry] = []
     try:
         for item in pdf.get_toc(max_depth=6):
-            title = normalise_block(item.title or "")
-            if not title:
-                continue
-            page = None if item.page_index is None else item.page_index + 1
-            y = None
-            if (
-                item.view_pos
-                and len(item.view_pos) >= 2
-                and item.view_mode == pdfium_c.PDFDEST_VIEW_XYZ
-            ):
-                y = item.view_pos[1]
-            entries.append(OutlineEntry(title, item.level, page, y))
+            title = normalise_block(item.get_title() or "")
+            if title:
+                entries.append(_entry(item, title))
     except (pdfium.PdfiumError, ValueError):
         return []
     return entries
+
+
+def _entry(item: pdfium.PdfBookmark, title: str) -> OutlineEntry:
+    dest = item.get_dest()
+    if dest is None:
+        return OutlineEntry(title, item.level, None, None)
+    index = dest.get_index()
+    mode, pos = dest.get_view()
+    y = pos[1] if mode == pdfium_c.PDFDEST_VIEW_XYZ and len(pos) >= 2 else None
+    return OutlineEntry(title, item.level, None if index is None else index + 1, y)
 
 
 def read_pages(pdf: pdfium.PdfDocument) -> list[Page]:

@@ -24,12 +24,14 @@ SOFT_HYPHEN = "\u00ad"
 @dataclass(frozen=True)
 class Heading:
     """A heading; level 1 is the largest. Level 0 is a cover title. A `plain` heading is set
-    like body text; `bookmark` puts it in the outline when the PDF has one."""
+    like body text; `bookmark` puts it in the outline when the PDF has one; `band` draws a
+    shaded band behind it."""
 
     level: int
     text: str
     plain: bool = False
     bookmark: bool = True
+    band: bool = False
 
 
 @dataclass(frozen=True)
@@ -229,11 +231,16 @@ def _heading(flow: _Flow, block: Heading) -> None:
     flow.space(size * layout.space_above)
     # Keep a heading with the first lines that follow it.
     flow.room(len(lines) * size * layout.leading + 3 * body * layout.leading)
+    top = flow.y
     for number, line in enumerate(lines):
         flow.line(0, font, size, line)
-        if number == 0 and block.bookmark and block.level > 0:
+        if number == 0:
             top = flow.y + size * layout.leading
-            flow.pages[-1].bookmarks.append((block.text, block.level, top))
+            if block.bookmark and block.level > 0:
+                flow.pages[-1].bookmarks.append((block.text, block.level, top))
+    if block.band:
+        band = (flow.x - 4, flow.y - size * 0.4, flow.column_width + 8, top - flow.y + size * 0.2)
+        flow.pages[-1].shapes.insert(0, _Shape("band", band))
     flow.y -= size * layout.space_below
 
 
@@ -248,8 +255,8 @@ def _chart(flow: _Flow, chart: Chart) -> None:
     for index in range(5):
         x = left + 20 + index * (width - 40) / 5
         page.shapes.append(_Shape("rect", (x, bottom + 10, 25, 30 + 25 * (index % 3))))
-    page.shapes.append(_Shape("curve", (left, bottom + 20, left + width / 3, top,
-                                        left + 2 * width / 3, bottom, left + width, top - 20)))  # fmt: skip
+    curve = (left, bottom + 20, left + width / 3, top, left + 2 * width / 3, bottom)
+    page.shapes.append(_Shape("curve", (*curve, left + width, top - 20)))
     page.shapes.append(_Shape("circle", (left + width / 2, bottom + chart.height / 2, 30)))
     page.shapes.append(_Shape("line", (left, bottom, left + width, bottom)))
     rows = (len(chart.labels) + 2) // 3
@@ -356,10 +363,10 @@ def _draw(
         ops = page.ops
         if layout.interleave_columns:
             ops = sorted(ops, key=lambda op: (-round(op.y, 1), op.x))
+        _shapes(canvas, page.shapes)
         for op in ops:
             canvas.setFont(op.font, op.size)
             canvas.drawString(op.x, op.y, op.text)
-        _shapes(canvas, page.shapes)
         if outline:
             _bookmarks(canvas, page.bookmarks, number)
         if footer_page_numbers:
@@ -375,7 +382,10 @@ def _draw(
 def _shapes(canvas: Canvas, shapes: list[_Shape]) -> None:
     for shape in shapes:
         p = shape.points
-        if shape.kind == "rect":
+        if shape.kind == "band":
+            canvas.setFillGray(0.85)
+            canvas.rect(p[0], p[1], p[2], p[3], stroke=0, fill=1)
+        elif shape.kind == "rect":
             canvas.setFillGray(0.7)
             canvas.rect(p[0], p[1], p[2], p[3], stroke=1, fill=1)
         elif shape.kind == "circle":
