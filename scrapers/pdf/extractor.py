@@ -70,6 +70,7 @@ def extract_pdf(data: bytes) -> Document:
         blocks = demote_titles_and_strays(blocks, body[1])
     info: dict[str, str | int] = {"page_count": page_count}
     info.update({k: v for k, v in meta.items() if k != "title"})
+    info["headings_from"] = "outline" if entries else "styles"
     title = choose_title(meta.get("title", ""), blocks, body[1])
     return Document(sections=sections_from_blocks(blocks), title=title, meta=info)
 

@@ -104,14 +104,32 @@ def classify(blocks: list[Block], body: Style, edges: dict[int, list[float]]) ->
 
 
 def _encloses(outer: Block, inner: Block) -> bool:
-    """True when `inner` is a sub-heading of `outer`."""
+    """True when `inner` is a sub-heading of `outer`: by outline level, by numbering, by
+    placement (a centred heading heads the left-aligned ones after it, never the other way
+    round) and by size; producers vary sizes by a point or two between peers."""
     if outer.level is not None and inner.level is not None:
         return inner.level > outer.level
     if outer.number and inner.number:
         return inner.number.startswith(outer.number + ".")
+    outer_centred, inner_centred = _centred(outer), _centred(inner)
+    if inner_centred and not outer_centred:
+        return False
+    if outer_centred and not inner_centred:
+        return outer.size >= inner.size - 0.6
+    if outer_centred:
+        return outer.size >= inner.size * BIG
     if outer.size > inner.size + 0.6:
         return True
     return abs(outer.size - inner.size) <= 0.6 and outer.bold and not inner.bold
+
+
+def _centred(block: Block) -> bool:
+    """True when every line of the block is centred on the page, away from the margin."""
+    lines = block.lines
+    width = lines[0].page_width
+    if not width or not any(line.x0 > 0.15 * width for line in lines):
+        return False
+    return all(abs((line.x0 + line.x1) / 2 - width / 2) <= 0.04 * width for line in lines)
 
 
 def demote_titles_and_strays(blocks: list[Block], body_size: float) -> list[Block]:
