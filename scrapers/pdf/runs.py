@@ -131,8 +131,12 @@ def text_runs(textpage: int, in_forms: bool) -> list[Run]:
     index = 0
     broken = False
     while index < count:
+        if text[index] in "\r\n":  # pdfium's line break, never a character of the PDF
+            broken = True
+            index += 1
+            continue
         target = _OBJECT_AT(textpage, index)
-        if not target:  # a generated space or line break
+        if not target:  # a generated space
             if runs and text[index] == " " and not runs[-1].text.endswith(" "):
                 runs[-1].text += " "
             broken = broken or text[index] in "\r\n"
