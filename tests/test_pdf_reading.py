@@ -7,6 +7,13 @@ hyphens both ways, and headings taken from the outline.
 
 from __future__ import annotations
 
+import io
+
+from PIL import Image
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
+
 from compare.diff import compare_documents
 from compare.topics import load_topics
 from guidewatch.settings import DEFAULT_TOPICS
@@ -21,6 +28,7 @@ from tests.support.pdfgen import (
     Layout,
     Para,
     make_pdf,
+    wrap,
 )
 from tests.test_pdf import ENERGY, FLOW, GET_TEXT, INTRO, PACING
 
@@ -253,3 +261,41 @@ def test_without_an_outline_the_same_pdf_is_read_from_its_styles() -> None:
     document = extract_pdf(make_pdf(outline_pages(), title="Guide"))
     assert "Who this guide is for" not in keys(document)
     assert "Remember this" in keys(document)
+
+
+def picture_page() -> bytes:
+    """A page as Word draws one: a heading with an icon beside it, text, then a picture with
+    two heading-sized labels set beside it, then more text."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    picture = ImageReader(Image.new("RGB", (60, 60), "red"))
+    canvas.drawImage(picture, 72, 758, 22, 22)  # the icon
+    canvas.setFont("Helvetica-Bold", 16)
+    canvas.drawString(100, 762, "Pacing")
+    y = 736.0
+    canvas.setFont("Helvetica", 11)
+    for line in wrap(INTRO, "Helvetica", 11, 450):
+        canvas.drawString(72, y, line)
+        y -= 14
+    canvas.drawImage(picture, 320, 420, 120, 110)  # the picture
+    canvas.setFont("Helvetica-Bold", 14)
+    canvas.drawString(170, 480, "Aerobic Metabolism")
+    canvas.drawString(165, 464, "Fuel + Oxygen = ATP")
+    y = 390.0
+    canvas.setFont("Helvetica", 11)
+    for line in wrap(PACING, "Helvetica", 11, 450):
+        canvas.drawString(72, y, line)
+        y -= 14
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def test_labels_beside_a_picture_are_its_figure_text_and_an_icon_keeps_its_heading() -> None:
+    document = extract_pdf(picture_page())
+    assert keys(document) == ["Pacing"]
+    assert by_key(document)["Pacing"].split("\n") == [
+        INTRO,
+        "Aerobic Metabolism · Fuel + Oxygen = ATP",
+        PACING,
+    ]

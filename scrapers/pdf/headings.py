@@ -30,7 +30,8 @@ def _aligned(line: Line, edges: Sequence[float]) -> bool:
     """True when a line starts where body text starts, left of it, or is centred on the page."""
     if abs((line.x0 + line.x1) / 2 - line.page_width / 2) <= 0.04 * line.page_width:
         return True
-    if not edges or line.x0 <= min(edges) + 0.6 * line.size:
+    # Up to two and a half of its own ems in: room for an icon or a number before it.
+    if not edges or line.x0 <= min(edges) + 2.5 * line.size:
         return True
     return sum(1 for x in edges if abs(x - line.x0) <= 2.0) >= 2
 

@@ -110,16 +110,38 @@ def _inside(line: Line, region: Box, margin: float) -> bool:
     )  # fmt: skip
 
 
+def _beside(line: Line, region: Box, margin: float) -> bool:
+    """True when the line sits next to the region, level with it: a label beside a picture."""
+    middle = (line.top + line.bottom) / 2
+    if not region[1] <= middle <= region[3]:
+        return False
+    return region[0] - margin <= line.x1 and line.x0 <= region[2] + margin
+
+
 def mark_figures(page: Page, body_size: float) -> list[Box]:
     """Mark the lines that are labels of a figure: short lines in a region of drawn paths
-    or images, where the region's text is mostly such labels. Returns the figure regions."""
+    or images (or beside it, when set apart from the body text by size or weight), where
+    the region's text is mostly such labels. Returns the figure regions."""
     margin = 1.5 * body_size
     figures: list[Box] = []
     for region in graphic_regions(page, margin):
         inside = [line for line in page.lines if _inside(line, region, margin)]
+        set_apart = [
+            line
+            for line in page.lines
+            if line not in inside
+            and _beside(line, region, 2 * margin)
+            and (line.bold or line.size >= body_size + 0.5)
+            and len(line.text.split()) <= LABEL_WORDS
+        ]
+        # An icon beside a heading is no figure: labels beside a picture come in a group,
+        # next to a picture several lines tall.
+        if len(set_apart) < 2 or region[3] - region[1] < 4 * body_size:
+            set_apart = []
         labels = [line for line in inside if len(line.text.split()) <= LABEL_WORDS]
-        if not labels or len(labels) < 0.7 * len(inside):
+        if not labels and not set_apart or len(labels) < 0.7 * len(inside):
             continue
+        labels += set_apart
         has_image = any(_near(region, image, 0) for image in page.images)
         # Lines stacked on one left edge in a box or on a band are a styled heading or a
         # callout, not a figure: a chart's labels are scattered.
