@@ -299,3 +299,21 @@ def test_labels_beside_a_picture_are_its_figure_text_and_an_icon_keeps_its_headi
         "Aerobic Metabolism · Fuel + Oxygen = ATP",
         PACING,
     ]
+
+
+def test_a_numbered_list_in_the_body_font_is_not_headings() -> None:
+    pages: list[list[Block]] = [
+        [
+            Heading(1, "What helps"),
+            Para(INTRO),
+            Para("1. Plan rest before you are tired"),
+            Para("2. Keep a diary of activity"),
+            Para("3. Agree a baseline with your team"),
+            Para(PACING),
+            Heading(1, "Setbacks"),
+            Para(INTRO),
+        ]
+    ]
+    document = extract_pdf(make_pdf(pages, title="Helps"))
+    assert keys(document) == ["What helps", "Setbacks"]
+    assert "\n2. Keep a diary of activity\n" in by_key(document)["What helps"]

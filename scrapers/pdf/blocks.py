@@ -29,7 +29,8 @@ class Block:
     lines: list[Line]
     bullet: bool = False
     heading: bool = False
-    weak: bool = False
+    weak: bool = False  # a heading by weight alone
+    listed: bool = False  # a heading by its number alone, set like the body text
     number: str | None = None
     text: str = ""
     level: int | None = None  # an outline entry's depth, when headings come from bookmarks

@@ -101,6 +101,7 @@ def classify(blocks: list[Block], body: Style, edges: dict[int, list[float]]) ->
         if big or bold or plain_number or styled:
             block.heading = True
             block.weak = not big and not numbered and not styled
+            block.listed = plain_number and not (big or bold or styled)
             block.number = numbered.group(1) if numbered else None
 
 
@@ -148,12 +149,26 @@ def demote_titles_and_strays(blocks: list[Block], body_size: float) -> list[Bloc
         for block in cover:
             if block.size >= max(limit, body_size * 1.3):
                 block.heading = False
+    _demote_numbered_lists(blocks)
     for index, block in enumerate(blocks):
         following = blocks[index + 1] if index + 1 < len(blocks) else None
         if block.heading and block.weak and (following is None or following.heading):
             if following is None or not _encloses(block, following):
                 block.heading = False
     return blocks
+
+
+def _demote_numbered_lists(blocks: list[Block]) -> None:
+    """Numbered lines set like the body text, one after another, are a numbered list."""
+    run: list[Block] = []
+    for block in [*blocks, None]:
+        if block is not None and block.heading and block.listed:
+            run.append(block)
+            continue
+        if len(run) >= 2:
+            for item in run:
+                item.heading = False
+        run = []
 
 
 # Outline
