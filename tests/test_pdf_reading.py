@@ -247,6 +247,7 @@ def outline_pages() -> list[list[Block]]:
 
 def test_outline_gives_the_headings_and_their_levels() -> None:
     document = extract_pdf(make_pdf(outline_pages(), title="Guide", outline=True))
+    assert document.meta["headings_from"] == "outline"
     assert keys(document) == ["Introduction", "Who this guide is for", "Graded exercise therapy"]
     sections = {s.key: s for s in document.sections}
     assert sections["Who this guide is for"].heading_path == (
@@ -317,3 +318,17 @@ def test_a_numbered_list_in_the_body_font_is_not_headings() -> None:
     document = extract_pdf(make_pdf(pages, title="Helps"))
     assert keys(document) == ["What helps", "Setbacks"]
     assert "\n2. Keep a diary of activity\n" in by_key(document)["What helps"]
+
+
+def test_a_lone_bookmark_is_no_outline() -> None:
+    pages: list[list[Block]] = [
+        [
+            Heading(1, "Introduction"),
+            Para(INTRO),
+            Heading(1, "Pacing", bookmark=False),
+            Para(PACING),
+        ]
+    ]
+    document = extract_pdf(make_pdf(pages, title="Guide", outline=True))
+    assert keys(document) == ["Introduction", "Pacing"]
+    assert document.meta["headings_from"] == "styles"

@@ -63,14 +63,16 @@ def extract_pdf(data: bytes) -> Document:
     blocks = [block for block in blocks if block.text]
     if not blocks:
         raise SuspectError("PDF has no extractable text (scanned?): only page furniture")
-    if entries:
+    # A lone bookmark (often the title) is no table of contents: read the styles then.
+    outlined = len(entries) >= 2
+    if outlined:
         blocks = apply_outline(blocks, entries)
     else:
         classify(blocks, body, left_edges(lines, body[1]))
         blocks = demote_titles_and_strays(blocks, body[1])
     info: dict[str, str | int] = {"page_count": page_count}
     info.update({k: v for k, v in meta.items() if k != "title"})
-    info["headings_from"] = "outline" if entries else "styles"
+    info["headings_from"] = "outline" if outlined else "styles"
     title = choose_title(meta.get("title", ""), blocks, body[1])
     return Document(sections=sections_from_blocks(blocks), title=title, meta=info)
 
