@@ -171,12 +171,18 @@ def reading_order(lines: list[Line]) -> list[Line]:
         top = labels[0].top
         left, right = min(x.x0 for x in labels), max(x.x1 for x in labels)
         at = next(
-            (i for i, line in enumerate(ordered)
-             if line.top <= top and line.x0 < right and line.x1 > left),
+            (i for i, line in enumerate(ordered) if line.top <= top and _under(line, left, right)),
             len(ordered),
-        )  # fmt: skip
+        )
         ordered[at:at] = labels
     return ordered
+
+
+def _under(line: Line, left: float, right: float) -> bool:
+    """True when a line and the span left..right overlap by a good part of the narrower
+    (a line's box can run on past its last word, with trailing spaces)."""
+    overlap = min(line.x1, right) - max(line.x0, left)
+    return overlap > 0.3 * min(line.x1 - line.x0, right - left)
 
 
 def _text_order(lines: list[Line]) -> list[Line]:
