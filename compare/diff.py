@@ -10,7 +10,7 @@ from difflib import SequenceMatcher
 
 from compare.model import SIGNIFICANCE, Change, Topic
 from compare.noise import canonical
-from compare.running import comparable
+from compare.running import comparable, on_pages
 from compare.sentences import placed_sentences, words
 from compare.topics import count_terms, find_terms
 from scrapers.model import Document, Section
@@ -463,6 +463,7 @@ def compare_documents(
     old: Document, new: Document, *, topics: Sequence[Topic] = (), ignore: Sequence[str] = ()
 ) -> list[Change]:
     """Return the changes from old to new in the new version's order (removed ones in place)."""
+    paged_old, paged_new = old, new
     old, new = comparable(old, new)  # paged documents are compared as running text
     olds = [_prepare(s, ignore) for s in old.sections]
     news = [_prepare(s, ignore) for s in new.sections]
@@ -484,4 +485,4 @@ def compare_documents(
     ]
     _cancel_moves(deltas)
     changes = [_classify(d, topics) for d in deltas]
-    return [c for c in changes if c is not None]
+    return on_pages([c for c in changes if c is not None], paged_old, paged_new)

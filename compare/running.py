@@ -4,8 +4,10 @@ reflows the same words over other pages is no change."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
+from compare.model import Change
 from scrapers.model import Document, Section
 
 _PAGE_KEY = re.compile(r"page \d+")
@@ -32,3 +34,31 @@ def comparable(old: Document, new: Document) -> tuple[Document, Document]:
     if paged(old) or paged(new):
         return running_text(old), running_text(new)
     return old, new
+
+
+def on_pages(changes: Sequence[Change], old: Document, new: Document) -> list[Change]:
+    """Running-text changes placed back on the pages that hold their wording ("page 3"), so
+    that an alert still says where to look; other changes as they are."""
+    return [_placed(c, old, new) if c.section_key == RUNNING_KEY else c for c in changes]
+
+
+def _placed(change: Change, old: Document, new: Document) -> Change:
+    sentences, document = change.new_sentences, new
+    if not sentences:
+        sentences, document = change.old_sentences, old
+    pages = _pages_holding(sentences, document)
+    if not pages:
+        return change
+    return replace(change, section_key=f"page {pages[0]}", old_section_key=None, pages=pages)
+
+
+def _pages_holding(sentences: Sequence[str], document: Document) -> tuple[int, ...]:
+    """The pages whose text holds one of the sentences; failing that, its start or its end
+    (a sentence can run over a page break)."""
+    texts = [(" ".join(s.text.split()), s.pages) for s in document.sections]
+    wanted = [" ".join(sentence.split()) for sentence in sentences]
+    for parts in (wanted, [w[:40] for w in wanted] + [w[-40:] for w in wanted]):
+        found = {page for text, pages in texts for part in parts if part in text for page in pages}
+        if found:
+            return tuple(sorted(found))
+    return ()

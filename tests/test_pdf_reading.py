@@ -17,7 +17,7 @@ from reportlab.pdfgen.canvas import Canvas
 from compare.diff import compare_documents
 from compare.topics import load_topics
 from guidewatch.settings import DEFAULT_TOPICS
-from scrapers.model import Document
+from scrapers.model import Document, Section
 from scrapers.pdf import extract_pdf
 from tests.support.pdfgen import (
     LETTER,
@@ -191,7 +191,9 @@ def test_a_change_in_a_reflowed_edition_is_one_change() -> None:
     new = extract_pdf(make_pdf([edited], title="Leaflet", layout=reflowed))
     changes = compare_documents(old, new, topics=TOPICS)
     assert len(changes) == 1 and changes[0].kind == "modified"
-    assert changes[0].section_key == "text" and changes[0].pages == tuple(range(1, 6))
+    # Compared as running text, placed back on the page that holds the new wording.
+    page = next(s.pages[0] for s in new.sections if "no more than 5% at a time" in s.text)
+    assert changes[0].section_key == f"page {page}" and changes[0].pages == (page,)
     assert changes[0].words_removed == ("10-20",) and changes[0].words_added == ("5",)
 
 
@@ -332,3 +334,26 @@ def test_a_lone_bookmark_is_no_outline() -> None:
     document = extract_pdf(make_pdf(pages, title="Guide", outline=True))
     assert keys(document) == ["Introduction", "Pacing"]
     assert document.meta["headings_from"] == "styles"
+
+
+def test_paged_changes_are_placed_on_the_pages_that_hold_them() -> None:
+    def paged(*pages: str) -> Document:
+        return Document(
+            tuple(Section(f"page {n}", (), text, (n,)) for n, text in enumerate(pages, 1))
+        )
+
+    old = paged(
+        "Rest is part of the plan. Pacing keeps activity within limits.",
+        "Plans are reviewed monthly. Graded exercise therapy is offered to some.",
+    )
+    new = paged(
+        "Rest is part of the plan.",
+        "Pacing keeps activity within limits. Plans are reviewed monthly.",
+        "Ask your team about a home visit.",
+    )
+    changes = compare_documents(old, new, topics=TOPICS)
+    assert [(c.kind, c.section_key, c.pages) for c in changes] == [
+        ("modified", "page 3", (3,)),
+    ]
+    assert changes[0].old_sentences == ("Graded exercise therapy is offered to some.",)
+    assert changes[0].new_sentences == ("Ask your team about a home visit.",)
