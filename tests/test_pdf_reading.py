@@ -357,3 +357,26 @@ def test_paged_changes_are_placed_on_the_pages_that_hold_them() -> None:
     ]
     assert changes[0].old_sentences == ("Graded exercise therapy is offered to some.",)
     assert changes[0].new_sentences == ("Ask your team about a home visit.",)
+
+
+def test_captions_and_quotations_in_a_font_of_their_own_are_not_headings() -> None:
+    pages = booklet()
+    pages[1] += [
+        Heading(1, "Figure 1: Energy used over a week"),
+        Para(ENERGY),
+        Heading(1, "Rest before you are tired, not after."),
+        Para(PACING),
+    ]
+    pages[2] += [
+        Heading(1, "Figure 2: A diary page"),
+        Para(ENERGY),
+        Heading(1, "Plans change with your symptoms."),
+        Para(PACING),
+    ]
+    italic = Layout(
+        heading_sizes=(24.0, 11.0, 11.0, 11.0),
+        heading_font="Helvetica-Oblique",
+        space_above=0.0,
+        space_below=0.0,
+    )
+    assert keys(extract_pdf(make_pdf(pages, layout=italic, title="Booklet"))) == BOOKLET_KEYS

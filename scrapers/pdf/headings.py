@@ -14,6 +14,7 @@ from scrapers.pdf.blocks import BIG, Block
 from scrapers.pdf.read import Line, OutlineEntry
 
 _NUMBERED = re.compile(r"(\d{1,2}(?:\.\d{1,2})*)\.?\s+[\"'‘“(]?[A-Z]")
+_CAPTION = re.compile(r"(?:figure|fig\.|table|chart|diagram|source)\b", re.IGNORECASE)
 Style = tuple[str, float, bool]
 
 
@@ -42,9 +43,14 @@ def _shaped(block: Block) -> bool:
     text = block.text
     if block.bullet or block.figure or not text or len(block.lines) > 3:
         return False
-    if len(text.split()) > 25 or text[-1] in ",;":
+    if len(text.split()) > 25 or text[-1] in ",;" or _CAPTION.match(text):
         return False
     return text[0].isupper() or text[0].isdigit() or text[0] in "\"'("
+
+
+def _sentence(block: Block) -> bool:
+    """True when a block reads as a sentence (a quotation, a note), not a title."""
+    return block.text[-1:] in ".\"'”" and len(block.text.split()) > 3
 
 
 def _heading_styles(blocks: Sequence[Block], body: Style) -> set[Style]:
@@ -55,9 +61,9 @@ def _heading_styles(blocks: Sequence[Block], body: Style) -> set[Style]:
     for block in blocks:
         if block.figure:
             continue
-        if _shaped(block):
+        if _shaped(block) and not _sentence(block):
             short[block.style] += 1
-        elif len(block.lines) > 3 or len(block.text.split()) > 25:
+        elif len(block.lines) > 3 or len(block.text.split()) > 25 or _sentence(block):
             long[block.style] += 1
     return {
         style
