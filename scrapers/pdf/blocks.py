@@ -11,7 +11,7 @@ from functools import cached_property
 
 from scrapers.pdf.read import Line
 from scrapers.pdf.words import keeps_hyphen
-from scrapers.text import normalise, normalise_block
+from scrapers.text import normalise_block
 
 # A heading is "bigger" when its font is this many times the body size.
 BIG = 1.15
@@ -20,6 +20,8 @@ _DASH_BULLETS = "-–—*"
 _HYPHENS = "-\x02\u00ad\u2010"
 _TERMINAL = ".!?:"
 FIGURE_SEPARATOR = " · "
+_COMPOUND = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 @dataclass
@@ -176,14 +178,16 @@ class Vocabulary:
 
     @cached_property
     def text(self) -> str:
-        """All the document's text, lower case."""
-        return normalise("\n".join(line.text for line in self.lines)).lower()
+        """All the document's text, lower case, its hyphens plain."""
+        text = "\n".join(line.text for line in self.lines).lower()
+        return text.replace("\u2010", "-").replace("\u2011", "-")
 
     @cached_property
     def pairs(self) -> set[str]:
         """Every "word-word" pair the document writes with a hyphen inside a line."""
         pairs: set[str] = set()
-        for token in re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)+", self.text):
+        hyphenated = "\n".join(line for line in self.text.split("\n") if "-" in line)
+        for token in _COMPOUND.findall(hyphenated):
             parts = token.split("-")
             pairs.update(f"{a}-{b}" for a, b in zip(parts, parts[1:], strict=False))
         return pairs
@@ -191,7 +195,7 @@ class Vocabulary:
     @cached_property
     def words(self) -> set[str]:
         """Every word the document writes."""
-        return set(re.findall(r"[^\W\d_]+", self.text))
+        return set(_WORD.findall(self.text))
 
     def keeps_hyphen(self, first: str, second: str) -> bool:
         """True when a hyphen between `first` (at a line end) and `second` stays: the
