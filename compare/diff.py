@@ -16,6 +16,7 @@ from compare.pairing import (
     pair_sections,
     prepare,
 )
+from compare.running import comparable, on_pages
 from compare.statement import Facts, build_statement
 from scrapers.model import Document
 
@@ -55,6 +56,8 @@ def compare_documents(
     old: Document, new: Document, *, topics: Sequence[Topic] = (), ignore: Sequence[str] = ()
 ) -> list[Change]:
     """Return the changes from old to new in the new version's order (removed ones in place)."""
+    paged_old, paged_new = old, new
+    old, new = comparable(old, new)  # paged documents are compared as running text
     olds = [prepare(s, ignore) for s in old.sections]
     news = [prepare(s, ignore) for s in new.sections]
     pairs, mapping = pair_sections(olds, news)
@@ -85,4 +88,4 @@ def compare_documents(
         change = classify(delta, topics)
         if change is not None:
             changes.append(change)
-    return changes
+    return on_pages(changes, paged_old, paged_new)

@@ -1,6 +1,8 @@
 """Show what guidewatch extracts from a PDF: its sections, keys and pages.
 
-uv run python scripts/show_pdf.py FILE.pdf            # keys, pages and the start of each text
+uv run python scripts/show_pdf.py FILE.pdf            # headings found, then each section's
+                                                      # key, pages and the start of its text
+uv run python scripts/show_pdf.py FILE.pdf --headings # only the headings found, as a tree
 uv run python scripts/show_pdf.py FILE.pdf --full     # whole texts
 uv run python scripts/show_pdf.py FILE.pdf --lines    # raw lines with position and font size
 uv run python scripts/show_pdf.py FILE.pdf --json     # the Document as JSON
@@ -15,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scrapers.model import SuspectError  # noqa: E402
+from scrapers.model import Document, SuspectError  # noqa: E402
 from scrapers.pdf import extract_pdf, text_lines  # noqa: E402
 
 
@@ -24,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Show the sections guidewatch reads from a PDF.")
     parser.add_argument("pdf", type=Path, help="the PDF file")
     shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--headings", action="store_true", help="print only the headings found")
     shown.add_argument("--full", action="store_true", help="print whole section texts")
     shown.add_argument("--lines", action="store_true", help="print pdfium's raw lines")
     shown.add_argument("--json", action="store_true", help="print the Document as JSON")
@@ -50,7 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"title: {document.title}")
     for name, value in document.meta.items():
         print(f"{name}: {value}")
-    print(f"sections: {len(document.sections)}")
+    print_headings(document)
+    if args.headings:
+        return 0
+    print(f"\nsections: {len(document.sections)}")
     for section in document.sections:
         pages = ",".join(str(page) for page in section.pages)
         print(f"\n## {section.key}   [pages {pages}]")
@@ -61,6 +67,21 @@ def main(argv: list[str] | None = None) -> int:
             text = text[:400] + f" ... ({len(section.text)} characters)"
         print(text)
     return 0
+
+
+def print_headings(document: Document) -> None:
+    """The headings found, indented by depth, with the pages their sections cover."""
+    headed = [s for s in document.sections if s.heading_path]
+    source = document.meta.get("headings_from", "styles")
+    found = "the outline (bookmarks)" if source == "outline" else "the text's own styles"
+    if not headed:
+        print("\nheadings found: none (sections are pages, compared as running text)")
+        return
+    print(f"\nheadings found: {len(headed)}, from {found}")
+    for section in headed:
+        pages = ",".join(str(page) for page in section.pages)
+        indent = "  " * (len(section.heading_path) - 1)
+        print(f"  {indent}{section.heading_path[-1]}   [p. {pages}]")
 
 
 if __name__ == "__main__":

@@ -6,14 +6,19 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from guidewatch.app import App
+from guidewatch.changes import make_hooks
 from guidewatch.cycle import CheckResult, run_cycle
 from storage import repo
+from storage.changes import ChangeRow, list_changes
 from storage.db import open_session
+from storage.models import VersionSection
 from tests.support.pdfgen import Block, Bullets, Heading, Para, make_pdf, make_resaved_pdf
 from tests.support.site import FixtureSite, Reply
 from tests.support.world import FIXTURES, make_app
+from tests.test_pdf_reading import SPACED, TIGHT, booklet
 
 GUIDE = "bacme-guide-to-therapy"
 INDEX = "/bacme/resources/"
@@ -124,3 +129,60 @@ def test_pdf_over_the_size_cap_is_refused(site: FixtureSite, tmp_path: Path) -> 
     app = make_app(site, tmp_path, GUIDEWATCH_MAX_BYTES="20000")
     result = cycle(app)
     assert result.outcome == "failed" and "20000" in result.message.replace(",", "")
+
+
+def recorded_cycle(app: App) -> CheckResult:
+    """One cycle with the change-recording hooks, as `guidewatch run` has them."""
+    after_version, after_check = make_hooks(app.settings, app.writable_engine())
+    specs = app.catalog.select([], [GUIDE])
+    return run_cycle(
+        specs,
+        engine=app.writable_engine(),
+        policy=app.policy(),
+        rewrites=app.settings.rewrites,
+        after_version=after_version,
+        after_check=after_check,
+    )[0]
+
+
+def recorded_changes(app: App) -> list[ChangeRow]:
+    with open_session(app.engine) as session:
+        return list_changes(session=session, document_id=GUIDE, on_topic_only=False)
+
+
+def test_new_edition_with_one_heading_renamed_records_one_renamed_section(
+    app: App, site: FixtureSite
+) -> None:
+    site.set(OLD_PDF, pdf_reply(make_pdf(booklet(), layout=SPACED, title="Booklet")))
+    assert recorded_cycle(app).outcome == "new_version"
+    # The new edition is typeset anew (headings tight to the text, a Letter page) and one
+    # heading names another therapy; not a word of the text under it changes.
+    renamed = booklet("4. What is activity management?")
+    site.set(OLD_PDF, pdf_reply(make_pdf(renamed, layout=TIGHT, title="Booklet")))
+    assert recorded_cycle(app).outcome == "new_version"
+    rows = recorded_changes(app)
+    assert [(r.kind, r.data()["old_section_key"], r.section_key) for r in rows] == [
+        ("renamed", "4. What is graded exercise therapy?", "4. What is activity management?")
+    ]
+
+
+def test_a_version_read_by_an_older_extractor_is_read_again_before_comparing(
+    app: App, site: FixtureSite
+) -> None:
+    site.set(OLD_PDF, pdf_reply(make_pdf(booklet(), layout=SPACED, title="Booklet")))
+    assert recorded_cycle(app).outcome == "new_version"
+    # What an older extractor made of it: the same words, cut by page.
+    with open_session(app.writable_engine()) as session:
+        version = repo.latest_version(session=session, document_id=GUIDE)
+        assert version is not None
+        version.extractor_version = "pdf-1"
+        for row in session.exec(
+            select(VersionSection).where(VersionSection.version_id == version.id)
+        ):
+            row.key = f"page {row.ordinal + 1}"
+            row.heading_path = "[]"
+        session.commit()
+    renamed = booklet("4. What is activity management?")
+    site.set(OLD_PDF, pdf_reply(make_pdf(renamed, layout=TIGHT, title="Booklet")))
+    assert recorded_cycle(app).outcome == "new_version"
+    assert [r.kind for r in recorded_changes(app)] == ["renamed"]

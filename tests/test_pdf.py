@@ -392,7 +392,7 @@ def fetched(body: bytes, kind: str) -> Fetched:
 
 def test_pdf_extractor_is_registered_and_extracts(guide_pdf: bytes) -> None:
     extractor = get_extractor("pdf")
-    assert extractor.version == "pdf-1"
+    assert extractor.version == "pdf-2"
     assert extractor.related(spec("pdf"), fetched(guide_pdf, "pdf")) == []
     document = extractor.extract(spec("pdf"), fetched(guide_pdf, "pdf"))
     assert document.sections == extract_pdf(guide_pdf).sections

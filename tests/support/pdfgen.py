@@ -23,10 +23,15 @@ SOFT_HYPHEN = "\u00ad"
 
 @dataclass(frozen=True)
 class Heading:
-    """A heading; level 1 is the largest. Level 0 is a cover title."""
+    """A heading; level 1 is the largest. Level 0 is a cover title. A `plain` heading is set
+    like body text; `bookmark` puts it in the outline when the PDF has one; `band` draws a
+    shaded band behind it."""
 
     level: int
     text: str
+    plain: bool = False
+    bookmark: bool = True
+    band: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,17 @@ class Bullets:
     glyph: str = "\u2022"
 
 
-Block = Heading | Para | Bullets
+@dataclass(frozen=True)
+class Chart:
+    """A diagram: drawn bars, a curve and circles, with short labels scattered over it in
+    `label_size` (heading-sized by default), three to a row."""
+
+    labels: tuple[str, ...]
+    label_size: float = 16.0
+    height: float = 200.0
+
+
+Block = Heading | Para | Bullets | Chart
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,11 @@ class Layout:
     # Draw the lines of all columns row by row (left, right, left, ...) instead of column
     # by column, as some producers do: the content stream order is then not reading order.
     interleave_columns: bool = False
+    # The font headings of levels 1-3 are set in (bold_font when None), and the space above
+    # a heading and below it, in multiples of its size.
+    heading_font: str | None = None
+    space_above: float = 0.9
+    space_below: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -100,8 +120,16 @@ class _Op:
 
 
 @dataclass
+class _Shape:
+    kind: str  # "rect", "line", "circle" or "curve"
+    points: tuple[float, ...]
+
+
+@dataclass
 class _Page:
     ops: list[_Op] = field(default_factory=list)
+    shapes: list[_Shape] = field(default_factory=list)
+    bookmarks: list[tuple[str, int, float]] = field(default_factory=list)
 
 
 class _Flow:
@@ -192,18 +220,61 @@ def soft_hyphenate(text: str, every: int = 4) -> str:
     return re.sub(r"(?<![\w-])[^\W\d_]{9,}(?![\w-])", mark, text)
 
 
+def _heading(flow: _Flow, block: Heading) -> None:
+    layout = flow.layout
+    body = layout.body_size
+    size = layout.heading_sizes[min(block.level, len(layout.heading_sizes) - 1)]
+    font = layout.bold_font if block.level == 0 else (layout.heading_font or layout.bold_font)
+    if block.plain:
+        size, font = body, layout.font
+    lines = wrap(block.text, font, size, flow.column_width)
+    flow.space(size * layout.space_above)
+    # Keep a heading with the first lines that follow it.
+    flow.room(len(lines) * size * layout.leading + 3 * body * layout.leading)
+    top = flow.y
+    for number, line in enumerate(lines):
+        flow.line(0, font, size, line)
+        if number == 0:
+            top = flow.y + size * layout.leading
+            if block.bookmark and block.level > 0:
+                flow.pages[-1].bookmarks.append((block.text, block.level, top))
+    if block.band:
+        band = (flow.x - 4, flow.y - size * 0.4, flow.column_width + 8, top - flow.y + size * 0.2)
+        flow.pages[-1].shapes.insert(0, _Shape("band", band))
+    flow.y -= size * layout.space_below
+
+
+def _chart(flow: _Flow, chart: Chart) -> None:
+    """Bars, a curve and circles with labels over them, the labels three to a row."""
+    layout = flow.layout
+    flow.space(layout.body_size)
+    flow.room(chart.height)
+    top, left, width = flow.y, flow.x, flow.column_width
+    bottom = top - chart.height
+    page = flow.pages[-1]
+    for index in range(5):
+        x = left + 20 + index * (width - 40) / 5
+        page.shapes.append(_Shape("rect", (x, bottom + 10, 25, 30 + 25 * (index % 3))))
+    curve = (left, bottom + 20, left + width / 3, top, left + 2 * width / 3, bottom)
+    page.shapes.append(_Shape("curve", (*curve, left + width, top - 20)))
+    page.shapes.append(_Shape("circle", (left + width / 2, bottom + chart.height / 2, 30)))
+    page.shapes.append(_Shape("line", (left, bottom, left + width, bottom)))
+    rows = (len(chart.labels) + 2) // 3
+    for index, label in enumerate(chart.labels):
+        row, column = divmod(index, 3)
+        x = left + 10 + column * width / 3 + (row % 2) * 15
+        y = top - 25 - row * (chart.height - 40) / max(rows, 1)
+        page.ops.append(_Op(x, y, layout.bold_font, chart.label_size, label))
+    flow.y = bottom - layout.body_size
+
+
 def _place(flow: _Flow, block: Block) -> None:
     layout = flow.layout
     body = layout.body_size
     if isinstance(block, Heading):
-        size = layout.heading_sizes[min(block.level, len(layout.heading_sizes) - 1)]
-        lines = wrap(block.text, layout.bold_font, size, flow.column_width)
-        flow.space(size * 0.9)
-        # Keep a heading with the first lines that follow it.
-        flow.room(len(lines) * size * layout.leading + 3 * body * layout.leading)
-        for line in lines:
-            flow.line(0, layout.bold_font, size, line)
-        flow.y -= size * 0.3
+        _heading(flow, block)
+    elif isinstance(block, Chart):
+        _chart(flow, block)
     elif isinstance(block, Para):
         for line in wrap(block.text, layout.font, body, flow.column_width):
             flow.line(0, layout.font, body, line)
@@ -232,11 +303,13 @@ def make_pdf(
     encrypt_password: str | None = None,
     layout: Layout | None = None,
     meta: Meta | None = None,
+    outline: bool = False,
 ) -> bytes:
     """Draw the blocks, each inner sequence starting a new page, and return the PDF's bytes.
 
     Text that does not fit flows on to further pages. The running header repeats at the top
     of every page, "Page N of M" sits at the bottom, and `title` goes in the metadata only.
+    With `outline`, the headings (level 1 and below, unless `bookmark=False`) are bookmarks.
     """
     layout = layout or Layout()
     meta = meta or Meta()
@@ -252,7 +325,7 @@ def make_pdf(
         for block in blocks:
             _place(flow, block)
     return _draw(flow.pages, layout, meta, title, running_header, footer_page_numbers,
-                 encrypt_password)  # fmt: skip
+                 encrypt_password, outline)  # fmt: skip
 
 
 def _draw(
@@ -263,6 +336,7 @@ def _draw(
     running_header: str | None,
     footer_page_numbers: bool,
     encrypt_password: str | None,
+    outline: bool = False,
 ) -> bytes:
     buffer = io.BytesIO()
     encrypt = None
@@ -289,9 +363,12 @@ def _draw(
         ops = page.ops
         if layout.interleave_columns:
             ops = sorted(ops, key=lambda op: (-round(op.y, 1), op.x))
+        _shapes(canvas, page.shapes)
         for op in ops:
             canvas.setFont(op.font, op.size)
             canvas.drawString(op.x, op.y, op.text)
+        if outline:
+            _bookmarks(canvas, page.bookmarks, number)
         if footer_page_numbers:
             canvas.setFont(layout.font, 9)
             canvas.drawCentredString(
@@ -300,6 +377,31 @@ def _draw(
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()
+
+
+def _shapes(canvas: Canvas, shapes: list[_Shape]) -> None:
+    for shape in shapes:
+        p = shape.points
+        if shape.kind == "band":
+            canvas.setFillGray(0.85)
+            canvas.rect(p[0], p[1], p[2], p[3], stroke=0, fill=1)
+        elif shape.kind == "rect":
+            canvas.setFillGray(0.7)
+            canvas.rect(p[0], p[1], p[2], p[3], stroke=1, fill=1)
+        elif shape.kind == "circle":
+            canvas.circle(p[0], p[1], p[2], stroke=1, fill=0)
+        elif shape.kind == "curve":
+            canvas.bezier(*p)
+        else:
+            canvas.line(*p)
+    canvas.setFillGray(0)
+
+
+def _bookmarks(canvas: Canvas, marks: list[tuple[str, int, float]], page: int) -> None:
+    for index, (text, level, top) in enumerate(marks):
+        key = f"p{page}-{index}"
+        canvas.bookmarkPage(key, fit="XYZ", top=top)
+        canvas.addOutlineEntry(text, key, level=level - 1)
 
 
 def make_resaved_pdf(pages: Sequence[Sequence[Block]], **kwargs: object) -> bytes:
