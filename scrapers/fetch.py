@@ -31,6 +31,9 @@ KEY_HEADERS = (
     "retry-after",
     "location",
     "content-disposition",
+    "memento-datetime",  # archive captures (scrapers/wayback.py)
+    "link",
+    "content-location",
 )
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 ROBOTS_MAX_REDIRECTS = 5  # RFC 9309 section 2.3.1.2

@@ -1,0 +1,106 @@
+"""Which archive captures stand for a document: its own URL's, or for pdf-link the linked files'.
+
+For a pdf-link document the index page's captures tell which file it linked to when; a
+prefix search over the folders those files sit in (the site's upload folders) adds earlier
+editions whose file name matches one of them once digits are set aside. A capture of a file
+counts only while the index page linked to that file (or, for files only the prefix search
+found, before the first capture of the index page).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from scrapers.decode import decode_text
+from scrapers.links import find_pdf_link
+from scrapers.model import DocumentSpec, ScrapeError
+from scrapers.wayback import Capture, WaybackClient
+
+log = logging.getLogger("guidewatch.backfill")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The part of the archive's history a backfill asks for (14-digit prefixes or None)."""
+
+    start: str | None = None
+    end: str | None = None
+
+
+def stem(url: str) -> str:
+    """A file name with its digits, version marks and extension set aside ("guide")."""
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]).lower()
+    name = re.sub(r"\.pdf$", "", name)
+    words = [w for w in re.split(r"[^a-z]+", name) if w and w not in {"v", "final", "rev"}]
+    return "-".join(words)
+
+
+def folder(url: str) -> str:
+    """The folder a file sits in, as a prefix for a CDX search."""
+    return url.rsplit("/", 1)[0] + "/"
+
+
+def page_captures(client: WaybackClient, spec: DocumentSpec, window: Window) -> list[Capture]:
+    """The document's own captures, identical consecutive ones collapsed."""
+    return client.search(spec.url, start=window.start, end=window.end)
+
+
+def linked_file(client: WaybackClient, spec: DocumentSpec, capture: Capture) -> str | None:
+    """The PDF an archived index page linked to under the document's link text."""
+    if capture.statuscode not in (None, 200) or not spec.link_text:
+        return None
+    try:
+        page = client.memento(capture).fetched
+        html = decode_text(page.body, page.headers.get("content-type"))
+        return find_pdf_link(html, capture.original, spec.link_text)
+    except (ScrapeError, ValueError) as error:
+        log.warning("%s: index capture %s unreadable: %s", spec.id, capture.timestamp, error)
+        return None
+
+
+def pdf_link_captures(client: WaybackClient, spec: DocumentSpec, window: Window) -> list[Capture]:
+    """Captures of the files an index page linked to, each while it was the linked one."""
+    links: list[tuple[str, str]] = []  # (index capture timestamp, linked file)
+    for capture in client.search(spec.url, start=window.start, end=window.end):
+        found = linked_file(client, spec, capture)
+        if found and (not links or links[-1][1] != found):
+            links.append((capture.timestamp, found))
+    files = list(dict.fromkeys(url for _, url in links))
+    stems = {stem(url) for url in files}
+    earlier: list[str] = []
+    for prefix in dict.fromkeys(folder(url) for url in files):
+        for hit in client.search(
+            prefix, prefix=True, mimetype="application/pdf", start=window.start, end=window.end
+        ):
+            if hit.original not in files and stem(hit.original) in stems:
+                earlier.append(hit.original)
+    first_index = links[0][0] if links else None
+    chosen: list[Capture] = []
+    for url in files + list(dict.fromkeys(earlier)):
+        for capture in client.search(url, start=window.start, end=window.end):
+            if _linked_then(links, first_index, url, capture.timestamp):
+                chosen.append(capture)
+    return sorted(chosen, key=lambda c: c.timestamp)
+
+
+def _linked_then(
+    links: list[tuple[str, str]], first_index: str | None, url: str, timestamp: str
+) -> bool:
+    """Was this file the linked one at that moment (or, before the index was captured, any)?"""
+    if first_index is None or timestamp < first_index:
+        return True
+    current = None
+    for since, linked in links:
+        if since <= timestamp:
+            current = linked
+    return current == url
+
+
+def captures_for(client: WaybackClient, spec: DocumentSpec, window: Window) -> list[Capture]:
+    """The captures whose bodies stand for the document, oldest first."""
+    if spec.kind == "pdf-link":
+        return pdf_link_captures(client, spec, window)
+    return page_captures(client, spec, window)

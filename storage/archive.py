@@ -1,0 +1,60 @@
+"""Repository functions for history from the archive and for witness captures; never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from storage.models import Fetch, Version
+
+
+def first_live_fetch(*, session: Session, document_id: str) -> datetime | None:
+    """Return when the document was first fetched live (any outcome), or None."""
+    query = select(func.min(Fetch.started_at)).where(
+        Fetch.document_id == document_id, Fetch.provenance == "live"
+    )
+    return session.exec(query).one()
+
+
+def archive_addresses(*, session: Session, document_id: str) -> set[str]:
+    """Return the capture addresses already in the document's fetch log."""
+    query = select(Fetch.archive_url).where(
+        Fetch.document_id == document_id, col(Fetch.archive_url).is_not(None)
+    )
+    return {url for url in session.exec(query) if url}
+
+
+def earliest_version(*, session: Session, document_id: str) -> Version | None:
+    """Return a document's first version."""
+    query = (
+        select(Version)
+        .where(Version.document_id == document_id)
+        .order_by(col(Version.number))
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
+def make_room_first(*, session: Session, document_id: str) -> None:
+    """Move every version of a document up one number, so that a new one can be number 1.
+
+    Done in two steps (through negative numbers) so the unique (document, number) pair
+    holds after each statement, on SQLite and PostgreSQL alike.
+    """
+    where = (col(Version.document_id) == document_id,)
+    session.execute(update(Version).where(*where).values(number=-col(Version.number)))
+    session.execute(update(Version).where(*where).values(number=-col(Version.number) + 1))
+    session.expire_all()
+
+
+def versions_to_witness(*, session: Session, limit: int = 50) -> list[Version]:
+    """Return live versions with no witness capture yet, oldest first."""
+    query = (
+        select(Version)
+        .where(Version.provenance == "live", col(Version.witness_url).is_(None))
+        .order_by(col(Version.id))
+        .limit(limit)
+    )
+    return list(session.exec(query))

@@ -1,0 +1,183 @@
+"""A loopback Wayback Machine: CDX search, `id_` mementos and Save Page Now, on 127.0.0.1.
+
+It speaks the archive's formats as sources.md describes them: CDX JSON whose first row names
+the columns (or space-separated text without output=json), `collapse=digest`, `from`/`to`
+timestamp prefixes, `matchType=prefix` and `filter=mimetype:…`; mementos answered with
+`Memento-Datetime` and `Link` headers, captured redirects as 3xx into the archive, captured
+404s as 404, robots-excluded captures as 403; a queue of 429 answers with Retry-After; and
+`/save/<url>` answering with a redirect to the new capture.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.support.site import FixtureSite, RecordedRequest, Reply
+
+FIELDS = ("urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length")
+_WEB = re.compile(r"^/web/(\d{1,14})([a-z]{2}_)?/(.+)$")
+
+
+def sha1_base32(body: bytes) -> str:
+    """The CDX digest of a body: base32 of its SHA-1."""
+    return base64.b32encode(hashlib.sha1(body).digest()).decode()
+
+
+@dataclass
+class Snapshot:
+    """One capture the archive holds."""
+
+    url: str
+    timestamp: str
+    body: bytes = b""
+    status: int = 200
+    mimetype: str = "text/html"
+    location: str | None = None  # where a captured redirect pointed
+    blocked: bool = False  # excluded (robots.txt or on request): answered 403
+
+    @property
+    def digest(self) -> str:
+        """The capture's CDX digest."""
+        return sha1_base32(self.body if self.status == 200 else f"{self.status}".encode())
+
+    def row(self) -> dict[str, str]:
+        """The capture as a CDX row."""
+        return {
+            "urlkey": self.url,
+            "timestamp": self.timestamp,
+            "original": self.url,
+            "mimetype": self.mimetype,
+            "statuscode": str(self.status),
+            "digest": self.digest,
+            "length": str(len(self.body)),
+        }
+
+
+def _moment(timestamp: str) -> datetime:
+    return datetime.strptime(timestamp.ljust(14, "0"), "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+
+
+@dataclass
+class Archive:
+    """The captures and the behaviour of the loopback archive."""
+
+    snapshots: list[Snapshot] = field(default_factory=list)
+    throttle: list[str] = field(default_factory=list)  # Retry-After values for the next 429s
+    save_failures: int = 0  # the next Save Page Now requests that fail (503)
+    saved: list[str] = field(default_factory=list)
+
+    def add(self, url: str, timestamp: str, body: bytes | str = b"", **kwargs: object) -> Snapshot:
+        """Hold one more capture."""
+        data = body.encode() if isinstance(body, str) else body
+        snapshot = Snapshot(url, timestamp, data, **kwargs)  # type: ignore[arg-type]
+        self.snapshots.append(snapshot)
+        return snapshot
+
+    def search(self, query: dict[str, list[str]]) -> Reply:
+        """Answer a CDX query."""
+        url = query.get("url", [""])[0]
+        prefix = query.get("matchType", [""])[0] == "prefix"
+        start, end = query.get("from", [""])[0], query.get("to", [""])[0]
+        mime = [f[len("mimetype:") :] for f in query.get("filter", []) if f.startswith("mimetype:")]
+        fields = query.get("fl", [",".join(FIELDS)])[0].split(",")
+        found = [
+            s
+            for s in self.snapshots
+            if (s.url.startswith(url) if prefix else s.url == url)
+            and (not start or s.timestamp >= start.ljust(14, "0"))
+            and (not end or s.timestamp <= end.ljust(14, "9"))
+            and (not mime or s.mimetype in mime)
+        ]
+        found.sort(key=lambda s: (s.url, s.timestamp))
+        if query.get("collapse", [""])[0] == "digest":
+            kept: list[Snapshot] = []
+            for s in found:
+                if not kept or kept[-1].url != s.url or kept[-1].digest != s.digest:
+                    kept.append(s)
+            found = kept
+        rows = [[s.row()[name] for name in fields] for s in found]
+        if query.get("output", [""])[0] == "json":
+            body = json.dumps([fields, *rows] if rows else []).encode()
+            return Reply(body=body, headers={"Content-Type": "application/json"})
+        text = "".join(" ".join(row) + "\n" for row in rows).encode()
+        return Reply(body=text, headers={"Content-Type": "text/plain"})
+
+    def memento(self, timestamp: str, mode: str, url: str) -> Reply:
+        """Answer a memento request (the nearest capture, redirecting to its exact address)."""
+        held = [s for s in self.snapshots if s.url == url]
+        if not held:
+            return Reply(status=404, body=b"Wayback Machine has not archived that URL.")
+        wanted = _moment(timestamp)
+        nearest = min(held, key=lambda s: abs((_moment(s.timestamp) - wanted).total_seconds()))
+        if nearest.timestamp != timestamp.ljust(14, "0")[:14] or len(timestamp) != 14:
+            return Reply(status=302, headers={"Location": f"/web/{nearest.timestamp}{mode}/{url}"})
+        if nearest.blocked:
+            return Reply(status=403, body=b"<html><body>Blocked Site Error</body></html>")
+        headers = {
+            "Memento-Datetime": format_datetime(_moment(nearest.timestamp), usegmt=True),
+            "Link": f'<{url}>; rel="original", <{url}>; rel="timegate"',
+        }
+        if nearest.location:
+            headers["Location"] = f"/web/{nearest.timestamp}{mode}/{nearest.location}"
+        elif nearest.status == 200:
+            content_type = nearest.mimetype
+            headers["Content-Type"] = content_type + ("; charset=utf-8" if "html" in content_type else "")
+        return Reply(status=nearest.status, body=nearest.body, headers=headers)
+
+    def save(self, url: str) -> Reply:
+        """Answer Save Page Now: a redirect to the new capture, or a failure."""
+        if self.save_failures:
+            self.save_failures -= 1
+            return Reply(status=503, body=b"Save Page Now is busy")
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        self.saved.append(url)
+        self.add(url, stamp, b"<html><body>saved</body></html>")
+        return Reply(status=302, headers={"Location": f"/web/{stamp}/{url}"})
+
+
+class ArchiveSite(FixtureSite):
+    """The loopback web server answering as the archive (other paths as a fixture site)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.archive = Archive()
+
+    def reply_for(self, request: RecordedRequest) -> Reply:
+        """Route /cdx/search/cdx, /web/… and /save/… to the archive."""
+        parts = urlsplit(request.path)
+        path = request.path
+        if path.startswith(("/cdx/", "/web/")) and self.archive.throttle:
+            wait = self.archive.throttle.pop(0)
+            return Reply(status=429, body=b"Too Many Requests", headers={"Retry-After": wait})
+        if parts.path == "/cdx/search/cdx":
+            return self.archive.search(parse_qs(parts.query))
+        found = _WEB.match(path)
+        if found:
+            stamp, mode, url = found.group(1), found.group(2) or "", found.group(3)
+            if mode == "id_":
+                return self.archive.memento(stamp, mode, url)
+            reply = self.archive.memento(stamp, mode, url)
+            return reply
+        if path.startswith("/save/"):
+            return self.archive.save(path[len("/save/") :])
+        return super().reply_for(request)
+
+
+@pytest.fixture
+def archive_site() -> Iterator[ArchiveSite]:
+    """A fresh loopback archive for one test."""
+    served = ArchiveSite()
+    try:
+        yield served
+    finally:
+        served.close()
