@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from guidewatch.provenance import fetch_provenance
 from scrapers.sniff import sniff_kind
 from storage import repo
 from storage.models import Fetch, StoredDocument, Version
@@ -64,6 +65,7 @@ def fetch_dict(fetch: Fetch) -> dict[str, Any]:
         "error": fetch.error,
         "version_id": fetch.version_id,
         "related": json.loads(fetch.related),
+        **fetch_provenance(fetch),
     }
 
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from compare.diff import compare_documents
 from compare.model import Change, Topic
 from compare.topics import count_terms, make_term
+from guidewatch.provenance import version_provenance
 from scrapers.base import get_extractor
 from scrapers.model import DocumentSpec
 from storage import repo
@@ -196,4 +197,5 @@ def version_summary(version: Version) -> dict[str, Any]:
         "text_sha256": version.text_sha256,
         "characters": version.text_size,
         "meta": json.loads(version.meta),
+        **version_provenance(version),
     }

@@ -75,6 +75,8 @@ class Archive:
     throttle: list[str] = field(default_factory=list)  # Retry-After values for the next 429s
     save_failures: int = 0  # the next Save Page Now requests that fail (503)
     saved: list[str] = field(default_factory=list)
+    fail_after: int | None = None  # mementos answered before the archive fails (503)
+    mementos: int = 0
 
     def add(self, url: str, timestamp: str, body: bytes | str = b"", **kwargs: object) -> Snapshot:
         """Hold one more capture."""
@@ -114,6 +116,9 @@ class Archive:
 
     def memento(self, timestamp: str, mode: str, url: str) -> Reply:
         """Answer a memento request (the nearest capture, redirecting to its exact address)."""
+        self.mementos += 1
+        if self.fail_after is not None and self.mementos > self.fail_after:
+            return Reply(status=503, body=b"Service Unavailable")
         held = [s for s in self.snapshots if s.url == url]
         if not held:
             return Reply(status=404, body=b"Wayback Machine has not archived that URL.")
@@ -131,7 +136,9 @@ class Archive:
             headers["Location"] = f"/web/{nearest.timestamp}{mode}/{nearest.location}"
         elif nearest.status == 200:
             content_type = nearest.mimetype
-            headers["Content-Type"] = content_type + ("; charset=utf-8" if "html" in content_type else "")
+            headers["Content-Type"] = content_type + (
+                "; charset=utf-8" if "html" in content_type else ""
+            )
         return Reply(status=nearest.status, body=nearest.body, headers=headers)
 
     def save(self, url: str) -> Reply:
@@ -164,10 +171,7 @@ class ArchiveSite(FixtureSite):
         found = _WEB.match(path)
         if found:
             stamp, mode, url = found.group(1), found.group(2) or "", found.group(3)
-            if mode == "id_":
-                return self.archive.memento(stamp, mode, url)
-            reply = self.archive.memento(stamp, mode, url)
-            return reply
+            return self.archive.memento(stamp, mode, url)
         if path.startswith("/save/"):
             return self.archive.save(path[len("/save/") :])
         return super().reply_for(request)
