@@ -31,6 +31,7 @@ class TimelineRow:
     first_seen_at: datetime
     last_seen_at: datetime
     counts: dict[str, int]
+    provenance: str = "live"
 
     def to_dict(self, terms: Sequence[str]) -> dict[str, Any]:
         """Return a JSON-ready dict with a count for each of these terms."""
@@ -40,6 +41,7 @@ class TimelineRow:
             "first_seen_at": self.first_seen_at,
             "last_seen_at": self.last_seen_at,
             "counts": {term: self.counts.get(term, 0) for term in terms},
+            "provenance": self.provenance,
         }
 
 
@@ -102,6 +104,7 @@ def term_timeline(
             first_seen_at=v.first_seen_at,
             last_seen_at=v.last_seen_at,
             counts=count_terms("\n\n".join(texts.get(v.id or 0, [])), topics),
+            provenance=v.provenance,
         )
         for v in versions
     ]

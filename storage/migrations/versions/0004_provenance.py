@@ -47,11 +47,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("versions") as batch:
-        for name in ("witness_attempts", "witness_error", "witness_url", "archive_url"):
-            batch.drop_column(name)
-        batch.drop_column("provenance")
+    # Plain DROP COLUMN (SQLite 3.35+): a batch rebuild of `versions` would break the foreign
+    # keys that point at it.
     op.drop_index("ix_fetches_archive_url", table_name="fetches")
-    with op.batch_alter_table("fetches") as batch:
-        for name in ("archive_digest", "archive_url", "provenance"):
-            batch.drop_column(name)
+    for table, name in (
+        ("versions", "witness_attempts"),
+        ("versions", "witness_error"),
+        ("versions", "witness_url"),
+        ("versions", "archive_url"),
+        ("versions", "provenance"),
+        ("fetches", "archive_digest"),
+        ("fetches", "archive_url"),
+        ("fetches", "provenance"),
+    ):
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {name}")
