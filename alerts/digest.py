@@ -73,6 +73,7 @@ class ChangeNote:
     also_topics: tuple[str, ...] = ()
     old_last_seen_at: datetime | None = None  # the old wording was still there on this date
     document_url: str = ""  # the stored version's own address: for a PDF, the file itself
+    archived_copy: str = ""  # the Wayback Machine's capture of the new version (the witness)
 
 
 @dataclass(frozen=True)
@@ -383,6 +384,8 @@ def _change_text(note: ChangeNote) -> list[str]:
     if arrow:
         lines += _wrap("→ " + tail, "    ")
     lines.append(f"  Stored copy: {show_command(note)}")
+    if note.archived_copy:
+        lines += _wrap(f"archived copy: {note.archived_copy}", "  ", "    ")
     return lines
 
 
@@ -476,6 +479,9 @@ def _change_html(note: ChangeNote) -> list[str]:
         details.append(_e(f"Also on: {', '.join(note.also_topics)}"))
     details.append(_e(f"Versions: {versions_line(note)}"))
     details.append(f"Stored copy: <code>{_e(show_command(note))}</code>")
+    if note.archived_copy:
+        copy = _e(note.archived_copy)
+        details.append(f'archived copy: <a href="{copy}">{copy}</a>')
     out.append(f'<p style="{STYLE_MUTED}">' + "<br>".join(details) + "</p>")
     return out
 

@@ -145,6 +145,7 @@ def digest_for(session: Session, items: Sequence[AlertItem]) -> Digest:
                 also_topics=tuple(also),
                 old_last_seen_at=old.last_seen_at if old else None,
                 document_url=new.url,
+                archived_copy=new.witness_url or "",
             )
         )
     return Digest(changes=tuple(notes), events=tuple(events))

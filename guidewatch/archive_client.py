@@ -12,7 +12,9 @@ from scrapers.wayback import WaybackClient
 
 
 @contextmanager
-def archive_client(app: App, settings: ArchiveSettings | None = None) -> Iterator[WaybackClient]:
+def archive_client(
+    app: App, settings: ArchiveSettings | None = None, *, retries: int | None = None
+) -> Iterator[WaybackClient]:
     """Open a WaybackClient whose every request goes through the project's fetcher.
 
     The fetcher's per-host pause is replaced by the archive's own pace (searches and
@@ -23,7 +25,8 @@ def archive_client(app: App, settings: ArchiveSettings | None = None) -> Iterato
     from scrapers.fetch import HttpFetcher
 
     settings = settings or load_archive_settings()
-    policy = replace(app.policy(), pause_seconds=0.0, retries=settings.retries)
+    tries = settings.retries if retries is None else retries
+    policy = replace(app.policy(), pause_seconds=0.0, retries=tries)
     with HttpFetcher(policy) as http:
         rewrites = app.settings.rewrites
         fetcher: Getter = RewritingFetcher(http, rewrites) if rewrites else http

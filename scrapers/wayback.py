@@ -247,6 +247,75 @@ class WaybackClient:
         )
 
 
+class KeyedSaver:
+    """Save Page Now with an archive.org key pair (the SPN2 API: a POST, then status polls).
+
+    Our fetcher only GETs, so this one exchange uses its own httpx client, with the same
+    User-Agent and timeouts; the client's memento pace still applies to every request.
+    """
+
+    def __init__(
+        self,
+        client: WaybackClient,
+        *,
+        access_key: str,
+        secret_key: str,
+        user_agent: str,
+        timeout: float = 30.0,
+        polls: int = 12,
+        poll_seconds: float = 5.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.client = client
+        self.headers = {
+            "Authorization": f"LOW {access_key}:{secret_key}",
+            "Accept": "application/json",
+            "User-Agent": user_agent,
+        }
+        self.timeout, self.polls, self.poll_seconds, self._sleep = (
+            timeout,
+            polls,
+            poll_seconds,
+            sleep,
+        )
+
+    def _json(self, method: str, url: str, **options: object) -> dict[str, object]:
+        import httpx
+
+        self.client.memento_pace.wait()
+        try:
+            with httpx.Client(headers=self.headers, timeout=self.timeout) as http:
+                answer = http.request(method, url, **options)  # type: ignore[arg-type]
+        except httpx.HTTPError as error:
+            raise ArchiveError(f"Save Page Now unreachable: {error}") from None
+        if answer.status_code != 200:
+            raise ArchiveError(
+                f"Save Page Now answered {answer.status_code}", status=answer.status_code
+            )
+        try:
+            data = answer.json()
+        except ValueError:
+            raise ArchiveError("Save Page Now answered without JSON") from None
+        return data if isinstance(data, dict) else {}
+
+    def save(self, url: str) -> str:
+        """Ask for a capture and wait for it; return its address."""
+        base = self.client.base_url
+        job = self._json("POST", f"{base}/save", data={"url": url})
+        job_id = job.get("job_id")
+        if not job_id:
+            raise ArchiveError(f"Save Page Now refused {url}: {job.get('message') or job}")
+        for _ in range(self.polls):
+            state = self._json("GET", f"{base}/save/status/{job_id}")
+            if state.get("status") == "success":
+                original = state.get("original_url") or url
+                return f"{base}/web/{state.get('timestamp')}/{original}"
+            if state.get("status") == "error":
+                raise ArchiveError(f"Save Page Now failed for {url}: {state.get('message')}")
+            self._sleep(self.poll_seconds)
+        raise ArchiveError(f"Save Page Now still working on {url}; asked again on the next run")
+
+
 def capture_from_address(address: str) -> tuple[str, str] | None:
     """Split a capture address into (timestamp, original URL), or None."""
     found = _CAPTURE_PATH.search(address)

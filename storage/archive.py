@@ -49,12 +49,25 @@ def make_room_first(*, session: Session, document_id: str) -> None:
     session.expire_all()
 
 
-def versions_to_witness(*, session: Session, limit: int = 50) -> list[Version]:
-    """Return live versions with no witness capture yet, oldest first."""
+def current_versions_to_witness(*, session: Session, attempts: int) -> list[Version]:
+    """Return each document's newest version when it is live, unwitnessed and not given up on."""
+    newest = (
+        select(Version.document_id, func.max(Version.number).label("number"))
+        .group_by(col(Version.document_id))
+        .subquery()
+    )
     query = (
         select(Version)
-        .where(Version.provenance == "live", col(Version.witness_url).is_(None))
+        .join(
+            newest,
+            (col(Version.document_id) == newest.c.document_id)
+            & (col(Version.number) == newest.c.number),
+        )
+        .where(
+            Version.provenance == "live",
+            col(Version.witness_url).is_(None),
+            Version.witness_attempts < attempts,
+        )
         .order_by(col(Version.id))
-        .limit(limit)
     )
     return list(session.exec(query))

@@ -75,6 +75,8 @@ class Archive:
     throttle: list[str] = field(default_factory=list)  # Retry-After values for the next 429s
     save_failures: int = 0  # the next Save Page Now requests that fail (503)
     saved: list[str] = field(default_factory=list)
+    jobs: dict[str, tuple[str, str]] = field(default_factory=dict)  # SPN2 job → (url, stamp)
+    authorizations: list[str] = field(default_factory=list)
     fail_after: int | None = None  # mementos answered before the archive fails (503)
     mementos: int = 0
 
@@ -151,6 +153,27 @@ class Archive:
         self.add(url, stamp, b"<html><body>saved</body></html>")
         return Reply(status=302, headers={"Location": f"/web/{stamp}/{url}"})
 
+    def save_job(self, request: RecordedRequest) -> Reply:
+        """Answer an SPN2 request (POST /save with url=… and a LOW key pair)."""
+        self.authorizations.append(request.header("authorization") or "")
+        url = parse_qs(request.body.decode()).get("url", [""])[0]
+        reply = self.save(url)
+        if reply.status != 302:
+            return reply
+        job = f"job-{len(self.jobs) + 1}"
+        self.jobs[job] = (url, self.snapshots[-1].timestamp)
+        body = json.dumps({"url": url, "job_id": job}).encode()
+        return Reply(body=body, headers={"Content-Type": "application/json"})
+
+    def job_status(self, job: str) -> Reply:
+        """Answer an SPN2 status poll."""
+        if job not in self.jobs:
+            data = {"status": "error", "message": "no such job"}
+        else:
+            url, stamp = self.jobs[job]
+            data = {"status": "success", "timestamp": stamp, "original_url": url}
+        return Reply(body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
+
 
 class ArchiveSite(FixtureSite):
     """The loopback web server answering as the archive (other paths as a fixture site)."""
@@ -172,6 +195,10 @@ class ArchiveSite(FixtureSite):
         if found:
             stamp, mode, url = found.group(1), found.group(2) or "", found.group(3)
             return self.archive.memento(stamp, mode, url)
+        if request.method == "POST" and parts.path == "/save":
+            return self.archive.save_job(request)
+        if path.startswith("/save/status/"):
+            return self.archive.job_status(path[len("/save/status/") :])
         if path.startswith("/save/"):
             return self.archive.save(path[len("/save/") :])
         return super().reply_for(request)
