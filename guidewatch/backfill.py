@@ -32,6 +32,7 @@ from scrapers.model import (
     ScrapeError,
     SuspectError,
 )
+from scrapers.sniff import sniff_kind
 from scrapers.wayback import Capture, WaybackClient
 from storage import archive as history
 from storage import changes as store
@@ -162,10 +163,44 @@ def _captured_failure(capture: Capture) -> ScrapeError | None:
     return ScrapeError(f"the archive captured HTTP {status}, not the document", status=status)
 
 
+def _same_bytes(engine: Engine, spec: DocumentSpec, capture: Capture) -> Fetched | None:
+    """An earlier capture's response with the same digest (so the same bytes), if stored."""
+    if not capture.digest:
+        return None
+    with open_session(engine) as session:
+        row = history.fetch_with_digest(session=session, document_id=spec.id, digest=capture.digest)
+        if row is None or row.body_sha256 is None:
+            return None
+        try:
+            body = repo.get_blob(session=session, sha=row.body_sha256)
+            related = {
+                url: repo.get_blob(session=session, sha=sha)
+                for url, sha in json.loads(row.related).items()
+            }
+        except repo.CorruptBlobError:
+            return None
+    headers = json.loads(row.headers)
+    return Fetched(
+        url=capture.original,
+        final_url=row.final_url or capture.original,
+        status=row.status or 200,
+        headers=headers,
+        body=body,
+        content_kind=sniff_kind(body, headers.get("content-type")),
+        related=related,
+    )
+
+
 def _read(
-    spec: DocumentSpec, extractor: Extractor, client: WaybackClient, capture: Capture
+    spec: DocumentSpec,
+    extractor: Extractor,
+    client: WaybackClient,
+    capture: Capture,
+    known: Fetched | None = None,
 ) -> tuple[Fetched, Document]:
-    """Fetch a capture's bytes and extract them; ArchiveDown when the archive fails."""
+    """Fetch a capture's bytes (unless known) and extract them; ArchiveDown if the archive fails."""
+    if known is not None:
+        return known, _extract(spec, extractor, known)
     try:
         fetched = client.memento(capture).fetched
     except ScrapeError as error:
@@ -181,6 +216,10 @@ def _read(
     related = _fetch_related(client, capture, extractor.related(spec, fetched))
     if related:
         fetched = replace(fetched, related=related)
+    return fetched, _extract(spec, extractor, fetched)
+
+
+def _extract(spec: DocumentSpec, extractor: Extractor, fetched: Fetched) -> Document:
     try:
         document = extractor.extract(spec, fetched)
     except ScrapeError as error:
@@ -188,7 +227,7 @@ def _read(
         raise
     if not document.text.strip():
         raise SuspectError("extracted text is empty", fetched=fetched)
-    return fetched, document
+    return document
 
 
 def _row(spec: DocumentSpec, client: WaybackClient, capture: Capture) -> Fetch:
@@ -358,7 +397,8 @@ def store_capture(
     document: Document | None = None
     if failure is None:
         try:
-            fetched, document = _read(spec, extractor, client, capture)
+            known = _same_bytes(engine, spec, capture)
+            fetched, document = _read(spec, extractor, client, capture, known)
         except ScrapeError as error:
             failure, fetched = error, error.fetched
     with open_session(engine) as session:
@@ -367,7 +407,7 @@ def store_capture(
         if failure is not None or document is None:
             assert failure is not None
             row.outcome, row.error = failure.outcome, str(failure)
-            row.status = row.status or failure.status
+            row.status = failure.status or row.status
             repo.add_fetch(session=session, fetch=row)
             session.commit()
             outcome.not_versions += 1

@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 
 from scrapers.decode import decode_text
-from scrapers.links import find_pdf_link
+from scrapers.links import file_name, find_pdf_link
 from scrapers.model import DocumentSpec, ScrapeError
 from scrapers.wayback import Capture, WaybackClient
 
 log = logging.getLogger("guidewatch.backfill")
+UPLOADS = re.compile(r"/wp-content/uploads/|/sites/[^/]+/files/", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -32,20 +32,24 @@ class Window:
 
 def stem(url: str) -> str:
     """A file name with its digits, version marks and extension set aside ("guide")."""
-    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1]).lower()
-    name = re.sub(r"\.pdf$", "", name)
+    name = re.sub(r"\.pdf$", "", file_name(url).lower())
     words = [w for w in re.split(r"[^a-z]+", name) if w and w not in {"v", "final", "rev"}]
     return "-".join(words)
 
 
 def folder(url: str) -> str:
-    """The folder a file sits in, as a prefix for a CDX search."""
-    return url.rsplit("/", 1)[0] + "/"
+    """The upload folder a file sits in (WordPress, Drupal), else its directory: a CDX prefix."""
+    found = UPLOADS.search(url)
+    return url[: found.end()] if found else url.rsplit("/", 1)[0] + "/"
 
 
 def page_captures(client: WaybackClient, spec: DocumentSpec, window: Window) -> list[Capture]:
-    """The document's own captures, identical consecutive ones collapsed."""
-    return client.search(spec.url, start=window.start, end=window.end)
+    """Every capture of the document's own URL.
+
+    Not collapsed by digest: a repeat costs no memento (its bytes are read from the first
+    capture with that digest) and becomes a fetch row that confirms the version on its date.
+    """
+    return client.search(spec.url, start=window.start, end=window.end, collapse_digest=False)
 
 
 def linked_file(client: WaybackClient, spec: DocumentSpec, capture: Capture) -> str | None:
@@ -53,7 +57,7 @@ def linked_file(client: WaybackClient, spec: DocumentSpec, capture: Capture) -> 
     if capture.statuscode not in (None, 200) or not spec.link_text:
         return None
     try:
-        page = client.memento(capture).fetched
+        page = client.cached_memento(capture).fetched
         html = decode_text(page.body, page.headers.get("content-type"))
         return find_pdf_link(html, capture.original, spec.link_text)
     except (ScrapeError, ValueError) as error:
@@ -80,7 +84,9 @@ def pdf_link_captures(client: WaybackClient, spec: DocumentSpec, window: Window)
     first_index = links[0][0] if links else None
     chosen: list[Capture] = []
     for url in files + list(dict.fromkeys(earlier)):
-        for capture in client.search(url, start=window.start, end=window.end):
+        for capture in client.search(
+            url, start=window.start, end=window.end, collapse_digest=False
+        ):
             if _linked_then(links, first_index, url, capture.timestamp):
                 chosen.append(capture)
     return sorted(chosen, key=lambda c: c.timestamp)

@@ -167,6 +167,7 @@ class WaybackClient:
         self.memento_pace = Pace(memento_rate, sleep)
         self.searches = 0
         self.mementos = 0
+        self._pages: dict[str, Memento] = {}
 
     def search_url(
         self,
@@ -233,6 +234,12 @@ class WaybackClient:
             except (TypeError, ValueError):
                 when = None
         return Memento(capture, fetched, when, _link_original(fetched.headers.get("link")))
+
+    def cached_memento(self, capture: Capture) -> Memento:
+        """A capture's bytes, read once per client (index pages shared by several documents)."""
+        if capture.key not in self._pages:
+            self._pages[capture.key] = self.memento(capture)
+        return self._pages[capture.key]
 
     def save(self, url: str) -> str:
         """Ask Save Page Now to capture a URL; return the capture's address."""

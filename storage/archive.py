@@ -26,6 +26,20 @@ def archive_addresses(*, session: Session, document_id: str) -> set[str]:
     return {url for url in session.exec(query) if url}
 
 
+def fetch_with_digest(*, session: Session, document_id: str, digest: str) -> Fetch | None:
+    """Return a stored archive capture of the document with this CDX digest and a body."""
+    query = (
+        select(Fetch)
+        .where(
+            Fetch.document_id == document_id,
+            Fetch.archive_digest == digest,
+            col(Fetch.body_sha256).is_not(None),
+        )
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
 def earliest_version(*, session: Session, document_id: str) -> Version | None:
     """Return a document's first version."""
     query = (

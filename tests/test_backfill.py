@@ -66,24 +66,27 @@ def test_backfill_then_live_cycles(env: Path, capsys: pytest.CaptureFixture[str]
     cli = Cli(capsys)
     status, out, err = cli.run("backfill", "--document", NICE)
     assert status == 0, (out, err)
-    assert "5 capture(s) listed" in out
+    assert "7 capture(s) listed" in out
     versions, fetches, changes, items = rows(env)
     # OLD (2021, again in 2023 after a redirect and a 404) and NOW (2024): two versions.
     assert [v.number for v in versions] == [1, 2]
     assert [v.first_seen_at.year for v in versions] == [2021, 2024]
-    assert versions[0].last_seen_at.year == 2023
+    assert versions[0].last_seen_at.year == 2023 and versions[1].last_seen_at.year == 2025
     assert {v.provenance for v in versions} == {"archive"}
     assert versions[0].archive_url == f"{env_archive(fetches)}/web/20211101093000/{NICE_LIVE}"
     outcomes = [(f.started_at.year, f.outcome) for f in fetches]
     assert outcomes == [
         (2021, "new_version"),
+        (2022, "unchanged"),  # the same digest: no memento asked, the version confirmed
         (2022, "failed"),  # the captured redirect
         (2023, "gone"),  # the captured 404
         (2023, "unchanged"),
         (2024, "new_version"),
+        (2025, "unchanged"),
     ]
     assert all(f.provenance == "archive" and f.archive_digest for f in fetches)
-    assert "redirect (301)" in (fetches[1].error or "")
+    assert "redirect (301)" in (fetches[2].error or "")
+    assert fetches[1].body_sha256 == fetches[0].body_sha256
     assert changes, "changes between archived versions are recorded"
     # One summary for the whole backfill, never one message per change.
     assert [i.kind for i in items] == ["backfill"]
@@ -107,7 +110,7 @@ def test_second_backfill_adds_nothing(env: Path, capsys: pytest.CaptureFixture[s
     before = rows(env)
     status, data = cli.json("backfill", "--document", NICE)
     assert status == 0
-    assert data["documents"][0]["already_stored"] == 5
+    assert data["documents"][0]["already_stored"] == 7
     assert data["documents"][0]["to_fetch"] == 0
     assert data["requests"]["mementos"] == 0
     after = rows(env)
@@ -118,7 +121,7 @@ def test_dry_run_stores_nothing(env: Path, capsys: pytest.CaptureFixture[str]) -
     status, data = Cli(capsys).json("backfill", "--dry-run")
     assert status == 0
     nice = next(d for d in data["documents"] if d["document"] == NICE)
-    assert nice["to_fetch"] == 5 and data["requests"]["mementos"] == 0
+    assert nice["to_fetch"] == 7 and data["requests"]["mementos"] == 0
     assert not data["stored"]
     versions, fetches, _, _ = rows(env)
     assert versions == [] and fetches == []
@@ -128,13 +131,13 @@ def test_interrupted_backfill_resumes(
     env: Path, archive_site: ArchiveSite, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cli = Cli(capsys)
-    archive_site.archive.fail_after = 2  # the third memento answers 503
+    archive_site.archive.fail_after = 1  # the second memento answers 503
     status, out, _ = cli.run("backfill", "--document", NICE)
     assert status == 1 and "run the backfill again" in out
     partial, _, _, _ = rows(env)
-    # Newest first: NOW (2024) and OLD (2023) were stored, the 404 and the redirect need no
-    # memento, then OLD (2021) met the failing archive.
-    assert [v.first_seen_at.year for v in partial] == [2023, 2024]
+    # Newest first: NOW (2025, and 2024 with the same digest) was stored, then OLD (2023)
+    # met the failing archive.
+    assert [v.first_seen_at.year for v in partial] == [2024]
     archive_site.archive.fail_after = None
     status, out, _ = cli.run("backfill", "--document", NICE)
     assert status == 0, out
@@ -142,12 +145,14 @@ def test_interrupted_backfill_resumes(
     assert [v.first_seen_at.year for v in versions] == [2021, 2024]
     assert [f.outcome for f in fetches] == [
         "new_version",
+        "unchanged",
         "failed",
         "gone",
         "unchanged",
         "new_version",
+        "unchanged",
     ]
-    assert len(fetches) == 5 and len({f.archive_url for f in fetches}) == 5
+    assert len({f.archive_url for f in fetches}) == 7
     assert changes
 
 

@@ -212,3 +212,73 @@ def archive_site() -> Iterator[ArchiveSite]:
         yield served
     finally:
         served.close()
+
+
+NICE_LIVE = "https://www.nice.org.uk/guidance/ng206/chapter/Recommendations"
+BACME_INDEX = "https://bacme.info/resources/"
+BACME_UPLOADS = "https://bacme.info/wp-content/uploads/"
+GUIDE_2020 = BACME_UPLOADS + "2020/09/BACME-Guide-to-Therapy-2020.pdf"  # found by prefix only
+GUIDE_2022 = BACME_UPLOADS + "2022/11/BACME-Guide-to-Therapy-2022.pdf"
+GUIDE_2025 = (
+    BACME_UPLOADS
+    + "2025/03/BACME-MECFS-Guide-to-Therapy-2025-redraft.pdf.pagespeed.ce.Xk3p9QaZ1b.pdf"
+)
+BHC_PAGE_LIVE = "https://batemanhornecenter.org/clinical-care-guide/"
+
+
+def therapy_guide(heading: str, year: int) -> bytes:
+    """A short BACME Guide to Therapy PDF whose fourth heading is what the editions change."""
+    from tests.support.pdfgen import Heading, Para, make_pdf
+
+    return make_pdf(
+        [
+            [
+                Heading(0, "ME/CFS Guide to Therapy"),
+                Heading(1, heading),
+                Para(
+                    "Once a stable baseline is reached, increase your activity by no more than "
+                    f"10-20% at a time. Edition of {year}."
+                ),
+            ],
+            [Heading(1, "5. Pacing"), Para("Pacing is an energy management strategy.")],
+        ]
+    )
+
+
+def load_fixture_captures(archive: Archive) -> None:
+    """Hold captures of the fixture pages and PDFs, duplicates by digest among them."""
+    from tests.support.world import FIXTURES
+
+    nice = FIXTURES / "nice"
+    older = (nice / "ng206-recommendations-v2-cure.html").read_bytes()
+    today = (nice / "ng206-recommendations-v1.html").read_bytes()
+    archive.add(NICE_LIVE, "20211101093000", older)
+    archive.add(NICE_LIVE, "20220301120000", older)  # the same bytes: one digest
+    archive.add(NICE_LIVE, "20220601000000", status=301, location=NICE_LIVE + "/")
+    archive.add(NICE_LIVE, "20230101000000", b"Not found", status=404, mimetype="text/plain")
+    archive.add(NICE_LIVE, "20240105000000", today)
+    archive.add(NICE_LIVE, "20250105000000", today)
+
+    bacme = FIXTURES / "bacme"
+    archive.add(BACME_INDEX, "20221201000000", (bacme / "resources-v1.html").read_bytes())
+    archive.add(BACME_INDEX, "20230601000000", (bacme / "resources-v1.html").read_bytes())
+    archive.add(BACME_INDEX, "20250401000000", (bacme / "resources-v2.html").read_bytes())
+    pdf = "application/pdf"
+    gets = "4. What is Graded Exercise Therapy?"
+    archive.add(GUIDE_2020, "20201001000000", therapy_guide(gets, 2020), mimetype=pdf)
+    archive.add(GUIDE_2022, "20221202000000", therapy_guide(gets, 2022), mimetype=pdf)
+    archive.add(GUIDE_2022, "20240101000000", therapy_guide(gets, 2022), mimetype=pdf)
+    # Still captured after the index moved on: not the document then.
+    archive.add(GUIDE_2022, "20250601000000", therapy_guide(gets, 2022), mimetype=pdf)
+    archive.add(
+        GUIDE_2025,
+        "20250402000000",
+        therapy_guide("4. What is Activity Management?", 2025),
+        mimetype=pdf,
+    )
+    archive.add(
+        BHC_PAGE_LIVE,
+        "20230301000000",
+        (FIXTURES / "pages/bhc-orthostatic-intolerance-v1.html").read_bytes(),
+        blocked=True,
+    )
