@@ -13,6 +13,7 @@ from storage.models import Fetch, Version
 from tests.support.archive import ArchiveSite
 from tests.support.cli import Cli
 from tests.support.site import FixtureSite
+from tests.support.smtp import SmtpServer
 from tests.support.world import FIXTURES, NICE_PATH, html, rewrites
 
 NICE = "nice-ng206-recommendations"
@@ -23,12 +24,17 @@ NOW = (FIXTURES / "nice/ng206-recommendations-v1.html").read_bytes()
 
 @pytest.fixture
 def env(
-    site: FixtureSite, archive_site: ArchiveSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    """The live mirror serves today's NICE page; the archive holds its past."""
+    site: FixtureSite,
+    archive_site: ArchiveSite,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> str:
+    """The live mirror serves today's NICE page; the archive holds its past (both databases)."""
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     for name, value in {
         "GUIDEWATCH_DATA_DIR": str(tmp_path / "data"),
+        "GUIDEWATCH_DATABASE_URL": database_url,
         "GUIDEWATCH_REWRITE": rewrites(site),
         "GUIDEWATCH_PAUSE_SECONDS": "0",
         "GUIDEWATCH_RETRIES": "0",
@@ -47,12 +53,12 @@ def env(
     archive.add(NICE_LIVE, "20230101000000", b"Not found", status=404, mimetype="text/plain")
     archive.add(NICE_LIVE, "20230301000000", OLD)
     archive.add(NICE_LIVE, "20240105000000", NOW)
-    archive.add(NICE_LIVE, "20250105000000", NOW)  # collapsed
-    return tmp_path / "data"
+    archive.add(NICE_LIVE, "20250105000000", NOW)  # the same digest again
+    return database_url
 
 
-def rows(env: Path) -> tuple[list[Version], list[Fetch], list[ChangeRow], list[AlertItem]]:
-    engine = make_engine(f"sqlite:///{env / 'guidewatch.db'}")
+def rows(env: str) -> tuple[list[Version], list[Fetch], list[ChangeRow], list[AlertItem]]:
+    engine = make_engine(env)
     with open_session(engine) as session:
         versions = list(session.exec(select(Version).order_by(Version.number)))  # type: ignore[arg-type]
         fetches = list(session.exec(select(Fetch).order_by(Fetch.started_at)))  # type: ignore[arg-type]
@@ -62,7 +68,7 @@ def rows(env: Path) -> tuple[list[Version], list[Fetch], list[ChangeRow], list[A
     return versions, fetches, changes, items
 
 
-def test_backfill_then_live_cycles(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_backfill_then_live_cycles(env: str, capsys: pytest.CaptureFixture[str]) -> None:
     cli = Cli(capsys)
     status, out, err = cli.run("backfill", "--document", NICE)
     assert status == 0, (out, err)
@@ -104,7 +110,7 @@ def env_archive(fetches: list[Fetch]) -> str:
     return address.split("/web/")[0]
 
 
-def test_second_backfill_adds_nothing(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_second_backfill_adds_nothing(env: str, capsys: pytest.CaptureFixture[str]) -> None:
     cli = Cli(capsys)
     assert cli.run("backfill", "--document", NICE)[0] == 0
     before = rows(env)
@@ -117,7 +123,7 @@ def test_second_backfill_adds_nothing(env: Path, capsys: pytest.CaptureFixture[s
     assert [len(x) for x in after] == [len(x) for x in before]
 
 
-def test_dry_run_stores_nothing(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_dry_run_stores_nothing(env: str, capsys: pytest.CaptureFixture[str]) -> None:
     status, data = Cli(capsys).json("backfill", "--dry-run")
     assert status == 0
     nice = next(d for d in data["documents"] if d["document"] == NICE)
@@ -128,7 +134,7 @@ def test_dry_run_stores_nothing(env: Path, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_interrupted_backfill_resumes(
-    env: Path, archive_site: ArchiveSite, capsys: pytest.CaptureFixture[str]
+    env: str, archive_site: ArchiveSite, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cli = Cli(capsys)
     archive_site.archive.fail_after = 1  # the second memento answers 503
@@ -157,7 +163,7 @@ def test_interrupted_backfill_resumes(
 
 
 def test_backfill_after_live_sorts_before_it(
-    env: Path, site: FixtureSite, capsys: pytest.CaptureFixture[str]
+    env: str, site: FixtureSite, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cli = Cli(capsys)
     site.set(NICE_PATH, html("nice/ng206-recommendations-v2-polarity.html"))
@@ -175,3 +181,33 @@ def test_backfill_after_live_sorts_before_it(
     assert "archive capture" in text and "/web/20211101093000/" in text
     versions, _, changes, _ = rows(env)
     assert any(c.to_version_id == versions[2].id for c in changes)  # archive → live
+
+
+def test_a_narrow_window_then_a_wider_one(env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    cli = Cli(capsys)
+    assert cli.run("backfill", "--document", NICE, "--from", "2024", "--quiet")[0] == 0
+    versions, fetches, _, _ = rows(env)
+    assert [v.first_seen_at.year for v in versions] == [2024] and len(fetches) == 2
+    status, data = cli.json("backfill", "--document", NICE, "--quiet")
+    assert status == 0 and data["documents"][0]["already_stored"] == 2
+    versions, fetches, changes, items = rows(env)
+    assert [v.first_seen_at.year for v in versions] == [2021, 2024]
+    assert len(fetches) == 7 and changes and items == []  # --quiet: no summary
+
+
+def test_one_summary_message_per_backfill(
+    env: str,
+    smtp_server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("GUIDEWATCH_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("GUIDEWATCH_SMTP_PORT", str(smtp_server.port))
+    monkeypatch.setenv("GUIDEWATCH_SMTP_SECURITY", "none")
+    monkeypatch.setenv("GUIDEWATCH_MAIL_TO", "reader@example.org")
+    status, out, _ = Cli(capsys).run("backfill", "--document", NICE)
+    assert status == 0, out
+    [message] = smtp_server.messages()
+    assert "imported from the Wayback Machine" in message["Subject"]
+    text = " ".join(message.get_body(("plain",)).get_content().split())  # type: ignore[union-attr]
+    assert "between 2021 and today" in text and "guidewatch changes --since" in text
