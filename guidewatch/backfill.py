@@ -60,11 +60,24 @@ class Plan:
     before: list[Capture] = field(default_factory=list)  # newest first
     after: list[Capture] = field(default_factory=list)  # oldest first
     error: str = ""
+    mementos: int = 0  # captures whose bytes must be asked for (one per new digest)
+    bytes: int = 0  # their sizes as the CDX gives them (compressed archive records)
 
     @property
     def todo(self) -> int:
-        """How many captures will be fetched."""
+        """How many captures will be stored."""
         return len(self.before) + len(self.after)
+
+    def count_mementos(self, stored: set[str]) -> None:
+        """Count the memento requests the planned captures need (repeats of a digest: none)."""
+        seen = set(stored)
+        for capture in self.before[::-1] + self.after:
+            if capture.statuscode not in (None, 200) or capture.digest in seen:
+                continue
+            if capture.digest:
+                seen.add(capture.digest)
+            self.mementos += 1
+            self.bytes += capture.length or 0
 
 
 @dataclass
@@ -119,6 +132,7 @@ def plan_document(
     plan.listed = len(captures)
     with open_session(engine) as session:
         known = history.archive_addresses(session=session, document_id=spec.id)
+        digests = history.archive_digests(session=session, document_id=spec.id)
         floor = history.first_live_fetch(session=session, document_id=spec.id)
         first = history.earliest_version(session=session, document_id=spec.id)
         latest = repo.latest_version(session=session, document_id=spec.id)
@@ -138,6 +152,7 @@ def plan_document(
         else:
             plan.outside += 1
     plan.before.reverse()
+    plan.count_mementos(digests)
     return plan
 
 

@@ -6,11 +6,12 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from guidewatch.app import App, UserError, emit, parse_when
+from guidewatch.archive_settings import load_archive_settings
 
 
 def register(commands: Any) -> None:
@@ -91,6 +92,7 @@ def cmd_backfill(args: argparse.Namespace, app: App) -> int:
     with archive_client(app) as client:
         for spec in specs:
             plans.append(plan_document(spec, engine=engine, client=client, window=window))
+        read_while_planning = client.mementos  # index pages of pdf-link documents
         if not args.dry_run:
             from compare.topics import load_topics
 
@@ -111,16 +113,55 @@ def cmd_backfill(args: argparse.Namespace, app: App) -> int:
     told = None
     if not args.dry_run and not args.quiet:
         told = tell(app, outcomes)
+    rates = load_archive_settings()
+    estimate = Estimate(
+        searches=searches,
+        mementos=read_while_planning + sum(p.mementos for p in plans),
+        bytes=sum(p.bytes for p in plans),
+        search_rate=rates.search_rate,
+        memento_rate=rates.memento_rate,
+    )
     data = {
         "dry_run": args.dry_run,
         "requests": {"searches": searches, "mementos": mementos},
+        "estimate": asdict(estimate) | {"seconds": estimate.seconds},
         "documents": [_plan_dict(p) for p in plans],
         "stored": [asdict(o) for o in outcomes],
         "summary_queued": told,
     }
-    emit(args.json, data, lambda: render(plans, outcomes, args.dry_run, told))
+    emit(args.json, data, lambda: render(plans, outcomes, estimate if args.dry_run else None, told))
     errors = [p.error for p in plans if p.error] + [o.error for o in outcomes if o.error]
     return 1 if errors else 0
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """How long a backfill takes at the archive's rate limits, from counted requests."""
+
+    searches: int
+    mementos: int
+    bytes: int
+    search_rate: float
+    memento_rate: float
+
+    @property
+    def seconds(self) -> float:
+        """The least time the rate limits allow: searches / rate + mementos / rate."""
+        paced = 0.0
+        if self.search_rate > 0:
+            paced += self.searches / self.search_rate
+        if self.memento_rate > 0:
+            paced += self.mementos / self.memento_rate
+        return round(paced, 1)
+
+    def render(self) -> str:
+        """Say the estimate and how it was counted."""
+        return (
+            f"at the archive's rate limits: {self.searches} search(es) at {self.search_rate:g}/s"
+            f" + {self.mementos} memento(s) at {self.memento_rate:g}/s = at least"
+            f" {self.seconds:g} s, plus downloading about {self.bytes / 1e6:.1f} MB"
+            " (the CDX lengths of the captures to read)"
+        )
 
 
 def _plan_dict(plan: Any) -> dict[str, Any]:
@@ -130,18 +171,22 @@ def _plan_dict(plan: Any) -> dict[str, Any]:
         "already_stored": plan.known,
         "inside_stored_history": plan.outside,
         "to_fetch": plan.todo,
+        "mementos": plan.mementos,
         "error": plan.error,
     }
 
 
-def render(plans: Sequence[Any], outcomes: Sequence[Any], dry_run: bool, told: Any) -> str:
+def render(
+    plans: Sequence[Any], outcomes: Sequence[Any], estimate: Estimate | None, told: Any
+) -> str:
     """Say per document what the archive holds and what was stored."""
     lines = []
     done = {o.document_id: o for o in outcomes}
     for plan in plans:
         head = (
             f"{plan.spec.id}: {plan.listed} capture(s) listed, {plan.known} already stored,"
-            f" {plan.outside} inside the stored history, {plan.todo} to fetch"
+            f" {plan.outside} inside the stored history, {plan.todo} to store"
+            f" ({plan.mementos} memento request(s))"
         )
         lines.append(head)
         if plan.error:
@@ -155,8 +200,9 @@ def render(plans: Sequence[Any], outcomes: Sequence[Any], dry_run: bool, told: A
             )
             if outcome.error:
                 lines.append(f"  stopped: {outcome.error}")
-    if dry_run:
-        lines.append("dry run: nothing was fetched beyond the searches, nothing stored")
+    if estimate is not None:
+        lines.append("dry run: nothing stored; only the searches (and index pages) were read")
+        lines.append(estimate.render())
     elif told:
         lines.append(f"summary: {told}")
     return "\n".join(lines)

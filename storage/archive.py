@@ -26,6 +26,16 @@ def archive_addresses(*, session: Session, document_id: str) -> set[str]:
     return {url for url in session.exec(query) if url}
 
 
+def archive_digests(*, session: Session, document_id: str) -> set[str]:
+    """Return the CDX digests of the document's stored captures that kept a body."""
+    query = select(Fetch.archive_digest).where(
+        Fetch.document_id == document_id,
+        col(Fetch.archive_digest).is_not(None),
+        col(Fetch.body_sha256).is_not(None),
+    )
+    return {digest for digest in session.exec(query) if digest}
+
+
 def fetch_with_digest(*, session: Session, document_id: str, digest: str) -> Fetch | None:
     """Return a stored archive capture of the document with this CDX digest and a body."""
     query = (

@@ -128,6 +128,7 @@ def test_dry_run_stores_nothing(env: str, capsys: pytest.CaptureFixture[str]) ->
     assert status == 0
     nice = next(d for d in data["documents"] if d["document"] == NICE)
     assert nice["to_fetch"] == 7 and data["requests"]["mementos"] == 0
+    assert nice["mementos"] == 2  # one per distinct body: OLD and NOW
     assert not data["stored"]
     versions, fetches, _, _ = rows(env)
     assert versions == [] and fetches == []
@@ -211,3 +212,36 @@ def test_one_summary_message_per_backfill(
     assert "imported from the Wayback Machine" in message["Subject"]
     text = " ".join(message.get_body(("plain",)).get_content().split())  # type: ignore[union-attr]
     assert "between 2021 and today" in text and "guidewatch changes --since" in text
+
+
+def test_the_estimate_counts_requests_at_the_archive_rates() -> None:
+    from guidewatch.cmd_backfill import Estimate
+
+    estimate = Estimate(
+        searches=4, mementos=120, bytes=3_000_000, search_rate=0.8, memento_rate=8.0
+    )
+    assert estimate.seconds == 4 / 0.8 + 120 / 8  # 5 + 15 s
+    assert "4 search(es) at 0.8/s + 120 memento(s) at 8/s = at least 20 s" in estimate.render()
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise() -> None:
+    import io
+    from datetime import UTC, datetime
+
+    from guidewatch.cmd_backfill import Meter
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    when = datetime(2021, 11, 1, tzinfo=UTC)
+    screen, log = Terminal(), io.StringIO()
+    for out in (screen, log):
+        meter = Meter(2, out)
+        meter.step(NICE, when)
+        meter.step(NICE, when)
+        meter.close()
+    assert (
+        "\r[" in screen.getvalue() and "2/2" in screen.getvalue() and "s left" in screen.getvalue()
+    )
+    assert log.getvalue().splitlines() == [f"1/2 {NICE} 2021-11-01", f"2/2 {NICE} 2021-11-01"]
