@@ -13,9 +13,10 @@ import logging
 import re
 from dataclasses import dataclass
 
+from scrapers.base import get_extractor
 from scrapers.decode import decode_text
 from scrapers.links import file_name, find_pdf_link
-from scrapers.model import DocumentSpec, ScrapeError
+from scrapers.model import DocumentSpec, Fetched, ScrapeError
 from scrapers.wayback import Capture, WaybackClient
 
 log = logging.getLogger("guidewatch.backfill")
@@ -43,13 +44,30 @@ def folder(url: str) -> str:
     return url[: found.end()] if found else url.rsplit("/", 1)[0] + "/"
 
 
+class _NoNetwork(Exception):
+    """Discovery wanted to fetch something: the document is not at a fixed address."""
+
+
+def _refuse(url: str) -> Fetched:
+    raise _NoNetwork(url)
+
+
+def fetch_url(spec: DocumentSpec) -> str:
+    """The address a live fetch asks for (GOV.UK: the Content API), found without fetching."""
+    try:
+        return get_extractor(spec.kind).discover(spec, _refuse)
+    except (_NoNetwork, ScrapeError, KeyError):
+        return spec.url
+
+
 def page_captures(client: WaybackClient, spec: DocumentSpec, window: Window) -> list[Capture]:
     """Every capture of the document's own URL.
 
     Not collapsed by digest: a repeat costs no memento (its bytes are read from the first
     capture with that digest) and becomes a fetch row that confirms the version on its date.
     """
-    return client.search(spec.url, start=window.start, end=window.end, collapse_digest=False)
+    url = fetch_url(spec)
+    return client.search(url, start=window.start, end=window.end, collapse_digest=False)
 
 
 def linked_file(client: WaybackClient, spec: DocumentSpec, capture: Capture) -> str | None:

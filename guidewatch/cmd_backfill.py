@@ -159,9 +159,13 @@ class Estimate:
         return (
             f"at the archive's rate limits: {self.searches} search(es) at {self.search_rate:g}/s"
             f" + {self.mementos} memento(s) at {self.memento_rate:g}/s = at least"
-            f" {self.seconds:g} s, plus downloading about {self.bytes / 1e6:.1f} MB"
+            f" {self.seconds:g} s, plus downloading about {_size(self.bytes)}"
             " (the CDX lengths of the captures to read)"
         )
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count / 1e3:.0f} kB"
 
 
 def _plan_dict(plan: Any) -> dict[str, Any]:
@@ -194,8 +198,8 @@ def render(
         outcome = done.get(plan.spec.id)
         if outcome is not None and plan.todo:
             lines.append(
-                f"  stored: {outcome.new_versions} new version(s), {outcome.confirmed} earlier"
-                f" sighting(s) of a stored version, {outcome.not_versions} capture(s) that are not"
+                f"  stored: {outcome.new_versions} new version(s), {outcome.confirmed}"
+                f" repeat(s) confirming a version, {outcome.not_versions} capture(s) that are not"
                 f" the document, {outcome.changes} change(s) ({outcome.topic_changes} on a topic)"
             )
             if outcome.error:

@@ -97,6 +97,10 @@ def test_backfill_of_every_shipped_document_then_search_first(
     assert status == 0, data
     listed = {d["document"]: d["captures"] for d in data["documents"]}
     assert listed["nice-ng206-recommendations"] == 6 and listed["nice-ng206-context"] == 0
+    # GOV.UK documents are read from the archive's captures of the Content API.
+    assert listed["dhsc-final-delivery-plan"] == 1
+    versions, _ = stored(env, "dhsc-final-delivery-plan")
+    assert len(versions) == 1 and versions[0].extractor == "govuk"
     hits = cli.ok_json("search", "as a cure", "--first")
     assert hits[0]["document"] == "nice-ng206-recommendations"
     assert hits[0]["first_seen_at"].startswith("2021-11-01")

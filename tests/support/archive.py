@@ -178,8 +178,8 @@ class Archive:
 class ArchiveSite(FixtureSite):
     """The loopback web server answering as the archive (other paths as a fixture site)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, port: int = 0) -> None:
+        super().__init__(port=port)
         self.archive = Archive()
 
     def reply_for(self, request: RecordedRequest) -> Reply:
@@ -224,6 +224,9 @@ GUIDE_2025 = (
     + "2025/03/BACME-MECFS-Guide-to-Therapy-2025-redraft.pdf.pagespeed.ce.Xk3p9QaZ1b.pdf"
 )
 BHC_PAGE_LIVE = "https://batemanhornecenter.org/clinical-care-guide/"
+GOVUK_PLAN_API = (
+    "https://www.gov.uk/api/content/government/publications/mecfs-the-final-delivery-plan"
+)
 
 
 def therapy_guide(heading: str, year: int) -> bytes:
@@ -276,6 +279,8 @@ def load_fixture_captures(archive: Archive) -> None:
         therapy_guide("4. What is Activity Management?", 2025),
         mimetype=pdf,
     )
+    plan = (FIXTURES / "govuk/final-plan-publication.json").read_bytes()
+    archive.add(GOVUK_PLAN_API, "20250722000000", plan, mimetype="application/json")
     archive.add(
         BHC_PAGE_LIVE,
         "20230301000000",

@@ -213,12 +213,12 @@ class _Server(ThreadingHTTPServer):
 class FixtureSite:
     """A loopback web site whose pages tests set, and which records every request."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self._lock = threading.Lock()
         self._routes: dict[str, Reply | Responder] = {}
         self._requests: list[RecordedRequest] = []
         self.closing = threading.Event()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.site = self
         host, port = self._server.server_address[:2]
         self.host = str(host)
