@@ -31,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with ArchiveSite(port=args.port) as site:
+    site = ArchiveSite(port=args.port)
+    with site:
         load_fixture_captures(site.archive)
         print(f"archive: {len(site.archive.snapshots)} captures on {site.base_url}")
         print("Send guidewatch here with:")
