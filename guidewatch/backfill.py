@@ -90,6 +90,7 @@ class Outcome:
     not_versions: int = 0
     changes: int = 0
     topic_changes: int = 0
+    renumbered: int = 0  # versions stored before existing ones: their numbers moved up by this
     first: datetime | None = None
     last: datetime | None = None
     error: str = ""
@@ -362,6 +363,7 @@ def _keep_before(
     outcome.new_versions += 1
     if first is not None:
         session.refresh(first)
+        outcome.renumbered += 1
         _record_changes(session, spec, version, first, topics, outcome)
 
 

@@ -202,6 +202,11 @@ def render(
                 f" repeat(s) confirming a version, {outcome.not_versions} capture(s) that are not"
                 f" the document, {outcome.changes} change(s) ({outcome.topic_changes} on a topic)"
             )
+            if outcome.renumbered:
+                lines.append(
+                    f"  versions stored before were renumbered: each number moved up by"
+                    f" {outcome.renumbered}, so that numbers follow the dates"
+                )
             if outcome.error:
                 lines.append(f"  stopped: {outcome.error}")
     if estimate is not None:
@@ -229,6 +234,12 @@ def tell(app: App, outcomes: Sequence[Any]) -> str | None:
         f" in {len(added)} document(s) ({sum(o.new_versions for o in added)} earlier"
         f" version(s)); see `guidewatch changes --since {today:%Y-%m-%d}`"
     )
+    moved = [o.document_id for o in outcomes if o.renumbered]
+    if moved:
+        detail += (
+            f". Version numbers of {', '.join(moved)} moved up to make room for the earlier"
+            " versions: see `guidewatch history`"
+        )
     with open_session(app.writable_engine()) as session:
         store.queue_item(
             session=session,

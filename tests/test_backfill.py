@@ -171,6 +171,7 @@ def test_backfill_after_live_sorts_before_it(
     assert cli.run("run", "--document", NICE)[0] == 0
     status, out, _ = cli.run("backfill", "--document", NICE)
     assert status == 0, out
+    assert "renumbered: each number moved up by 2" in out
     history = cli.ok_json("history", NICE)
     assert [v["provenance"] for v in history] == ["archive", "archive", "live"]
     assert [v["version"] for v in history] == [1, 2, 3]
