@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -105,3 +107,32 @@ def test_backfill_of_every_shipped_document_then_search_first(
     assert hits[0]["document"] == "nice-ng206-recommendations"
     assert hits[0]["first_seen_at"].startswith("2021-11-01")
     assert "/web/20211101093000/" in hits[0]["first_seen_in"]
+
+
+def test_every_view_says_where_a_version_was_first_seen(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = Cli(capsys)
+    nice = "nice-ng206-recommendations"
+    assert cli.run("backfill", "--document", nice, "--quiet")[0] == 0
+    rows = cli.ok_json("timeline", nice)
+    assert [r["provenance"] for r in rows] == ["archive", "archive"]
+    _, text, _ = cli.run("timeline", nice)
+    assert "1 (archive)" in text
+    _, text, _ = cli.run("diff", nice)
+    assert "version 1: first seen in the Wayback Machine's archive capture" in text
+    diff = cli.ok_json("diff", nice)
+    assert diff["from"]["provenance"] == "archive" and "/web/2021" in diff["from"]["archive_url"]
+    _, text, _ = cli.run("fetches", nice)
+    assert "archive" in text and "the archive captured a redirect (301)" in text
+    pack = tmp_path / "v1.zip"
+    assert cli.run("evidence", nice, "--version", "1", "--out", str(pack))[0] == 0
+    with zipfile.ZipFile(pack) as zipped:
+        names = zipped.namelist()
+        readme = zipped.read(next(n for n in names if n.endswith("README.txt"))).decode()
+        version = json.loads(zipped.read(next(n for n in names if n.endswith("version.json"))))
+    assert "first seen in the Wayback Machine's archive capture" in readme
+    assert version["provenance"] == "archive" and "/web/20211101093000/" in version["archive_url"]
+    assert cli.run("report", "--out", str(tmp_path / "report"))[0] == 0
+    page = (tmp_path / "report" / "documents" / f"{nice}.html").read_text(encoding="utf-8")
+    assert "archive capture</a>" in page and "/web/20211101093000/" in page
