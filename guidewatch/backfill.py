@@ -54,6 +54,7 @@ class Plan:
     before: list[Capture] = field(default_factory=list)  # newest first
     after: list[Capture] = field(default_factory=list)  # oldest first
     error: str = ""
+    archive_down: bool = False  # the archive itself failed: plan no other document
     mementos: int = 0  # captures whose bytes must be asked for (one per new digest)
     bytes: int = 0  # their sizes as the CDX gives them (compressed archive records)
 
@@ -123,6 +124,8 @@ def plan_document(
         captures = captures_for(client, spec, window)
     except ScrapeError as error:
         plan.error = str(error)
+        # Unreachable, refusing (robots.txt) or failing: the other documents would fare alike.
+        plan.archive_down = error.status is None or error.status == 429 or error.status >= 500
         return plan
     plan.listed = len(captures)
     with open_session(engine) as session:

@@ -92,6 +92,13 @@ def cmd_backfill(args: argparse.Namespace, app: App) -> int:
     with archive_client(app) as client:
         for spec in specs:
             plans.append(plan_document(spec, engine=engine, client=client, window=window))
+            if plans[-1].archive_down:
+                print(
+                    f"guidewatch: the archive failed; {len(specs) - len(plans)} other"
+                    " document(s) not tried: run the backfill again later",
+                    file=sys.stderr,
+                )
+                break
         read_while_planning = client.mementos  # index pages of pdf-link documents
         if not args.dry_run:
             from compare.topics import load_topics

@@ -246,3 +246,16 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise() -> None:
         "\r[" in screen.getvalue() and "2/2" in screen.getvalue() and "s left" in screen.getvalue()
     )
     assert log.getvalue().splitlines() == [f"1/2 {NICE} 2021-11-01", f"2/2 {NICE} 2021-11-01"]
+
+
+def test_an_unreachable_archive_stops_at_the_first_document(
+    env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.support.ports import free_port
+
+    monkeypatch.setenv("GUIDEWATCH_ARCHIVE_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("GUIDEWATCH_ARCHIVE_RETRIES", "0")
+    status, data = Cli(capsys).json("backfill")
+    assert status == 1 and len(data["documents"]) == 1
+    assert "connection refused" in data["documents"][0]["error"]
+    assert rows(env) == ([], [], [], [])
