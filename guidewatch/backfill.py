@@ -55,6 +55,7 @@ class Plan:
     after: list[Capture] = field(default_factory=list)  # oldest first
     error: str = ""
     archive_down: bool = False  # the archive itself failed: plan no other document
+    existing: int = 0  # versions stored before this backfill (renumbered if it adds earlier ones)
     mementos: int = 0  # captures whose bytes must be asked for (one per new digest)
     bytes: int = 0  # their sizes as the CDX gives them (compressed archive records)
 
@@ -134,6 +135,7 @@ def plan_document(
         floor = history.first_live_fetch(session=session, document_id=spec.id)
         first = history.earliest_version(session=session, document_id=spec.id)
         latest = repo.latest_version(session=session, document_id=spec.id)
+        plan.existing = latest.number if latest else 0
         starts = aware(first.first_seen_at) if first else None
         ends = aware(latest.last_seen_at) if latest else None
     floor = aware(floor) if floor else None
@@ -378,4 +380,6 @@ def backfill_document(
             break
         if progress is not None:
             progress(plan.spec.id, capture)
+    if not plan.existing:
+        outcome.renumbered = 0  # only versions of this backfill moved: nobody knew their numbers
     return outcome

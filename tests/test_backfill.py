@@ -73,6 +73,7 @@ def test_backfill_then_live_cycles(env: str, capsys: pytest.CaptureFixture[str])
     status, out, err = cli.run("backfill", "--document", NICE)
     assert status == 0, (out, err)
     assert "7 capture(s) listed" in out
+    assert "renumbered" not in out  # nothing was stored before: no number moved
     versions, fetches, changes, items = rows(env)
     # OLD (2021, again in 2023 after a redirect and a 404) and NOW (2024): two versions.
     assert [v.number for v in versions] == [1, 2]
