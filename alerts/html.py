@@ -96,6 +96,9 @@ def change_html(note: ChangeNote, *, titled: bool = False) -> list[str]:
         details.append(_e(f"Also on: {', '.join(note.also_topics)}"))
     details.append(_e(f"Versions: {versions_line(note)}"))
     details.append(f"Stored copy: <code>{_e(show_command(note))}</code>")
+    if note.archived_copy:
+        copy = _e(note.archived_copy)
+        details.append(f'archived copy: <a href="{copy}">{copy}</a>')
     out.append(f'<p style="{STYLE_MUTED}">' + "<br>".join(details) + "</p>")
     return out
 

@@ -25,6 +25,7 @@ EVENT_WORDS = {
     "recovered": "can be checked again",
     "discovered": "was found on its index page",
     "compare-failed": "changed but guidewatch could not compare it",
+    "backfill": "was imported from the Wayback Machine",
 }
 
 

@@ -24,6 +24,7 @@ class ChangeNote:
     also_topics: tuple[str, ...] = ()
     old_last_seen_at: datetime | None = None  # the old wording was still there on this date
     document_url: str = ""  # the stored version's own address: for a PDF, the file itself
+    archived_copy: str = ""  # the Wayback Machine's capture of the new version (the witness)
     change_id: int | None = None  # the recorded change (`guidewatch changes --id N`)
 
 

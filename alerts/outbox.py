@@ -146,6 +146,7 @@ def digest_for(session: Session, items: Sequence[AlertItem]) -> Digest:
                 old_last_seen_at=old.last_seen_at if old else None,
                 document_url=new.url,
                 change_id=row.id,
+                archived_copy=new.witness_url or "",
             )
         )
     return Digest(changes=tuple(notes), events=tuple(events))

@@ -88,6 +88,8 @@ def change_text(note: ChangeNote, *, titled: bool = False) -> list[str]:
     if arrow:
         lines += wrap("→ " + tail, "    ")
     lines.append(f"  Stored copy: {show_command(note)}")
+    if note.archived_copy:
+        lines += wrap(f"archived copy: {note.archived_copy}", "  ", "    ")
     return lines
 
 

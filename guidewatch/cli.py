@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "guidewatch.cmd_changes",
     "guidewatch.cmd_history",
     "guidewatch.cmd_doctor",
+    "guidewatch.cmd_backfill",
 )
 
 

@@ -165,6 +165,7 @@ def _use_color(choice: str) -> bool:
 def cmd_diff(args: argparse.Namespace, app: App) -> int:
     """Compare two stored versions of a document section by section."""
     from guidewatch.changes import compare_versions
+    from guidewatch.provenance import source_line, version_provenance
     from storage import repo
     from storage.db import open_session
 
@@ -188,8 +189,9 @@ def cmd_diff(args: argparse.Namespace, app: App) -> int:
         changes = compare_versions(session, spec, old, new, topics=topics)
     data = {
         "document": spec.id,
-        "from": {"version": old.number, "first_seen_at": old.first_seen_at},
-        "to": {"version": new.number, "first_seen_at": new.first_seen_at},
+        "from": {"version": old.number, "first_seen_at": old.first_seen_at}
+        | version_provenance(old),
+        "to": {"version": new.number, "first_seen_at": new.first_seen_at} | version_provenance(new),
         "changes": [c.to_dict() for c in changes],
     }
     color = _use_color(args.color)
@@ -198,6 +200,11 @@ def cmd_diff(args: argparse.Namespace, app: App) -> int:
         lines = [
             f"{spec.id}: version {old.number} ({stamp(old.first_seen_at)}) → "
             f"version {new.number} ({stamp(new.first_seen_at)})",
+            *(
+                f"version {v.number}: {source_line(v)}"
+                for v in (old, new)
+                if v.provenance == "archive"
+            ),
             "",
         ]
         if not changes:

@@ -106,7 +106,8 @@ def _document(app: App, document_id: str) -> Any:
 
 
 def cmd_history(args: argparse.Namespace, app: App) -> int:
-    """List a document's versions with first and last seen dates."""
+    """List a document's versions with first and last seen dates and where each came from."""
+    from guidewatch.provenance import source_label, version_provenance
     from storage import repo
     from storage.db import open_session
 
@@ -125,6 +126,7 @@ def cmd_history(args: argparse.Namespace, app: App) -> int:
             "url": v.url,
             "body_sha256": v.body_sha256,
             "extractor": v.extractor_version,
+            **version_provenance(v),
         }
         for v in versions
     ]
@@ -139,10 +141,11 @@ def cmd_history(args: argparse.Namespace, app: App) -> int:
                     stamp(v.last_seen_at),
                     str(v.text_size),
                     v.text_sha256[:12],
+                    v.archive_url or source_label(v),
                 ]
                 for v in versions
             ],
-            ["version", "first seen", "last seen", "chars", "text sha256"],
+            ["version", "first seen", "last seen", "chars", "text sha256", "from"],
         ),
     )
     return 0
@@ -151,6 +154,7 @@ def cmd_history(args: argparse.Namespace, app: App) -> int:
 def cmd_show(args: argparse.Namespace, app: App) -> int:
     """Print one version's text (or raw bytes, or one section with its evidence)."""
     from guidewatch.evidence import fetch_dict
+    from guidewatch.provenance import source_line, witness_line
     from guidewatch.report.history import version_summary
     from storage import repo
     from storage.db import open_session
@@ -222,6 +226,8 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
             f"first seen {stamp(version.first_seen_at)}, last seen {stamp(version.last_seen_at)}",
             f"fetched from {version.url} at {stamp(evidence['fetched_at'])}",
             f"raw body sha256 {version.body_sha256}, text sha256 {version.text_sha256}",
+            source_line(version),
+            *filter(None, [witness_line(version)]),
         ]
         if asked is not None:
             lines.append(_confirmation(asked, before, after))
@@ -276,11 +282,12 @@ def cmd_fetches(args: argparse.Namespace, app: App) -> int:
                     f.outcome,
                     str(f.status or "-"),
                     str(f.size or "-"),
-                    (f.error or f.final_url or f.url)[:90],
+                    f.provenance,
+                    (f.error or f.archive_url or f.final_url or f.url)[:90],
                 ]
                 for f in rows
             ],
-            ["when", "outcome", "status", "bytes", "error or URL"],
+            ["when", "outcome", "status", "bytes", "from", "error or URL"],
         ),
     )
     return 0

@@ -132,6 +132,7 @@ def cmd_search(args: argparse.Namespace, app: App) -> int:
         ) from None
     headers = ["document", "section", "first_version", "last_version"]
     headers += ["first_seen_at", "last_seen_at", "current", "sentence"]
+    first_seen_in = _first_seen_in(app, hits)
 
     def render() -> str:
         if args.format == "csv":
@@ -162,10 +163,31 @@ def cmd_search(args: argparse.Namespace, app: App) -> int:
                 f"first seen {stamp(h.first_seen_at)}, last seen {stamp(h.last_seen_at)} ({still})"
             )
             lines.append(f"    {h.sentence}")
+            where = first_seen_in.get((h.document_id, h.first_version))
+            if where:
+                lines.append(f"    (first seen in the Wayback Machine's capture {where})")
         return "\n".join(lines)
 
-    emit(args.json, [h.to_dict() for h in hits], render)
+    data = [
+        h.to_dict() | {"first_seen_in": first_seen_in.get((h.document_id, h.first_version))}
+        for h in hits
+    ]
+    emit(args.json, data, render)
     return 0
+
+
+def _first_seen_in(app: App, hits: Sequence[Any]) -> dict[tuple[str, int], str]:
+    """The archive capture each hit's first version was first seen in (live ones left out)."""
+    from storage import repo
+    from storage.db import open_session
+
+    found: dict[tuple[str, int], str] = {}
+    with open_session(app.engine) as session:
+        for key in {(h.document_id, h.first_version) for h in hits}:
+            version = repo.get_version(session=session, document_id=key[0], number=key[1])
+            if version is not None and version.provenance == "archive" and version.archive_url:
+                found[key] = version.archive_url
+    return found
 
 
 def cmd_timeline(args: argparse.Namespace, app: App) -> int:
@@ -221,7 +243,7 @@ def cmd_timeline(args: argparse.Namespace, app: App) -> int:
         body = [
             [
                 *([r.document_id] if not args.document else []),
-                str(r.version),
+                f"{r.version}{' (archive)' if r.provenance == 'archive' else ''}",
                 stamp(r.first_seen_at)[:10],
                 stamp(r.last_seen_at)[:10],
                 *(str(r.counts.get(t, 0)) for t in terms),

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from guidewatch.provenance import fetch_provenance, source_line, version_provenance, witness_line
 from scrapers.sniff import sniff_kind
 from storage import repo
 from storage.models import Fetch, StoredDocument, Version
@@ -65,6 +66,7 @@ def fetch_dict(fetch: Fetch) -> dict[str, Any]:
         "version_id": fetch.version_id,
         "related": json.loads(fetch.related),
         "discovery": json.loads(fetch.discovery),
+        **fetch_provenance(fetch),
     }
 
 
@@ -97,6 +99,12 @@ def plain_text(session: Session, document: StoredDocument, version: Version) -> 
 
 
 def _readme(folder: str, raw_name: str, version: Version) -> str:
+    witness = witness_line(version)
+    extra = (
+        f"\n{witness} (a copy the Wayback Machine made when guidewatch stored it)"
+        if witness
+        else ""
+    )
     return f"""Evidence pack {folder}, made by guidewatch.
 
 To check it (see the project's docs/evidence.md for what this proves and does not):
@@ -108,6 +116,9 @@ To check it (see the project's docs/evidence.md for what this proves and does no
 version.json says when this wording was first and last seen; fetches.json is every fetch
 that saw it, each with the SHA-256 of the body it received; response.json is the response
 (status, final URL, redirects, headers) the raw body came with.
+
+This wording was {source_line(version)}.{extra}
+An archive capture's address opens the Wayback Machine's own copy: anyone can compare it.
 """
 
 
@@ -172,6 +183,7 @@ def build_pack(*, session: Session, document_id: str, number: int | None = None)
             "extractor_version": version.extractor_version,
             "fetches_seeing_it": len(seen),
             "related": related,
+            **version_provenance(version),
         }
     )
     files["README.txt"] = _readme(folder, raw_name, version).encode("utf-8")

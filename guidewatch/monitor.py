@@ -79,8 +79,11 @@ def hooks(app: App) -> tuple[AfterVersion | None, AfterCheck | None]:
 
 
 def deliver(app: App) -> dict[str, Any]:
-    """Send every pending alert and return counts."""
+    """Ask the archive to witness new versions (when turned on), then send pending alerts."""
     from alerts.outbox import deliver_pending
+    from guidewatch.witness import witness
+
+    witness(app)
 
     return deliver_pending(app.writable_engine(), app.settings).to_dict()
 

@@ -19,6 +19,9 @@ KEY_HEADERS = (
     "retry-after",
     "location",
     "content-disposition",
+    "memento-datetime",  # archive captures (scrapers/wayback.py)
+    "link",
+    "content-location",
 )
 
 

@@ -272,6 +272,7 @@ def previous_fetch(
     return _newest_position(
         session,
         Fetch.document_id == document_id,
+        Fetch.provenance == "live",  # archive captures are not runs
         _not_after(position),
         col(Fetch.id) != position[1],
     )
@@ -285,7 +286,11 @@ def fetch_streak(
     Reads from `last` back to the first fetch outside the set (an index range), never the
     whole log; fetches recorded after `last` (a concurrent run) are not counted.
     """
-    upto: list[ColumnElement[bool]] = [col(Fetch.document_id) == document_id, _not_after(last)]
+    upto: list[ColumnElement[bool]] = [
+        col(Fetch.document_id) == document_id,
+        col(Fetch.provenance) == "live",  # archive captures are not runs
+        _not_after(last),
+    ]
     before = _newest_position(session, *upto, col(Fetch.outcome).not_in(list(outcomes)))
     within = upto + ([_after(before)] if before else [])
     count = session.exec(select(func.count()).select_from(Fetch).where(*within)).one()

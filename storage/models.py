@@ -14,6 +14,8 @@ CONFIRMING = ("new_version", "unchanged", "not_modified")
 FAILING = ("failed", "suspect")
 # Not checked cleanly: failing, or the publisher says the document is gone.
 NOT_CLEAN = (*FAILING, "gone")
+# Where a fetch or version came from: a live fetch, or an archive capture (the Wayback Machine).
+PROVENANCES = ("live", "archive")
 
 
 class StoredDocument(SQLModel, table=True):
@@ -46,7 +48,10 @@ class Fetch(SQLModel, table=True):
     """One fetch attempt, whatever its outcome."""
 
     __tablename__ = "fetches"
-    __table_args__ = (Index("ix_fetches_document_started", "document_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_fetches_document_started", "document_id", "started_at"),
+        Index("ix_fetches_archive_url", "document_id", "archive_url"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     document_id: str = Field(foreign_key="documents.id", max_length=200)
@@ -67,6 +72,10 @@ class Fetch(SQLModel, table=True):
     discovery: str = Field(
         default="{}", sa_column=Column(Text, nullable=False, server_default="{}")
     )
+    # An archive fetch: started_at is the capture's moment, archive_url its address.
+    provenance: str = Field(default="live", max_length=20)
+    archive_url: str | None = Field(default=None, sa_column=Column(Text))
+    archive_digest: str | None = Field(default=None, max_length=64)
 
 
 class Version(SQLModel, table=True):
@@ -89,6 +98,13 @@ class Version(SQLModel, table=True):
     fetch_id: int | None = None
     first_seen_at: datetime
     last_seen_at: datetime
+    # Where the wording was first seen: live, or an archive capture (archive_url).
+    provenance: str = Field(default="live", max_length=20)
+    archive_url: str | None = Field(default=None, sa_column=Column(Text))
+    # The independent witness: a Save Page Now capture asked for when the version was stored.
+    witness_url: str | None = Field(default=None, sa_column=Column(Text))
+    witness_error: str | None = Field(default=None, sa_column=Column(Text))
+    witness_attempts: int = 0
 
 
 class VersionSection(SQLModel, table=True):

@@ -236,6 +236,7 @@ def validators_for(
         .where(
             Fetch.document_id == document_id,
             Fetch.url == url,
+            Fetch.provenance == "live",
             col(Fetch.outcome).in_(("new_version", "unchanged")),
         )
         .order_by(col(Fetch.id).desc())
@@ -252,7 +253,11 @@ def last_url(*, session: Session, document_id: str) -> str | None:
     """Return the URL the document was last successfully fetched from."""
     query = (
         select(Fetch.url)
-        .where(Fetch.document_id == document_id, col(Fetch.outcome).in_(CONFIRMING))
+        .where(
+            Fetch.document_id == document_id,
+            Fetch.provenance == "live",
+            col(Fetch.outcome).in_(CONFIRMING),
+        )
         .order_by(col(Fetch.id).desc())
         .limit(1)
     )

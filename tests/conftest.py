@@ -10,4 +10,9 @@ os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="guidewatch-prefec
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-pytest_plugins = ["tests.support.site", "tests.support.databases", "tests.support.smtp"]
+pytest_plugins = [
+    "tests.support.site",
+    "tests.support.databases",
+    "tests.support.smtp",
+    "tests.support.archive",
+]

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from compare.diff import compare_documents
 from compare.model import Change, Topic
 from compare.topics import count_terms, make_term
+from guidewatch.provenance import version_provenance
 from scrapers.base import get_extractor
 from scrapers.model import DocumentSpec
 from storage import repo
@@ -30,6 +31,7 @@ class TimelineRow:
     first_seen_at: datetime
     last_seen_at: datetime
     counts: dict[str, int]
+    provenance: str = "live"
 
     def to_dict(self, terms: Sequence[str]) -> dict[str, Any]:
         """Return a JSON-ready dict with a count for each of these terms."""
@@ -39,6 +41,7 @@ class TimelineRow:
             "first_seen_at": self.first_seen_at,
             "last_seen_at": self.last_seen_at,
             "counts": {term: self.counts.get(term, 0) for term in terms},
+            "provenance": self.provenance,
         }
 
 
@@ -101,6 +104,7 @@ def term_timeline(
             first_seen_at=v.first_seen_at,
             last_seen_at=v.last_seen_at,
             counts=count_terms("\n\n".join(texts.get(v.id or 0, [])), topics),
+            provenance=v.provenance,
         )
         for v in versions
     ]
@@ -196,4 +200,5 @@ def version_summary(version: Version) -> dict[str, Any]:
         "text_sha256": version.text_sha256,
         "characters": version.text_size,
         "meta": json.loads(version.meta),
+        **version_provenance(version),
     }

@@ -63,6 +63,16 @@ def stored_spec(document: StoredDocument) -> DocumentSpec:
     )
 
 
+def _source_cell(version: Version) -> str:
+    """Where the version was first seen, and the archive's own copy when there is one."""
+    cell = "live fetch"
+    if version.provenance == "archive" and version.archive_url:
+        cell = f'<a href="{esc(version.archive_url)}">archive capture</a>'
+    if version.witness_url:
+        cell += f' · <a href="{esc(version.witness_url)}">archived copy</a>'
+    return cell
+
+
 def _versions_table(versions: Sequence[Version]) -> str:
     rows = [
         [
@@ -71,12 +81,13 @@ def _versions_table(versions: Sequence[Version]) -> str:
             time_tag(v.last_seen_at),
             f"{v.text_size:,}",
             f'<code title="{esc(v.body_sha256)}">{esc(v.body_sha256[:16])}…</code>',
+            _source_cell(v),
         ]
         for v in reversed(versions)
     ]
     return table(
         "Versions, newest first",
-        ["Version", "First seen", "Last seen", "Characters", "Raw body SHA-256"],
+        ["Version", "First seen", "Last seen", "Characters", "Raw body SHA-256", "Seen in"],
         rows,
         row_headers=True,
     )

@@ -45,6 +45,7 @@ class RecordedRequest:
     headers: dict[str, str]
     started_at: float
     ended_at: float | None = None
+    body: bytes = b""
 
     def header(self, name: str) -> str | None:
         """Return a request header by case-insensitive name, or None."""
@@ -149,7 +150,7 @@ class _Handler(BaseHTTPRequestHandler):
         site.record(request)
         length = int(self.headers.get("Content-Length") or 0)
         if length:
-            self.rfile.read(length)
+            request.body = self.rfile.read(length)
         reply = site.reply_for(request)
         if reply.delay and site.closing.wait(reply.delay):
             return

@@ -1,0 +1,42 @@
+"""Where a version or fetch came from (a live fetch or an archive capture), said the same way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from storage.models import Fetch, Version
+
+
+def version_provenance(version: Version) -> dict[str, Any]:
+    """The provenance facts of a version, for JSON views."""
+    return {
+        "provenance": version.provenance,
+        "archive_url": version.archive_url,
+        "witness_url": version.witness_url,
+    }
+
+
+def fetch_provenance(fetch: Fetch) -> dict[str, Any]:
+    """The provenance facts of a fetch row, for JSON views."""
+    return {
+        "provenance": fetch.provenance,
+        "archive_url": fetch.archive_url,
+        "archive_digest": fetch.archive_digest,
+    }
+
+
+def source_label(version: Version) -> str:
+    """One short word for tables: live, or archive."""
+    return "archive" if version.provenance == "archive" else "live"
+
+
+def source_line(version: Version) -> str:
+    """Say in one line where a version's wording was first seen."""
+    if version.provenance == "archive" and version.archive_url:
+        return f"first seen in the Wayback Machine's archive capture {version.archive_url}"
+    return "first seen in a live fetch"
+
+
+def witness_line(version: Version) -> str | None:
+    """The independent copy the archive made when the version was stored, if any."""
+    return f"archived copy: {version.witness_url}" if version.witness_url else None
