@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from guidewatch.settings import Rewrites, live_url, mirror_url
-from scrapers.base import get_extractor
+from scrapers.base import check_content_kind, get_extractor
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError, SuspectError
 from storage import repo
 from storage.db import open_session
@@ -190,6 +190,11 @@ def check_document(
             related = _fetch_related(fetcher, extractor.related(spec, fetched))
             if related:
                 fetched = replace(fetched, related=related)
+
+        def extract(served: Fetched) -> Document:
+            check_content_kind(extractor, served)
+            return extractor.extract(spec, served)
+
         keep = partial(
             _keep,
             spec,
@@ -199,7 +204,7 @@ def check_document(
             fetched,
             extractor.kind,
             extractor.version,
-            extract=lambda f: extractor.extract(spec, f),
+            extract=extract,
             after_version=after_version,
             moved_from=moved_from if moved_from not in (None, url) else None,
         )
