@@ -14,6 +14,7 @@ from scrapers.fetch import HttpFetcher
 
 _lock = threading.Lock()
 _open: dict[tuple[str, str], HttpFetcher] = {}
+_stopping: set[str] = set()
 
 
 def fetcher_for(app: App, run_id: str, source: str) -> Getter:
@@ -27,9 +28,16 @@ def fetcher_for(app: App, run_id: str, source: str) -> Getter:
     return http
 
 
-def close_fetchers(run_id: str) -> None:
-    """Close every fetcher a run opened."""
+def stopping(run_id: str) -> bool:
+    """Tell whether a run's fetchers were closed: its checks still in flight are cancelled."""
     with _lock:
+        return run_id in _stopping
+
+
+def close_fetchers(run_id: str) -> None:
+    """Close every fetcher a run opened (a check still in flight then ends cancelled)."""
+    with _lock:
+        _stopping.add(run_id)
         keys = [key for key in _open if key[0] == run_id]
         fetchers = [_open.pop(key) for key in keys]
     for http in fetchers:

@@ -20,7 +20,7 @@ from prefect.futures import PrefectFuture, wait
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
-from flows.fetchers import close_fetchers, fetcher_for
+from flows.fetchers import close_fetchers, fetcher_for, stopping
 from flows.report import CHANGES_KEY, DOCUMENTS_KEY, changes_markdown, load_changes, outcome_table
 from guidewatch.app import App
 from guidewatch.cycle import CheckResult, check_document
@@ -73,7 +73,13 @@ def check(document_id: str, run_id: str) -> dict[str, Any]:
     try:
         after_version, after_check = make_hooks(app.settings, engine)
         fetcher = fetcher_for(app, run_id, spec.source)
-        result = check_document(spec, engine=engine, fetcher=fetcher, after_version=after_version)
+        result = check_document(
+            spec,
+            engine=engine,
+            fetcher=fetcher,
+            after_version=after_version,
+            stopped=lambda: stopping(run_id),
+        )
         after_check(spec, result)
     finally:
         engine.dispose()

@@ -30,6 +30,12 @@ log = logging.getLogger("guidewatch.cycle")
 SHRINK_LIMIT = 0.4
 SHRINK_CONFIRMATIONS = 3
 
+# A check stopped by the run being stopped (Ctrl-C, TERM): not a failure of the site, so it
+# is not recorded in the fetch log and never counts toward the failing alert.
+CANCELLED = "cancelled"
+# What httpx says when a request is made on a client closed under it (the run is stopping).
+_CLOSED_CLIENT = "client has been closed"
+
 AfterVersion = Callable[[Session, DocumentSpec, Version | None, Version], None]
 AfterCheck = Callable[[DocumentSpec, "CheckResult"], None]
 
@@ -173,8 +179,13 @@ def check_document(
     engine: Engine,
     fetcher: Getter,
     after_version: AfterVersion | None = None,
+    stopped: Callable[[], bool] | None = None,
 ) -> CheckResult:
-    """Fetch, extract and keep one document; record every attempt; never raise for bad input."""
+    """Fetch, extract and keep one document; record every attempt; never raise for bad input.
+
+    `stopped` says whether the run is being stopped: an error then is the stop's doing (the
+    fetcher closed under the check), and the check ends cancelled, with nothing recorded.
+    """
     started = repo.utcnow()
     _declare(spec, engine)
     url = spec.url
@@ -213,9 +224,15 @@ def check_document(
         except IntegrityError:
             # A concurrent run stored the next version first: keep this fetch against it.
             return keep()
-    except ScrapeError as error:
-        return _record_failure(spec, engine, started, url, error.fetched or fetched, error)
-    except Exception as error:  # a bug in an extractor must not stop the other documents
+    except Exception as error:
+        if (stopped is not None and stopped()) or (
+            isinstance(error, RuntimeError) and _CLOSED_CLIENT in str(error)
+        ):
+            log.info("%s: cancelled, the run is stopping (%s): not recorded", spec.id, error)
+            return CheckResult(spec.id, CANCELLED, "the run was stopped before this check ended")
+        if isinstance(error, ScrapeError):
+            return _record_failure(spec, engine, started, url, error.fetched or fetched, error)
+        # A bug in an extractor must not stop the other documents.
         log.exception("unexpected error checking %s", spec.id)
         wrapped = ScrapeError(f"internal error: {type(error).__name__}: {error}")
         return _record_failure(spec, engine, started, url, fetched, wrapped)

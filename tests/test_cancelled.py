@@ -1,0 +1,69 @@
+"""A check stopped by the run stopping (Ctrl-C, TERM) is cancelled: not a failure of the site."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+from sqlmodel import select
+
+from guidewatch.changes import make_hooks
+from guidewatch.cycle import RewritingFetcher, check_document
+from guidewatch.monitor import RunSummary
+from scrapers.fetch import HttpFetcher
+from storage import repo
+from storage.changes import AlertItem
+from storage.db import open_session
+from tests.support.site import FixtureSite, Reply
+from tests.support.world import NICE_PATH, html, make_app
+
+NICE = "nice-ng206-recommendations"
+
+
+def test_a_check_on_a_closed_client_is_cancelled_and_not_counted(
+    site: FixtureSite, tmp_path: Path
+) -> None:
+    app = make_app(site, tmp_path, GUIDEWATCH_FAILURE_THRESHOLD="1")
+    site.set(NICE_PATH, html("nice/ng206-recommendations-v1.html"))
+    engine = app.writable_engine()
+    spec = app.catalog.document(NICE)
+    after_version, after_check = make_hooks(app.settings, engine)
+    http = HttpFetcher(app.policy())
+    http.close()  # what the flow's stop does to a source's fetcher while its checks run
+    fetcher = RewritingFetcher(http, app.settings.rewrites)
+    result = check_document(spec, engine=engine, fetcher=fetcher, after_version=after_version)
+    after_check(spec, result)
+    assert result.outcome == "cancelled", result.message
+    assert RunSummary(results=[result]).ok
+    with open_session(engine) as session:
+        assert repo.list_fetches(session=session, document_id=NICE) == []
+        assert list(session.exec(select(AlertItem))) == []
+
+
+def test_a_check_in_flight_when_the_run_stops_is_cancelled(
+    site: FixtureSite, tmp_path: Path
+) -> None:
+    app = make_app(site, tmp_path, GUIDEWATCH_RETRIES="0")
+    page = html("nice/ng206-recommendations-v1.html")
+    site.set(NICE_PATH, Reply(body=page.body, headers=page.headers, delay=1.5))
+    engine = app.writable_engine()
+    http = HttpFetcher(app.policy())
+    stop = threading.Event()
+
+    def stop_soon() -> None:
+        time.sleep(0.5)
+        stop.set()
+        http.close()
+
+    threading.Thread(target=stop_soon, daemon=True).start()
+    result = check_document(
+        app.catalog.document(NICE),
+        engine=engine,
+        fetcher=RewritingFetcher(http, app.settings.rewrites),
+        stopped=stop.is_set,
+    )
+    assert result.outcome == "cancelled", result.message
+    with open_session(engine) as session:
+        outcomes = [f.outcome for f in repo.list_fetches(session=session, document_id=NICE)]
+    assert "failed" not in outcomes
