@@ -25,6 +25,7 @@ from flows.report import CHANGES_KEY, DOCUMENTS_KEY, changes_markdown, load_chan
 from guidewatch.app import App
 from guidewatch.cycle import CheckResult, check_document
 from guidewatch.monitor import RunSummary, deliver, shown_url
+from storage.models import FAILING
 
 RETRY_DELAY_ENV = "GUIDEWATCH_RETRY_DELAY_SECONDS"
 DEFAULT_RETRY_DELAY = 120.0
@@ -50,6 +51,27 @@ class RunFailed(Exception):
         return self.message
 
 
+class DocumentNotChecked(Exception):
+    """A document whose check failed (recorded in the fetch log); carries the check's result.
+
+    Returned as a Failed task state, so the Prefect UI shows the document failed, while the
+    flow goes on with the others and sends the alerts before it ends.
+    """
+
+    def __init__(self, message: str, result: dict[str, Any]) -> None:
+        super().__init__(message, result)
+        self.message = message
+        self.result = result
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def retry_unless_recorded(task: Any, task_run: Any, state: State) -> bool:
+    """Retry a check only for errors that escaped it, never for a failure it recorded."""
+    return not isinstance(state.data, DocumentNotChecked)
+
+
 def retry_delay() -> float:
     """Seconds between a task's attempts (GUIDEWATCH_RETRY_DELAY_SECONDS, default 120)."""
     return float(os.environ.get(RETRY_DELAY_ENV, DEFAULT_RETRY_DELAY))
@@ -60,9 +82,10 @@ def retry_delay() -> float:
     # Retries only for errors that escape check_document (the database being unreachable).
     retries=1,
     retry_delay_seconds=DEFAULT_RETRY_DELAY,
+    retry_condition_fn=retry_unless_recorded,
     cache_policy=NO_CACHE,
 )
-def check(document_id: str, run_id: str) -> dict[str, Any]:
+def check(document_id: str, run_id: str) -> dict[str, Any] | State:
     """Fetch, extract, keep and compare one document and return what happened."""
     from guidewatch.changes import make_hooks
     from storage.db import make_engine
@@ -84,8 +107,11 @@ def check(document_id: str, run_id: str) -> dict[str, Any]:
     finally:
         engine.dispose()
     log_outcome(result)
-    # A failed document is a result, not an exception: the fetcher already retried at the
-    # network boundary, and every attempt is a row that the "failing" alert counts.
+    # A failed document is a Failed task, not an exception: the fetcher already retried at
+    # the network boundary, and every attempt is a row that the "failing" alert counts.
+    if result.outcome in FAILING:
+        text = describe(result)
+        return Failed(message=text, data=DocumentNotChecked(text, asdict(result)))
     return asdict(result)
 
 
@@ -156,6 +182,8 @@ def _result_of(document_id: str, state: State) -> dict[str, Any]:
     value = state.result(raise_on_failure=False)
     if state.is_completed() and isinstance(value, dict):
         return value
+    if isinstance(value, DocumentNotChecked):
+        return value.result
     return asdict(CheckResult(document_id, "failed", state.message or "the task did not finish"))
 
 
