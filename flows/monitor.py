@@ -24,7 +24,7 @@ from flows.fetchers import close_fetchers, fetcher_for, stopping
 from flows.report import CHANGES_KEY, DOCUMENTS_KEY, changes_markdown, load_changes, outcome_table
 from guidewatch.app import App
 from guidewatch.cycle import CheckResult, check_document
-from guidewatch.monitor import RunSummary, deliver, shown_url
+from guidewatch.monitor import RunSummary, alerts_line, deliver, shown_url, undelivered
 from storage.models import FAILING
 
 RETRY_DELAY_ENV = "GUIDEWATCH_RETRY_DELAY_SECONDS"
@@ -33,6 +33,14 @@ DEFAULT_RETRY_DELAY = 120.0
 
 class AlertsNotSent(Exception):
     """The SMTP server did not take every pending alert; they stay in the outbox."""
+
+    def __init__(self, message: str, report: dict[str, Any]) -> None:
+        super().__init__(message, report)
+        self.message = message
+        self.report = report
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class RunFailed(Exception):
@@ -148,10 +156,9 @@ def outcome_counts(results: list[dict[str, Any]]) -> str:
 @task(retries=2, retry_delay_seconds=DEFAULT_RETRY_DELAY, cache_policy=NO_CACHE)
 def send_alerts() -> dict[str, Any]:
     """Send every pending alert; raise AlertsNotSent when a configured server refused some."""
-    app = App()
-    report = deliver(app)
-    if app.settings.smtp_host and (report.get("pending") or report.get("failed")):
-        raise AlertsNotSent("; ".join(report.get("errors") or ["alerts left in the outbox"]))
+    report = deliver(App())
+    if undelivered(report):
+        raise AlertsNotSent(alerts_line(report), report)
     return report
 
 
@@ -210,7 +217,9 @@ def monitor(sources: list[str] | None = None, documents: list[str] | None = None
     results = [_result_of(doc, future.state) for doc, future in futures.items()]
 
     alerts = send_alerts.with_options(retry_delay_seconds=retry_delay())(return_state=True)
-    delivery = alerts.result(raise_on_failure=False) if alerts.is_completed() else {}
+    delivery = alerts.result(raise_on_failure=False)
+    if isinstance(delivery, AlertsNotSent):
+        delivery = delivery.report
     report = publish_report(results, return_state=True)
 
     summary = RunSummary(

@@ -85,7 +85,7 @@ def cmd_run(args: argparse.Namespace, app: App) -> int:
         summary = run_once(app, specs)
     data = summary.to_dict()
     emit(args.json, data, summary.render)
-    return 0 if summary.ok else 1
+    return summary.exit_code
 
 
 def _document(app: App, document_id: str) -> Any:

@@ -30,6 +30,18 @@ class RunSummary:
         """True when no document failed."""
         return not self.failures
 
+    @property
+    def undelivered(self) -> bool:
+        """True when a mail server is set but alerts are still waiting after the run."""
+        return undelivered(self.delivery)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all done; 1 a document could not be checked; 3 alerts could not be delivered."""
+        if self.undelivered:
+            return EXIT_UNDELIVERED
+        return 0 if self.ok else EXIT_DOCUMENTS_FAILED
+
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready summary."""
         return {
@@ -38,6 +50,8 @@ class RunSummary:
             "documents": [asdict(r) for r in self.results],
             "failures": [r.document_id for r in self.failures],
             "alerts": self.delivery,
+            "alerts_undelivered": self.undelivered,
+            "exit_code": self.exit_code,
         }
 
     def render(self) -> str:
@@ -57,10 +71,34 @@ class RunSummary:
         return "\n".join(lines)
 
 
+EXIT_DOCUMENTS_FAILED = 1
+EXIT_UNDELIVERED = 3
+
+
+def undelivered(delivery: dict[str, Any]) -> bool:
+    """True when a mail server is set and messages still wait (pending, sending or failed)."""
+    if not delivery.get("smtp_configured"):
+        return False
+    waiting = delivery.get("waiting") or {}
+    return any(waiting.get(status) for status in ("pending", "sending", "failed"))
+
+
 def alerts_line(delivery: dict[str, Any]) -> str:
-    """Say what happened to the alerts, and why any wait."""
-    line = f"alerts: {delivery.get('sent', 0)} sent, {delivery.get('pending', 0)} pending"
-    if delivery.get("pending") and delivery.get("errors"):
+    """Say what happened to the alerts, what still waits in the outbox, and why."""
+    waiting = delivery.get("waiting") or {}
+    pending = waiting.get("pending", delivery.get("pending", 0))
+    line = f"alerts: {delivery.get('sent', 0)} sent, {pending} pending"
+    if waiting.get("sending"):
+        line += (
+            f", {waiting['sending']} sending (claimed by another run, or by one that stopped: "
+            "resent after 15 minutes with the same Message-ID)"
+        )
+    if waiting.get("failed"):
+        line += (
+            f", {waiting['failed']} failed (refused by the mail server: "
+            "`guidewatch alerts --retry` sends them again)"
+        )
+    if pending and delivery.get("errors"):
         line += f" ({delivery['errors'][-1]})"
     if delivery.get("unaddressed"):
         line += (
