@@ -9,7 +9,6 @@ document failed, after the alerts went out.
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict
 from typing import Any
 
@@ -25,10 +24,12 @@ from flows.report import CHANGES_KEY, DOCUMENTS_KEY, changes_markdown, load_chan
 from guidewatch.app import App
 from guidewatch.cycle import CheckResult, check_document
 from guidewatch.monitor import RunSummary, alerts_line, deliver, shown_url, undelivered
+from guidewatch.settings import Settings, load_settings
 from storage.models import FAILING
 
-RETRY_DELAY_ENV = "GUIDEWATCH_RETRY_DELAY_SECONDS"
-DEFAULT_RETRY_DELAY = 120.0
+CheckReturn = dict[str, Any] | State
+# Replaced at run time by GUIDEWATCH_RETRY_DELAY_SECONDS (monitor: with_options).
+DEFAULT_RETRY_DELAY = Settings.model_fields["retry_delay_seconds"].default
 
 
 class AlertsNotSent(Exception):
@@ -82,7 +83,7 @@ def retry_unless_recorded(task: Any, task_run: Any, state: State) -> bool:
 
 def retry_delay() -> float:
     """Seconds between a task's attempts (GUIDEWATCH_RETRY_DELAY_SECONDS, default 120)."""
-    return float(os.environ.get(RETRY_DELAY_ENV, DEFAULT_RETRY_DELAY))
+    return load_settings().retry_delay_seconds
 
 
 @task(
@@ -93,7 +94,7 @@ def retry_delay() -> float:
     retry_condition_fn=retry_unless_recorded,
     cache_policy=NO_CACHE,
 )
-def check(document_id: str, run_id: str) -> dict[str, Any] | State:
+def check(document_id: str, run_id: str) -> CheckReturn:
     """Fetch, extract, keep and compare one document and return what happened."""
     from guidewatch.changes import make_hooks
     from storage.db import make_engine
@@ -203,8 +204,8 @@ def monitor(sources: list[str] | None = None, documents: list[str] | None = None
     app.writable_engine().dispose()
     run_id = str(flow_run.get_id() or "direct")
     checker = check.with_options(retry_delay_seconds=retry_delay())
-    futures: dict[str, PrefectFuture[dict[str, Any]]] = {}
-    last_of_source: dict[str, PrefectFuture[dict[str, Any]]] = {}
+    futures: dict[str, PrefectFuture[CheckReturn]] = {}
+    last_of_source: dict[str, PrefectFuture[CheckReturn]] = {}
     try:
         for spec in specs:
             before = last_of_source.get(spec.source)

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from guidewatch.app import App, UserError
+from guidewatch.settings import SettingsError
 
 COMMAND_MODULES = (
     "guidewatch.cmd_documents",
@@ -42,10 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    app = App(sources_path=args.sources)
     try:
+        app = App(sources_path=args.sources)
         return int(args.func(args, app) or 0)
-    except UserError as error:
+    except (UserError, SettingsError) as error:
         print(f"guidewatch: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:
