@@ -150,6 +150,7 @@ def cmd_history(args: argparse.Namespace, app: App) -> int:
 
 def cmd_show(args: argparse.Namespace, app: App) -> int:
     """Print one version's text (or raw bytes, or one section with its evidence)."""
+    from guidewatch.damage import damaged_body
     from guidewatch.evidence import fetch_dict
     from guidewatch.report.history import version_summary
     from storage import repo
@@ -172,10 +173,17 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
         if version is None:
             raise UserError(missing)
         if args.raw:
-            sys.stdout.buffer.write(repo.get_blob(session=session, sha=version.body_sha256))
+            try:
+                body = repo.get_blob(session=session, sha=version.body_sha256)
+            except repo.CorruptBlobError as error:
+                raise UserError(damaged_body(session, version, error)) from None
+            sys.stdout.buffer.write(body)
             sys.stdout.buffer.flush()
             return 0
-        document = repo.version_document(session=session, version=version)
+        try:
+            document = repo.verified_document(session=session, version=version)
+        except repo.CorruptTextError as error:
+            raise UserError(str(error)) from None
         fetch = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
         asked = parse_when(args.at, end_of_day=True) if args.at else None
         before, after = (

@@ -122,6 +122,7 @@ def cmd_search(args: argparse.Namespace, app: App) -> int:
                 until=until,
                 which=which,
             )
+            _check_texts(session, hits)
     except SearchError as error:
         raise UserError(str(error)) from None
     except (OperationalError, ProgrammingError) as error:
@@ -232,6 +233,22 @@ def cmd_timeline(args: argparse.Namespace, app: App) -> int:
 
     emit(args.json, [r.to_dict(terms) for r in rows], render)
     return 0
+
+
+def _check_texts(session: Any, hits: Any) -> None:
+    """Check the text SHA-256 of every version a hit quotes (its first and last)."""
+    from storage import repo
+
+    for doc, number in sorted(
+        {(h.document_id, n) for h in hits for n in (h.first_version, h.last_version)}
+    ):
+        version = repo.get_version(session=session, document_id=doc, number=number)
+        if version is None:
+            continue
+        try:
+            repo.verified_document(session=session, version=version)
+        except repo.CorruptTextError as error:
+            raise UserError(str(error)) from None
 
 
 def cmd_evidence(args: argparse.Namespace, app: App) -> int:
