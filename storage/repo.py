@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 from scrapers.model import Document, Section
 from storage.models import CONFIRMING, Blob, Fetch, StoredDocument, Version, VersionSection
 
-
 log = logging.getLogger("guidewatch.storage")
 
 
