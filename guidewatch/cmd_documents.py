@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from guidewatch.app import App, UserError, emit, parse_when, stamp, table
+from guidewatch.app import App, UserError, emit, number, parse_when, stamp, table
 
 
 def register(commands: Any) -> None:
@@ -36,7 +36,7 @@ def register(commands: Any) -> None:
     p = commands.add_parser("show", help="print a stored version of a document")
     p.add_argument("document")
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--version", type=int, metavar="N", help="version number")
+    which.add_argument("--version", type=number, metavar="N", help="version number")
     which.add_argument("--at", metavar="DATE", help="the version current on this date")
     p.add_argument("--section", metavar="KEY", help="only this section, with its evidence")
     p.add_argument("--raw", action="store_true", help="write the raw bytes as served to stdout")
@@ -45,7 +45,7 @@ def register(commands: Any) -> None:
 
     p = commands.add_parser("fetches", help="print a document's fetch log")
     p.add_argument("document")
-    p.add_argument("--limit", type=int, default=50, help="at most this many rows (default 50)")
+    p.add_argument("--limit", type=number, default=50, help="at most this many rows (default 50)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_fetches)
 
@@ -284,7 +284,7 @@ def cmd_fetches(args: argparse.Namespace, app: App) -> int:
                     f.outcome,
                     str(f.status or "-"),
                     str(f.size or "-"),
-                    (f.error or f.final_url or f.url)[:90],
+                    f.error or f.final_url or f.url,  # whole: an error cut short misleads
                 ]
                 for f in rows
             ],

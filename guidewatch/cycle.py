@@ -232,6 +232,14 @@ def check_document(
             return CheckResult(spec.id, CANCELLED, "the run was stopped before this check ended")
         if isinstance(error, ScrapeError):
             return _record_failure(spec, engine, started, url, error.fetched or fetched, error)
+        if isinstance(error, RecursionError):
+            # Not a bug: a page nested deeper than a parser can walk (100,000 <div>s) is not
+            # a readable document.
+            deep = SuspectError(
+                "the page nests its elements too deeply to be read (RecursionError): "
+                "not stored as a version"
+            )
+            return _record_failure(spec, engine, started, url, fetched, deep)
         # A bug in an extractor must not stop the other documents.
         log.exception("unexpected error checking %s", spec.id)
         wrapped = ScrapeError(f"internal error: {type(error).__name__}: {error}")

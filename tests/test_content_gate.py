@@ -71,3 +71,15 @@ def test_a_real_page_with_no_selector_is_still_kept(site: FixtureSite, tmp_path:
     site.set(PAGE, html("pages/bhc-orthostatic-intolerance-v1.html"))
     outcome, message, count = check(app_for(site, tmp_path))
     assert (outcome, count) == ("new_version", 1), message
+
+
+def test_a_page_nested_100k_deep_is_suspect_in_one_line(
+    site: FixtureSite, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    depth = 100_000
+    body = b"<!doctype html><html><body><main>" + b"<div>" * depth + b"deep" + b"</div>" * depth
+    site.set(PAGE, Reply(body=body, headers={"Content-Type": "text/html; charset=utf-8"}))
+    outcome, message, count = check(app_for(site, tmp_path))
+    assert (outcome, count) == ("suspect", 0), message
+    assert "nests its elements too deeply" in message
+    assert "Traceback" not in caplog.text

@@ -3,37 +3,15 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from guidewatch.app import App
-from guidewatch.cycle import run_cycle
 from tests.support.cli import Cli
-from tests.support.site import FixtureSite, Reply
-from tests.support.world import FIXTURES, NICE_PATH, make_app
+from tests.support.stored import NICE, check, stored
 
-NICE = "nice-ng206-recommendations"
-PAGE = (FIXTURES / "nice/ng206-recommendations-v1.html").read_bytes()
-
-
-@pytest.fixture
-def stored(site: FixtureSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> App:
-    """One stored version of NICE NG206, served without validators (so a rerun gets the bytes)."""
-    site.set(NICE_PATH, Reply(body=PAGE, headers={"Content-Type": "text/html; charset=utf-8"}))
-    app = make_app(site, tmp_path)
-    monkeypatch.setenv("GUIDEWATCH_DATA_DIR", str(app.settings.data_dir))
-    check(app)
-    return app
-
-
-def check(app: App) -> str:
-    specs = app.catalog.select([], [NICE])
-    [result] = run_cycle(
-        specs, engine=app.writable_engine(), policy=app.policy(), rewrites=app.settings.rewrites
-    )
-    return result.outcome
+__all__ = ["stored"]
 
 
 def sql(app: App, statement: str) -> None:
