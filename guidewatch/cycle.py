@@ -186,6 +186,32 @@ def check_document(
     `stopped` says whether the run is being stopped: an error then is the stop's doing (the
     fetcher closed under the check), and the check ends cancelled, with nothing recorded.
     """
+    result = _check(spec, engine, fetcher, after_version, stopped)
+    log_decisions(spec, result)
+    return result
+
+
+def log_decisions(spec: DocumentSpec, result: CheckResult) -> None:
+    """Log at INFO what a person would want to know was decided, and why."""
+    if result.outcome == "suspect":
+        log.info("%s: suspect, not kept as a version: %s", spec.id, result.message)
+    elif result.outcome == "gone":
+        log.info("%s: marked gone: %s", spec.id, result.message)
+    if result.moved_from:
+        log.info("%s: moved: no longer at %s", spec.id, result.moved_from)
+    if result.outcome == "new_version":
+        if spec.kind == "pdf-link" and result.version_number == 1:
+            log.info("%s: discovered: a PDF linked from %s", spec.id, spec.url)
+        log.info("%s: new version %s kept", spec.id, result.version_number)
+
+
+def _check(
+    spec: DocumentSpec,
+    engine: Engine,
+    fetcher: Getter,
+    after_version: AfterVersion | None,
+    stopped: Callable[[], bool] | None,
+) -> CheckResult:
     started = repo.utcnow()
     _declare(spec, engine)
     url = spec.url
@@ -193,6 +219,8 @@ def check_document(
     try:
         extractor = get_extractor(spec.kind)
         url = extractor.discover(spec, lambda u: fetcher.get(u))
+        if url != spec.url:
+            log.debug("%s: %s leads to %s", spec.id, spec.url, url)
         with open_session(engine) as session:
             etag, modified = repo.validators_for(session=session, document_id=spec.id, url=url)
             moved_from = repo.last_url(session=session, document_id=spec.id)

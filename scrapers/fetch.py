@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 import socket
 import threading
 import time
@@ -18,6 +19,8 @@ import httpx
 
 from scrapers.model import Fetched, GoneError, ScrapeError, SuspectError
 from scrapers.sniff import DESCRIPTIONS, KINDS, describe, sniff_kind
+
+log = logging.getLogger("guidewatch.fetch")
 
 KEY_HEADERS = (
     "content-type",
@@ -355,6 +358,14 @@ class HttpFetcher:
                 wait = last.wait
                 if wait is None:
                     wait = self.policy.backoff_seconds * 2**attempt
+                log.info(
+                    "retrying %s in %g s (attempt %d of %d): %s",
+                    url,
+                    wait,
+                    attempt + 2,
+                    attempts,
+                    last,
+                )
                 self._sleep(wait)
         tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
         raise ScrapeError(f"{last} after {tries}", status=last.status)

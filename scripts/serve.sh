@@ -23,6 +23,8 @@ export GUIDEWATCH_DATA_DIR="$DATA_DIR"
 export PREFECT_HOME="$DATA_DIR/prefect"
 export PREFECT_API_URL="http://127.0.0.1:$PORT/api"
 export PREFECT_SERVER_ANALYTICS_ENABLED="${PREFECT_SERVER_ANALYTICS_ENABLED:-false}"
+# guidewatch's own log lines (retries, suspect pages, moves) in each run's logs in the UI.
+export PREFECT_LOGGING_EXTRA_LOGGERS="${PREFECT_LOGGING_EXTRA_LOGGERS:-guidewatch}"
 # `prefect deploy` stores this folder in the deployments' pull step (prefect.yaml).
 export PWD="$ROOT"
 mkdir -p "$PREFECT_HOME/logs"
