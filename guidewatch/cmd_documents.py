@@ -80,9 +80,11 @@ def cmd_run(args: argparse.Namespace, app: App) -> int:
             os.environ["GUIDEWATCH_SOURCES"] = app.sources_path  # the flow reads settings anew
         summary = run_monitor(args.source or None, args.document or None)
     else:
-        from guidewatch.monitor import run_once
+        from guidewatch.monitor import progress_printer, run_once
 
-        summary = run_once(app, specs)
+        # On a terminal, say as each document finishes (a run pauses between requests).
+        shown = progress_printer(len(specs), sys.stderr) if sys.stderr.isatty() else None
+        summary = run_once(app, specs, progress=shown)
     data = summary.to_dict()
     emit(args.json, data, summary.render)
     return summary.exit_code

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -38,6 +39,7 @@ _CLOSED_CLIENT = "client has been closed"
 
 AfterVersion = Callable[[Session, DocumentSpec, Version | None, Version], None]
 AfterCheck = Callable[[DocumentSpec, "CheckResult"], None]
+Progress = Callable[["CheckResult", float], None]
 
 
 @dataclass(frozen=True)
@@ -388,14 +390,19 @@ def run_cycle(
     after_version: AfterVersion | None = None,
     after_check: AfterCheck | None = None,
     rewrites: Rewrites = (),
+    progress: Progress | None = None,
 ) -> list[CheckResult]:
-    """Check every document in turn; one document's failure never stops the others."""
+    """Check every document in turn; one document's failure never stops the others.
+
+    `progress` hears of each document as it finishes, with the seconds it took.
+    """
     from scrapers.fetch import HttpFetcher  # httpx is slow to import: only when fetching
 
     results = []
     with HttpFetcher(policy) as http:
         fetcher: Getter = RewritingFetcher(http, rewrites) if rewrites else http
         for spec in specs:
+            began = time.monotonic()
             result = check_document(
                 spec, engine=engine, fetcher=fetcher, after_version=after_version
             )
@@ -403,4 +410,6 @@ def run_cycle(
             if after_check is not None:
                 after_check(spec, result)
             results.append(result)
+            if progress is not None:
+                progress(result, time.monotonic() - began)
     return results

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from guidewatch.app import App
-from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult, run_cycle
+from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult, Progress, run_cycle
 from scrapers.model import DocumentSpec
 from storage.models import FAILING
 
@@ -122,7 +122,25 @@ def deliver(app: App) -> dict[str, Any]:
     return deliver_pending(app.writable_engine(), app.settings).to_dict()
 
 
-def run_once(app: App, specs: Sequence[DocumentSpec]) -> RunSummary:
+def progress_printer(total: int, stream: TextIO) -> Progress:
+    """One line per document as it finishes: its place in the run, outcome and seconds."""
+    done = 0
+
+    def show(result: CheckResult, seconds: float) -> None:
+        nonlocal done
+        done += 1
+        place = f"[{done}/{total}]".ljust(len(f"[{total}/{total}]"))
+        version = f" (version {result.version_number})" if result.version_number else ""
+        outcome = result.outcome.replace("_", " ")
+        print(f"{place} {result.document_id}: {outcome}{version}, {seconds:.1f} s", file=stream)
+        stream.flush()
+
+    return show
+
+
+def run_once(
+    app: App, specs: Sequence[DocumentSpec], progress: Progress | None = None
+) -> RunSummary:
     """Check the given documents once, then deliver pending alerts."""
     engine = app.writable_engine()
     after_version, after_check = hooks(app)
@@ -133,6 +151,7 @@ def run_once(app: App, specs: Sequence[DocumentSpec]) -> RunSummary:
         after_version=after_version,
         after_check=after_check,
         rewrites=app.settings.rewrites,
+        progress=progress,
     )
     return RunSummary(
         results=results, delivery=deliver(app), database=shown_url(app.settings.database_url)
