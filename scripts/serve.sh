@@ -212,11 +212,11 @@ A first run of every document has started now.
   Logs:         $LOGS  (worker.log: every run and each document's outcome)
   Query it, in another terminal:
 $(printf '    %s\n' "${query_env[@]}")
-    uv run guidewatch sources                              # the watched documents
-    uv run guidewatch history nice-ng206-recommendations   # its versions, first/last seen
-    uv run guidewatch show nice-ng206-recommendations --section 1.11.14
-    uv run guidewatch fetches nice-ng206-recommendations   # its fetch log
-    uv run guidewatch changes                              # what changed, on a watched topic
+    bin/guidewatch sources                              # the watched documents
+    bin/guidewatch history nice-ng206-recommendations   # its versions, first/last seen
+    bin/guidewatch show nice-ng206-recommendations --section 1.11.14
+    bin/guidewatch fetches nice-ng206-recommendations   # its fetch log
+    bin/guidewatch changes                              # what changed, on a watched topic
 
 Press Ctrl-C to stop.
 EOF
