@@ -15,6 +15,8 @@ from scrapers.fetch import HttpFetcher
 _lock = threading.Lock()
 _open: dict[tuple[str, str], HttpFetcher] = {}
 _stopping: set[str] = set()
+# Set when a run's fetchers close: a pause or a retry backoff in progress ends at once.
+_stop_events: dict[str, threading.Event] = {}
 
 
 def fetcher_for(app: App, run_id: str, source: str) -> Getter:
@@ -22,7 +24,8 @@ def fetcher_for(app: App, run_id: str, source: str) -> Getter:
     with _lock:
         http = _open.get((run_id, source))
         if http is None:
-            http = _open[(run_id, source)] = HttpFetcher(app.policy())
+            stop = _stop_events.setdefault(run_id, threading.Event())
+            http = _open[(run_id, source)] = HttpFetcher(app.policy(), sleep=stop.wait)
     if app.settings.rewrites:
         return RewritingFetcher(http, app.settings.rewrites)
     return http
@@ -38,6 +41,7 @@ def close_fetchers(run_id: str) -> None:
     """Close every fetcher a run opened (a check still in flight then ends cancelled)."""
     with _lock:
         _stopping.add(run_id)
+        _stop_events.setdefault(run_id, threading.Event()).set()
         keys = [key for key in _open if key[0] == run_id]
         fetchers = [_open.pop(key) for key in keys]
     for http in fetchers:

@@ -67,3 +67,28 @@ def test_a_check_in_flight_when_the_run_stops_is_cancelled(
     with open_session(engine) as session:
         outcomes = [f.outcome for f in repo.list_fetches(session=session, document_id=NICE)]
     assert "failed" not in outcomes
+
+
+def test_a_retry_backoff_ends_at_once_when_the_run_stops(site: FixtureSite, tmp_path: Path) -> None:
+    from flows.fetchers import close_fetchers, fetcher_for, stopping
+
+    app = make_app(site, tmp_path, GUIDEWATCH_RETRIES="3")
+    site.set(NICE_PATH, Reply(status=503, body=b"busy", headers={"Retry-After": "60"}))
+    engine = app.writable_engine()
+    spec = app.catalog.document(NICE)
+    run_id = "stop-during-backoff"
+    fetcher = fetcher_for(app, run_id, spec.source)
+    results = []
+    worker = threading.Thread(
+        target=lambda: results.append(
+            check_document(spec, engine=engine, fetcher=fetcher, stopped=lambda: stopping(run_id))
+        )
+    )
+    worker.start()
+    time.sleep(1.0)  # the first answer was a 503 asking for 60 s: the fetcher waits now
+    began = time.monotonic()
+    close_fetchers(run_id)
+    worker.join(timeout=10)
+    assert not worker.is_alive()
+    assert time.monotonic() - began < 3
+    assert [r.outcome for r in results] == ["cancelled"]
