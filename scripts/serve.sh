@@ -13,6 +13,15 @@
 # (default 4200), and every GUIDEWATCH_* setting the flows read (SMTP, rewrites...), which
 # the worker passes on to each flow run.
 set -euo pipefail
+# Started in the background by a script, a shell inherits SIGINT ignored, and bash can neither
+# trap nor reset a signal ignored on entry: start again with SIGINT at its default, so that
+# Ctrl-C (kill -INT) stops it as TERM does.
+if [ -n "$(trap -p INT)" ] && [ -z "${_SERVE_SIGINT_RESET:-}" ]; then
+  export _SERVE_SIGINT_RESET=1
+  exec python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$0" "$@"
+fi
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 
@@ -62,17 +71,18 @@ alive() {
   done
   return 1
 }
-# Send TERM to process groups (or lone processes), wait up to 30 s, then KILL what is left.
+# Send TERM to process groups (or lone processes), wait up to $1 seconds, then KILL what is left.
 end_groups() {
-  local group
+  local group grace=$1
+  shift
   for group in "$@"; do
     kill -TERM -- "-$group" 2>/dev/null || kill -TERM "$group" 2>/dev/null || true
   done
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 $((grace * 10))); do
     alive "$@" || return 0
     sleep 0.1
   done
-  echo "guidewatch: $* did not stop in 30 s; killing" >&2
+  echo "guidewatch: $* did not stop in $grace s; killing" >&2
   for group in "$@"; do
     kill -KILL -- "-$group" 2>/dev/null || kill -KILL "$group" 2>/dev/null || true
   done
@@ -121,8 +131,10 @@ stop() {
       local children
       children=$(children_of "${pids[i]}")
       # shellcheck disable=SC2086 # one pid a word
-      [ -z "$children" ] || end_groups $children
-      end_groups "${pids[i]}"
+      # A flow run stops its checks at once on TERM (they end cancelled, nothing half-kept):
+      # a few seconds is plenty; anything still there is killed, which history survives.
+      [ -z "$children" ] || end_groups 5 $children
+      end_groups 20 "${pids[i]}"
       wait "${pids[i]}" 2>/dev/null || true
       if [ "$i" -eq 1 ]; then
         crash_leftover_runs "stopped with guidewatch's make run"
