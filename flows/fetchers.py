@@ -7,6 +7,7 @@ once and the pause between two requests to the same host holds across documents 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from guidewatch.app import App
 from guidewatch.cycle import Getter, RewritingFetcher
@@ -19,13 +20,22 @@ _stopping: set[str] = set()
 _stop_events: dict[str, threading.Event] = {}
 
 
+def _until(stop: threading.Event) -> Callable[[float], None]:
+    """A sleep that ends early when the run stops."""
+
+    def sleep(seconds: float) -> None:
+        stop.wait(seconds)
+
+    return sleep
+
+
 def fetcher_for(app: App, run_id: str, source: str) -> Getter:
     """Return the fetcher of one source in one run, opening it on first use."""
     with _lock:
         http = _open.get((run_id, source))
         if http is None:
             stop = _stop_events.setdefault(run_id, threading.Event())
-            http = _open[(run_id, source)] = HttpFetcher(app.policy(), sleep=stop.wait)
+            http = _open[(run_id, source)] = HttpFetcher(app.policy(), sleep=_until(stop))
     if app.settings.rewrites:
         return RewritingFetcher(http, app.settings.rewrites)
     return http
