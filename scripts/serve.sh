@@ -25,6 +25,14 @@ fi
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 
+# A setting guidewatch cannot use stops here, in one line, before any server starts.
+"$ROOT/.venv/bin/python" -c 'import sys
+from guidewatch.settings import SettingsError, load_settings
+try:
+    load_settings()
+except SettingsError as error:
+    sys.exit(f"guidewatch: {error}")' || exit 2
+
 DATA_DIR="$(mkdir -p "${GUIDEWATCH_DATA_DIR:-data}" && cd "${GUIDEWATCH_DATA_DIR:-data}" && pwd)"
 PORT="${GUIDEWATCH_PREFECT_PORT:-4200}"
 POOL=guidewatch

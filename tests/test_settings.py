@@ -86,3 +86,20 @@ def test_a_command_with_a_bad_setting_says_so_in_one_line(tmp_path: Path) -> Non
         "guidewatch: GUIDEWATCH_RETRIES='three' is not valid: "
         "Input should be a valid integer, unable to parse string as an integer"
     )
+
+
+def test_make_run_refuses_a_bad_setting_before_starting_anything(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "GUIDEWATCH_DATA_DIR": str(tmp_path / "data"),
+        "GUIDEWATCH_PAUSE_SECONDS": "nan",
+    }
+    done = subprocess.run(
+        [str(ROOT / "scripts/serve.sh")], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "guidewatch: GUIDEWATCH_PAUSE_SECONDS='nan' is not valid: Input should be a finite number"
+    )
+    assert not (tmp_path / "data" / "prefect").exists()
