@@ -72,6 +72,10 @@ class DeliveryReport:
     unaddressed: int = 0
     sent_message_ids: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # The whole outbox once this delivery is done: messages pending, sending (claimed by a run
+    # still going, or by one that died: resent after SENDING_TIMEOUT) and failed.
+    waiting: dict[str, int] = field(default_factory=dict)
+    smtp_configured: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
@@ -325,6 +329,10 @@ def deliver_pending(
         report.sent_message_ids.append(alert.message_id)
     if config_error and report.pending:
         report.errors.append(config_error)
+    report.smtp_configured = config is not None
+    with open_session(engine) as session:
+        counts = store.count_alerts(session=session)
+    report.waiting = {s: counts.get(s, 0) for s in ("pending", "sending", "failed")}
     return report
 
 

@@ -7,6 +7,7 @@ once and the pause between two requests to the same host holds across documents 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from guidewatch.app import App
 from guidewatch.cycle import Getter
@@ -14,6 +15,18 @@ from scrapers.fetch import HttpFetcher
 
 _lock = threading.Lock()
 _open: dict[tuple[str, str], HttpFetcher] = {}
+_stopping: set[str] = set()
+# Set when a run's fetchers close: a pause or a retry backoff in progress ends at once.
+_stop_events: dict[str, threading.Event] = {}
+
+
+def _until(stop: threading.Event) -> Callable[[float], None]:
+    """A sleep that ends early when the run stops."""
+
+    def sleep(seconds: float) -> None:
+        stop.wait(seconds)
+
+    return sleep
 
 
 def fetcher_for(app: App, run_id: str, source: str) -> Getter:
@@ -24,13 +37,22 @@ def fetcher_for(app: App, run_id: str, source: str) -> Getter:
     with _lock:
         http = _open.get((run_id, source))
         if http is None:
-            http = _open[(run_id, source)] = app.fetcher()
+            stop = _stop_events.setdefault(run_id, threading.Event())
+            http = _open[(run_id, source)] = HttpFetcher(app.policy(), sleep=_until(stop))
     return http
 
 
-def close_fetchers(run_id: str) -> None:
-    """Close every fetcher a run opened."""
+def stopping(run_id: str) -> bool:
+    """Tell whether a run's fetchers were closed: its checks still in flight are cancelled."""
     with _lock:
+        return run_id in _stopping
+
+
+def close_fetchers(run_id: str) -> None:
+    """Close every fetcher a run opened (a check still in flight then ends cancelled)."""
+    with _lock:
+        _stopping.add(run_id)
+        _stop_events.setdefault(run_id, threading.Event()).set()
         keys = [key for key in _open if key[0] == run_id]
         fetchers = [_open.pop(key) for key in keys]
     for http in fetchers:

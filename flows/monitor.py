@@ -9,7 +9,6 @@ document failed, after the alerts went out.
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict
 from typing import Any
 
@@ -20,18 +19,29 @@ from prefect.futures import PrefectFuture, wait
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
-from flows.fetchers import close_fetchers, fetcher_for
+from flows.fetchers import close_fetchers, fetcher_for, stopping
 from flows.report import CHANGES_KEY, DOCUMENTS_KEY, changes_markdown, load_changes, outcome_table
 from guidewatch.app import App
 from guidewatch.cycle import CheckResult, check_document
-from guidewatch.monitor import RunSummary, deliver, shown_url
+from guidewatch.monitor import RunSummary, alerts_line, deliver, shown_url, undelivered
+from guidewatch.settings import Settings, load_settings
+from storage.models import FAILING
 
-RETRY_DELAY_ENV = "GUIDEWATCH_RETRY_DELAY_SECONDS"
-DEFAULT_RETRY_DELAY = 120.0
+CheckReturn = dict[str, Any] | State
+# Replaced at run time by GUIDEWATCH_RETRY_DELAY_SECONDS (monitor: with_options).
+DEFAULT_RETRY_DELAY = Settings.model_fields["retry_delay_seconds"].default
 
 
 class AlertsNotSent(Exception):
     """The SMTP server did not take every pending alert; they stay in the outbox."""
+
+    def __init__(self, message: str, report: dict[str, Any]) -> None:
+        super().__init__(message, report)
+        self.message = message
+        self.report = report
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class RunFailed(Exception):
@@ -50,9 +60,30 @@ class RunFailed(Exception):
         return self.message
 
 
+class DocumentNotChecked(Exception):
+    """A document whose check failed (recorded in the fetch log); carries the check's result.
+
+    Returned as a Failed task state, so the Prefect UI shows the document failed, while the
+    flow goes on with the others and sends the alerts before it ends.
+    """
+
+    def __init__(self, message: str, result: dict[str, Any]) -> None:
+        super().__init__(message, result)
+        self.message = message
+        self.result = result
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def retry_unless_recorded(task: Any, task_run: Any, state: State) -> bool:
+    """Retry a check only for errors that escaped it, never for a failure it recorded."""
+    return not isinstance(state.data, DocumentNotChecked)
+
+
 def retry_delay() -> float:
     """Seconds between a task's attempts (GUIDEWATCH_RETRY_DELAY_SECONDS, default 120)."""
-    return float(os.environ.get(RETRY_DELAY_ENV, DEFAULT_RETRY_DELAY))
+    return load_settings().retry_delay_seconds
 
 
 @task(
@@ -60,9 +91,10 @@ def retry_delay() -> float:
     # Retries only for errors that escape check_document (the database being unreachable).
     retries=1,
     retry_delay_seconds=DEFAULT_RETRY_DELAY,
+    retry_condition_fn=retry_unless_recorded,
     cache_policy=NO_CACHE,
 )
-def check(document_id: str, run_id: str) -> dict[str, Any]:
+def check(document_id: str, run_id: str) -> CheckReturn:
     """Fetch, extract, keep and compare one document and return what happened."""
     from guidewatch.changes import make_hooks
     from storage.db import make_engine
@@ -73,13 +105,22 @@ def check(document_id: str, run_id: str) -> dict[str, Any]:
     try:
         after_version, after_check = make_hooks(app.settings, engine)
         fetcher = fetcher_for(app, run_id, spec.source)
-        result = check_document(spec, engine=engine, fetcher=fetcher, after_version=after_version)
+        result = check_document(
+            spec,
+            engine=engine,
+            fetcher=fetcher,
+            after_version=after_version,
+            stopped=lambda: stopping(run_id),
+        )
         after_check(spec, result)
     finally:
         engine.dispose()
     log_outcome(result)
-    # A failed document is a result, not an exception: the fetcher already retried at the
-    # network boundary, and every attempt is a row that the "failing" alert counts.
+    # A failed document is a Failed task, not an exception: the fetcher already retried at
+    # the network boundary, and every attempt is a row that the "failing" alert counts.
+    if result.outcome in FAILING:
+        text = describe(result)
+        return Failed(message=text, data=DocumentNotChecked(text, asdict(result)))
     return asdict(result)
 
 
@@ -116,10 +157,9 @@ def outcome_counts(results: list[dict[str, Any]]) -> str:
 @task(retries=2, retry_delay_seconds=DEFAULT_RETRY_DELAY, cache_policy=NO_CACHE)
 def send_alerts() -> dict[str, Any]:
     """Send every pending alert; raise AlertsNotSent when a configured server refused some."""
-    app = App()
-    report = deliver(app)
-    if app.settings.smtp_host and (report.get("pending") or report.get("failed")):
-        raise AlertsNotSent("; ".join(report.get("errors") or ["alerts left in the outbox"]))
+    report = deliver(App())
+    if undelivered(report):
+        raise AlertsNotSent(alerts_line(report), report)
     return report
 
 
@@ -150,6 +190,8 @@ def _result_of(document_id: str, state: State) -> dict[str, Any]:
     value = state.result(raise_on_failure=False)
     if state.is_completed() and isinstance(value, dict):
         return value
+    if isinstance(value, DocumentNotChecked):
+        return value.result
     return asdict(CheckResult(document_id, "failed", state.message or "the task did not finish"))
 
 
@@ -162,8 +204,8 @@ def monitor(sources: list[str] | None = None, documents: list[str] | None = None
     app.writable_engine().dispose()
     run_id = str(flow_run.get_id() or "direct")
     checker = check.with_options(retry_delay_seconds=retry_delay())
-    futures: dict[str, PrefectFuture[dict[str, Any]]] = {}
-    last_of_source: dict[str, PrefectFuture[dict[str, Any]]] = {}
+    futures: dict[str, PrefectFuture[CheckReturn]] = {}
+    last_of_source: dict[str, PrefectFuture[CheckReturn]] = {}
     try:
         for spec in specs:
             before = last_of_source.get(spec.source)
@@ -176,7 +218,9 @@ def monitor(sources: list[str] | None = None, documents: list[str] | None = None
     results = [_result_of(doc, future.state) for doc, future in futures.items()]
 
     alerts = send_alerts.with_options(retry_delay_seconds=retry_delay())(return_state=True)
-    delivery = alerts.result(raise_on_failure=False) if alerts.is_completed() else {}
+    delivery = alerts.result(raise_on_failure=False)
+    if isinstance(delivery, AlertsNotSent):
+        delivery = delivery.report
     report = publish_report(results, return_state=True)
 
     summary = RunSummary(

@@ -93,6 +93,23 @@ class App:
         )
 
 
+# The largest number a PostgreSQL integer column holds (SQLite holds more): versions, limits.
+MAX_NUMBER = 2**31 - 1
+
+
+def number(text: str) -> int:
+    """An argparse type: a whole number from 1 to MAX_NUMBER (what the database can hold)."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= MAX_NUMBER:
+        raise argparse.ArgumentTypeError(f"{text} is out of range (1 to {MAX_NUMBER})")
+    return value
+
+
 def parse_when(value: str, *, end_of_day: bool) -> datetime:
     """Parse a date or date-time from the command line (UTC unless it says otherwise).
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from guidewatch.settings import load_settings
 from scrapers.wayback import DEFAULT_ARCHIVE_URL, MEMENTO_RATE, SEARCH_RATE
 
 
@@ -22,19 +22,15 @@ class ArchiveSettings:
     secret_key: str | None = field(default=None, repr=False)
 
 
-def _on(value: str) -> bool:
-    return value.strip().lower() in ("1", "on", "yes", "true")
-
-
 def load_archive_settings(env: Mapping[str, str] | None = None) -> ArchiveSettings:
-    """Read GUIDEWATCH_ARCHIVE* from the environment."""
-    env = os.environ if env is None else env
+    """The GUIDEWATCH_ARCHIVE* settings, checked by the one settings model."""
+    s = load_settings(env)
     return ArchiveSettings(
-        witness=_on(env.get("GUIDEWATCH_ARCHIVE", "off")),
-        base_url=env.get("GUIDEWATCH_ARCHIVE_URL", DEFAULT_ARCHIVE_URL).rstrip("/"),
-        search_rate=float(env.get("GUIDEWATCH_ARCHIVE_SEARCH_RATE", str(SEARCH_RATE))),
-        memento_rate=float(env.get("GUIDEWATCH_ARCHIVE_MEMENTO_RATE", str(MEMENTO_RATE))),
-        retries=int(env.get("GUIDEWATCH_ARCHIVE_RETRIES", "6")),
-        access_key=env.get("GUIDEWATCH_ARCHIVE_ACCESS_KEY") or None,
-        secret_key=env.get("GUIDEWATCH_ARCHIVE_SECRET_KEY") or None,
+        witness=s.archive,
+        base_url=s.archive_url.rstrip("/"),
+        search_rate=s.archive_search_rate,
+        memento_rate=s.archive_memento_rate,
+        retries=s.archive_retries,
+        access_key=s.archive_access_key,
+        secret_key=s.archive_secret_key,
     )

@@ -165,8 +165,13 @@ def _events(
     at = (current.started_at, current.id)
     events: list[_Event] = []
     if result.outcome == "gone":
+        # Once per state change: gone -> failed -> gone is still the one gone spell.
+        spell = store.fetch_streak(session=session, document_id=doc, last=at, outcomes=NOT_CLEAN)
+        told = store.items_in_streak(
+            session=session, document_id=doc, kinds=("gone",), streak=spell
+        )
         gone = store.fetch_streak(session=session, document_id=doc, last=at, outcomes=("gone",))
-        if gone.first_id is not None:
+        if gone.first_id is not None and not told:
             detail = f"the publisher answered HTTP {current.status or '404/410'} for {current.url}"
             key = f"gone:{doc}:{gone.first_id}"
             events.append(_Event("gone", key, gone.first_id, detail))

@@ -8,8 +8,10 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from guidewatch.app import App, UserError
+from guidewatch.settings import SettingsError
 
 COMMAND_MODULES = (
     "guidewatch.cmd_documents",
@@ -20,9 +22,17 @@ COMMAND_MODULES = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (and exit 2), like guidewatch's own."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the mistake in one line, with where to read more, and exit 2."""
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every command."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="guidewatch",
         description="Watch ME/CFS guidance documents, keep every version, alert on changes.",
     )
@@ -44,11 +54,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    app = App(sources_path=args.sources)
     try:
+        app = App(sources_path=args.sources)
         return int(args.func(args, app) or 0)
-    except UserError as error:
+    except (UserError, SettingsError) as error:
         print(f"guidewatch: {error}", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print(
+            "guidewatch: the input is nested too deeply to be read (RecursionError)",
+            file=sys.stderr,
+        )
         return 2
     except BrokenPipeError:
         # The reader (e.g. `head`) went away: stop quietly, as Unix tools do.

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from compare.redline import ADDED, REMOVED, ROW_LABELS, Run, rows
-from guidewatch.app import App, UserError, emit, parse_when, stamp, table
+from guidewatch.app import App, UserError, emit, number, parse_when, stamp, table
 
 RED_STRIKE = "\x1b[31;9m"
 GREEN = "\x1b[32;1m"
@@ -26,8 +26,10 @@ def register(commands: Any) -> None:
         description="Example: guidewatch diff nice-ng206-recommendations --from 1 --to 2",
     )
     p.add_argument("document")
-    p.add_argument("--from", dest="from_version", type=int, metavar="N", help="older version")
-    p.add_argument("--to", dest="to_version", type=int, metavar="N", help="newer (default: last)")
+    p.add_argument("--from", dest="from_version", type=number, metavar="N", help="older version")
+    p.add_argument(
+        "--to", dest="to_version", type=number, metavar="N", help="newer (default: last)"
+    )
     p.add_argument(
         "--color", choices=("auto", "always", "never"), default="auto", help="colour output"
     )
@@ -53,7 +55,7 @@ def register(commands: Any) -> None:
         description="Example: guidewatch alerts --status pending",
     )
     p.add_argument("--status", choices=("pending", "sent", "failed"), help="only this status")
-    p.add_argument("--limit", type=int, default=50, help="at most this many rows (default 50)")
+    p.add_argument("--limit", type=number, default=50, help="at most this many rows (default 50)")
     p.add_argument(
         "--retry", action="store_true", help="put failed messages back to pending (same Message-ID)"
     )

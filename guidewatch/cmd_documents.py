@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from guidewatch.app import App, UserError, emit, parse_when, stamp, table
+from guidewatch.app import App, UserError, emit, number, parse_when, stamp, table
 
 
 def register(commands: Any) -> None:
@@ -36,7 +36,7 @@ def register(commands: Any) -> None:
     p = commands.add_parser("show", help="print a stored version of a document")
     p.add_argument("document")
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--version", type=int, metavar="N", help="version number")
+    which.add_argument("--version", type=number, metavar="N", help="version number")
     which.add_argument("--at", metavar="DATE", help="the version current on this date")
     p.add_argument("--section", metavar="KEY", help="only this section, with its evidence")
     p.add_argument("--raw", action="store_true", help="write the raw bytes as served to stdout")
@@ -45,7 +45,7 @@ def register(commands: Any) -> None:
 
     p = commands.add_parser("fetches", help="print a document's fetch log")
     p.add_argument("document")
-    p.add_argument("--limit", type=int, default=50, help="at most this many rows (default 50)")
+    p.add_argument("--limit", type=number, default=50, help="at most this many rows (default 50)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_fetches)
 
@@ -80,12 +80,14 @@ def cmd_run(args: argparse.Namespace, app: App) -> int:
             os.environ["GUIDEWATCH_SOURCES"] = app.sources_path  # the flow reads settings anew
         summary = run_monitor(args.source or None, args.document or None)
     else:
-        from guidewatch.monitor import run_once
+        from guidewatch.monitor import progress_printer, run_once
 
-        summary = run_once(app, specs)
+        # On a terminal, say as each document finishes (a run pauses between requests).
+        shown = progress_printer(len(specs), sys.stderr) if sys.stderr.isatty() else None
+        summary = run_once(app, specs, progress=shown)
     data = summary.to_dict()
     emit(args.json, data, summary.render)
-    return 0 if summary.ok else 1
+    return summary.exit_code
 
 
 def _document(app: App, document_id: str) -> Any:
@@ -153,6 +155,7 @@ def cmd_history(args: argparse.Namespace, app: App) -> int:
 
 def cmd_show(args: argparse.Namespace, app: App) -> int:
     """Print one version's text (or raw bytes, or one section with its evidence)."""
+    from guidewatch.damage import damaged_body
     from guidewatch.evidence import fetch_dict
     from guidewatch.provenance import source_line, witness_line
     from guidewatch.report.history import version_summary
@@ -176,10 +179,17 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
         if version is None:
             raise UserError(missing)
         if args.raw:
-            sys.stdout.buffer.write(repo.get_blob(session=session, sha=version.body_sha256))
+            try:
+                body = repo.get_blob(session=session, sha=version.body_sha256)
+            except repo.CorruptBlobError as error:
+                raise UserError(damaged_body(session, version, error)) from None
+            sys.stdout.buffer.write(body)
             sys.stdout.buffer.flush()
             return 0
-        document = repo.version_document(session=session, version=version)
+        try:
+            document = repo.verified_document(session=session, version=version)
+        except repo.CorruptTextError as error:
+            raise UserError(str(error)) from None
         fetch = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
         asked = parse_when(args.at, end_of_day=True) if args.at else None
         before, after = (
@@ -283,7 +293,7 @@ def cmd_fetches(args: argparse.Namespace, app: App) -> int:
                     str(f.status or "-"),
                     str(f.size or "-"),
                     f.provenance,
-                    (f.error or f.archive_url or f.final_url or f.url)[:90],
+                    f.error or f.archive_url or f.final_url or f.url,  # whole: cut short misleads
                 ]
                 for f in rows
             ],

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from guidewatch.app import App, UserError, emit, parse_when, stamp, table
+from guidewatch.app import App, UserError, emit, number, parse_when, stamp, table
 
 
 def register(commands: Any) -> None:
@@ -53,8 +53,9 @@ def register(commands: Any) -> None:
         "--version 2 --out ng206-v2.zip",
     )
     p.add_argument("document")
-    p.add_argument("--version", type=int, metavar="N", help="version number (default: newest)")
+    p.add_argument("--version", type=number, metavar="N", help="version number (default: newest)")
     p.add_argument("--out", required=True, metavar="FILE.zip", help="where to write the zip")
+    p.add_argument("--force", action="store_true", help="overwrite FILE.zip if it exists")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_evidence)
 
@@ -64,6 +65,7 @@ def register(commands: Any) -> None:
         description="Write a static site (opens from disk). Example: guidewatch report --out site",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the site into")
+    p.add_argument("--force", action="store_true", help="write over a folder that holds files")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_report)
 
@@ -122,6 +124,7 @@ def cmd_search(args: argparse.Namespace, app: App) -> int:
                 until=until,
                 which=which,
             )
+            _check_texts(session, hits)
     except SearchError as error:
         raise UserError(str(error)) from None
     except (OperationalError, ProgrammingError) as error:
@@ -256,18 +259,39 @@ def cmd_timeline(args: argparse.Namespace, app: App) -> int:
     return 0
 
 
+def _check_texts(session: Any, hits: Any) -> None:
+    """Check the text SHA-256 of every version a hit quotes (its first and last)."""
+    from storage import repo
+
+    for doc, version_number in sorted(
+        {(h.document_id, n) for h in hits for n in (h.first_version, h.last_version)}
+    ):
+        version = repo.get_version(session=session, document_id=doc, number=version_number)
+        if version is None:
+            continue
+        try:
+            repo.verified_document(session=session, version=version)
+        except repo.CorruptTextError as error:
+            raise UserError(str(error)) from None
+
+
 def cmd_evidence(args: argparse.Namespace, app: App) -> int:
     """Write one version's evidence pack and print its manifest."""
     from guidewatch.evidence import EvidenceError, build_pack, write_pack
+    from guidewatch.outpaths import file_out, write_failed
     from storage.db import open_session
 
+    target = file_out(Path(args.out), force=args.force)
     _known_document(app, args.document)
     try:
         with open_session(app.engine) as session:
             pack = build_pack(session=session, document_id=args.document, number=args.version)
     except EvidenceError as error:
         raise UserError(str(error)) from None
-    out = write_pack(pack, Path(args.out))
+    try:
+        out = write_pack(pack, target)
+    except OSError as error:
+        raise write_failed(target, error) from None
     manifest = pack.manifest()
     data = {
         "document": args.document,
@@ -290,14 +314,18 @@ def cmd_evidence(args: argparse.Namespace, app: App) -> int:
 def cmd_report(args: argparse.Namespace, app: App) -> int:
     """Write the static HTML report."""
     from compare.topics import load_topics
+    from guidewatch.outpaths import folder_out, write_failed
     from guidewatch.report.site import build_report
 
     try:
         topics = load_topics(app.settings.topics_path)
     except (OSError, ValueError) as error:
         raise UserError(str(error)) from None
-    out = Path(args.out)
-    pages = build_report(engine=app.engine, out=out, topics=topics, specs=_declared(app))
+    out = folder_out(Path(args.out), force=args.force)
+    try:
+        pages = build_report(engine=app.engine, out=out, topics=topics, specs=_declared(app))
+    except OSError as error:
+        raise write_failed(out, error) from None
     data = {"out": str(out), "pages": [str(p) for p in pages]}
     emit(
         args.json,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -14,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from scrapers.base import get_extractor
+from scrapers.base import check_content_kind, get_extractor
 from scrapers.discover.model import DiscoveryError, Found, Record
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError, SuspectError
 from scrapers.rewrite import Rewrites
@@ -31,8 +32,15 @@ log = logging.getLogger("guidewatch.cycle")
 SHRINK_LIMIT = 0.4
 SHRINK_CONFIRMATIONS = 3
 
+# A check stopped by the run being stopped (Ctrl-C, TERM): not a failure of the site, so it
+# is not recorded in the fetch log and never counts toward the failing alert.
+CANCELLED = "cancelled"
+# What httpx says when a request is made on a client closed under it (the run is stopping).
+_CLOSED_CLIENT = "client has been closed"
+
 AfterVersion = Callable[[Session, DocumentSpec, Version | None, Version], None]
 AfterCheck = Callable[[DocumentSpec, "CheckResult"], None]
+Progress = Callable[["CheckResult", float], None]
 
 
 @dataclass(frozen=True)
@@ -157,8 +165,39 @@ def check_document(
     engine: Engine,
     fetcher: Getter,
     after_version: AfterVersion | None = None,
+    stopped: Callable[[], bool] | None = None,
 ) -> CheckResult:
-    """Fetch, extract and keep one document; record every attempt; never raise for bad input."""
+    """Fetch, extract and keep one document; record every attempt; never raise for bad input.
+
+    `stopped` says whether the run is being stopped: an error then is the stop's doing (the
+    fetcher closed under the check), and the check ends cancelled, with nothing recorded.
+    """
+    result = _check(spec, engine, fetcher, after_version, stopped)
+    log_decisions(spec, result)
+    return result
+
+
+def log_decisions(spec: DocumentSpec, result: CheckResult) -> None:
+    """Log at INFO what a person would want to know was decided, and why."""
+    if result.outcome == "suspect":
+        log.info("%s: suspect, not kept as a version: %s", spec.id, result.message)
+    elif result.outcome == "gone":
+        log.info("%s: marked gone: %s", spec.id, result.message)
+    if result.moved_from:
+        log.info("%s: moved: no longer at %s", spec.id, result.moved_from)
+    if result.outcome == "new_version":
+        if spec.kind == "pdf-link" and result.version_number == 1:
+            log.info("%s: discovered: a PDF linked from %s", spec.id, spec.url)
+        log.info("%s: new version %s kept", spec.id, result.version_number)
+
+
+def _check(
+    spec: DocumentSpec,
+    engine: Engine,
+    fetcher: Getter,
+    after_version: AfterVersion | None,
+    stopped: Callable[[], bool] | None,
+) -> CheckResult:
     started = repo.utcnow()
     _declare(spec, engine)
     url = spec.url
@@ -168,6 +207,8 @@ def check_document(
         extractor = get_extractor(spec.kind)
         url = extractor.discover(spec, lambda u: fetcher.get(u))
         discovery = url.record if isinstance(url, Found) else None
+        if url != spec.url:
+            log.debug("%s: %s leads to %s", spec.id, spec.url, url)
         with open_session(engine) as session:
             etag, modified = repo.validators_for(session=session, document_id=spec.id, url=url)
             moved_from = repo.last_url(session=session, document_id=spec.id)
@@ -176,6 +217,11 @@ def check_document(
             related = _fetch_related(fetcher, extractor.related(spec, fetched))
             if related:
                 fetched = replace(fetched, related=related)
+
+        def extract(served: Fetched) -> Document:
+            check_content_kind(extractor, served)
+            return extractor.extract(spec, served)
+
         keep = partial(
             _keep,
             spec,
@@ -185,7 +231,7 @@ def check_document(
             fetched,
             extractor.kind,
             extractor.version,
-            extract=lambda f: extractor.extract(spec, f),
+            extract=extract,
             after_version=after_version,
             moved_from=moved_from if moved_from not in (None, url) else None,
             discovery=discovery,
@@ -196,11 +242,25 @@ def check_document(
         except IntegrityError:
             # A concurrent run stored the next version first: keep this fetch against it.
             return replace(keep(), found=found)
-    except DiscoveryError as error:
-        return _record_failure(spec, engine, started, url, None, error, error.record)
-    except ScrapeError as error:
-        return _record_failure(spec, engine, started, url, error.fetched or fetched, error)
-    except Exception as error:  # a bug in an extractor must not stop the other documents
+    except Exception as error:
+        if (stopped is not None and stopped()) or (
+            isinstance(error, RuntimeError) and _CLOSED_CLIENT in str(error)
+        ):
+            log.info("%s: cancelled, the run is stopping (%s): not recorded", spec.id, error)
+            return CheckResult(spec.id, CANCELLED, "the run was stopped before this check ended")
+        if isinstance(error, DiscoveryError):
+            return _record_failure(spec, engine, started, url, None, error, error.record)
+        if isinstance(error, ScrapeError):
+            return _record_failure(spec, engine, started, url, error.fetched or fetched, error)
+        if isinstance(error, RecursionError):
+            # Not a bug: a page nested deeper than a parser can walk (100,000 <div>s) is not
+            # a readable document.
+            deep = SuspectError(
+                "the page nests its elements too deeply to be read (RecursionError): "
+                "not stored as a version"
+            )
+            return _record_failure(spec, engine, started, url, fetched, deep)
+        # A bug in an extractor must not stop the other documents.
         log.exception("unexpected error checking %s", spec.id)
         wrapped = ScrapeError(f"internal error: {type(error).__name__}: {error}")
         return _record_failure(spec, engine, started, url, fetched, wrapped)
@@ -322,10 +382,12 @@ def run_cycle(
     after_version: AfterVersion | None = None,
     after_check: AfterCheck | None = None,
     rewrites: Rewrites = (),
+    progress: Progress | None = None,
 ) -> list[CheckResult]:
     """Check every document in turn; one document's failure never stops the others.
 
     Mirror mode lives in the policy (its rewrites); `rewrites`, when given, is put there.
+    `progress` hears of each document as it finishes, with the seconds it took.
     """
     from scrapers.fetch import HttpFetcher  # httpx is slow to import: only when fetching
 
@@ -334,6 +396,7 @@ def run_cycle(
     results = []
     with HttpFetcher(policy) as fetcher:
         for spec in specs:
+            began = time.monotonic()
             result = check_document(
                 spec, engine=engine, fetcher=fetcher, after_version=after_version
             )
@@ -341,4 +404,6 @@ def run_cycle(
             if after_check is not None:
                 after_check(spec, result)
             results.append(result)
+            if progress is not None:
+                progress(result, time.monotonic() - began)
     return results

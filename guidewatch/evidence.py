@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from guidewatch.damage import damaged_body
 from guidewatch.provenance import fetch_provenance, source_line, version_provenance, witness_line
 from scrapers.sniff import sniff_kind
 from storage import repo
@@ -136,7 +137,7 @@ def build_pack(*, session: Session, document_id: str, number: int | None = None)
     try:
         body = repo.get_blob(session=session, sha=version.body_sha256)
     except repo.CorruptBlobError as error:
-        raise EvidenceError(str(error)) from None
+        raise EvidenceError(damaged_body(session, version, error)) from None
     origin = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
     seen = list(
         session.exec(
@@ -155,7 +156,8 @@ def build_pack(*, session: Session, document_id: str, number: int | None = None)
         try:
             files[f"raw/related-{i}-{sha[:12]}.bin"] = repo.get_blob(session=session, sha=sha)
         except repo.CorruptBlobError as error:
-            raise EvidenceError(f"related body {url}: {error}") from None
+            what = f"related body {url}"
+            raise EvidenceError(damaged_body(session, version, error, what)) from None
     files["response.json"] = _json(fetch_dict(origin) if origin else None)
     files["fetches.json"] = _json([fetch_dict(f) for f in seen])
     files["sections.json"] = hashed_text(session, version)

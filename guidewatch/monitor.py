@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from guidewatch.app import App
-from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult, run_cycle
+from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult, Progress, run_cycle
 from scrapers.model import DocumentSpec
 from storage.models import FAILING
 
@@ -30,6 +30,18 @@ class RunSummary:
         """True when no document failed."""
         return not self.failures
 
+    @property
+    def undelivered(self) -> bool:
+        """True when a mail server is set but alerts are still waiting after the run."""
+        return undelivered(self.delivery)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all done; 1 a document could not be checked; 3 alerts could not be delivered."""
+        if self.undelivered:
+            return EXIT_UNDELIVERED
+        return 0 if self.ok else EXIT_DOCUMENTS_FAILED
+
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready summary."""
         return {
@@ -38,6 +50,8 @@ class RunSummary:
             "documents": [asdict(r) for r in self.results],
             "failures": [r.document_id for r in self.failures],
             "alerts": self.delivery,
+            "alerts_undelivered": self.undelivered,
+            "exit_code": self.exit_code,
         }
 
     def render(self) -> str:
@@ -58,10 +72,34 @@ class RunSummary:
         return "\n".join(lines)
 
 
+EXIT_DOCUMENTS_FAILED = 1
+EXIT_UNDELIVERED = 3
+
+
+def undelivered(delivery: dict[str, Any]) -> bool:
+    """True when a mail server is set and messages still wait (pending, sending or failed)."""
+    if not delivery.get("smtp_configured"):
+        return False
+    waiting = delivery.get("waiting") or {}
+    return any(waiting.get(status) for status in ("pending", "sending", "failed"))
+
+
 def alerts_line(delivery: dict[str, Any]) -> str:
-    """Say what happened to the alerts, and why any wait."""
-    line = f"alerts: {delivery.get('sent', 0)} sent, {delivery.get('pending', 0)} pending"
-    if delivery.get("pending") and delivery.get("errors"):
+    """Say what happened to the alerts, what still waits in the outbox, and why."""
+    waiting = delivery.get("waiting") or {}
+    pending = waiting.get("pending", delivery.get("pending", 0))
+    line = f"alerts: {delivery.get('sent', 0)} sent, {pending} pending"
+    if waiting.get("sending"):
+        line += (
+            f", {waiting['sending']} sending (claimed by another run, or by one that stopped: "
+            "resent after 15 minutes with the same Message-ID)"
+        )
+    if waiting.get("failed"):
+        line += (
+            f", {waiting['failed']} failed (refused by the mail server: "
+            "`guidewatch alerts --retry` sends them again)"
+        )
+    if pending and delivery.get("errors"):
         line += f" ({delivery['errors'][-1]})"
     if delivery.get("unaddressed"):
         line += (
@@ -88,7 +126,25 @@ def deliver(app: App) -> dict[str, Any]:
     return deliver_pending(app.writable_engine(), app.settings).to_dict()
 
 
-def run_once(app: App, specs: Sequence[DocumentSpec]) -> RunSummary:
+def progress_printer(total: int, stream: TextIO) -> Progress:
+    """One line per document as it finishes: its place in the run, outcome and seconds."""
+    done = 0
+
+    def show(result: CheckResult, seconds: float) -> None:
+        nonlocal done
+        done += 1
+        place = f"[{done}/{total}]".ljust(len(f"[{total}/{total}]"))
+        version = f" (version {result.version_number})" if result.version_number else ""
+        outcome = result.outcome.replace("_", " ")
+        print(f"{place} {result.document_id}: {outcome}{version}, {seconds:.1f} s", file=stream)
+        stream.flush()
+
+    return show
+
+
+def run_once(
+    app: App, specs: Sequence[DocumentSpec], progress: Progress | None = None
+) -> RunSummary:
     """Check the given documents once, then deliver pending alerts."""
     engine = app.writable_engine()
     after_version, after_check = hooks(app)
@@ -99,6 +155,7 @@ def run_once(app: App, specs: Sequence[DocumentSpec]) -> RunSummary:
         after_version=after_version,
         after_check=after_check,
         rewrites=app.settings.rewrites,
+        progress=progress,
     )
     return RunSummary(
         results=results, delivery=deliver(app), database=shown_url(app.settings.database_url)

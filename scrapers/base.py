@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Protocol
 
-from scrapers.model import Document, DocumentSpec, Fetched
+from scrapers.model import Document, DocumentSpec, Fetched, SuspectError
+from scrapers.sniff import describe
 
 Getter = Callable[[str], Fetched]
 
@@ -42,6 +44,37 @@ class SinglePage:
 
 
 EXTRACTORS: dict[str, Extractor] = {}
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_TAG = re.compile(rb"<[a-zA-Z!/]")
+
+
+def _markup(body: bytes) -> bool:
+    """Text without control bytes that holds at least one tag: markup without an <html> start."""
+    return not _CONTROL.search(body) and bool(_TAG.search(body))
+
+
+def check_content_kind(extractor: object, fetched: Fetched) -> None:
+    """Refuse a body whose sniffed kind the extractor cannot read, before it tries to.
+
+    An extractor lists what it reads in `content_kinds` ("html", "json", "pdf"...); one that
+    lists nothing reads anything. An HTML extractor also takes text that is markup without an
+    <html> start; random bytes served as text/html are never read as a page.
+    """
+    accepts: tuple[str, ...] = tuple(getattr(extractor, "content_kinds", ()) or ())
+    kind = fetched.content_kind
+    if not accepts or kind in accepts or not fetched.body and fetched.status == 304:
+        return
+    if kind == "text" and "html" in accepts and _markup(fetched.body):
+        return
+    wanted = " or ".join(accepts)
+    sent = (
+        "an empty body" if not fetched.body else describe(kind, fetched.headers.get("content-type"))
+    )
+    raise SuspectError(
+        f"expected {wanted} at {fetched.final_url} but the server sent {sent}: not stored",
+        status=fetched.status,
+        fetched=fetched,
+    )
 
 
 def register(extractor: Extractor) -> Extractor:

@@ -8,6 +8,7 @@ URL, redirects, errors) names the live addresses.
 from __future__ import annotations
 
 import errno
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +34,8 @@ __all__ = [
     "parse_retry_after",
     "sniff_kind",
 ]
+
+log = logging.getLogger("guidewatch.fetch")
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
@@ -256,6 +259,14 @@ class HttpFetcher:
                     done = "1 attempt" if attempt == 0 else f"{attempt + 1} attempts"
                     doing = f"before the next attempt, due in {wait:g} s ({last} after {done})"
                     raise deadline.error(shown, doing, last.status)
+                log.info(
+                    "retrying %s in %g s (attempt %d of %d): %s",
+                    url,
+                    wait,
+                    attempt + 2,
+                    attempts,
+                    last,
+                )
                 self._sleep(wait)
         finally:
             host.lock.release()

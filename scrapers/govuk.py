@@ -178,6 +178,7 @@ class GovukExtractor:
 
     kind = "govuk"
     version = "govuk-1"
+    content_kinds = ("json", "text")  # load_item says why a non-JSON body is refused
 
     def discover(self, spec: DocumentSpec, get: Getter) -> str:
         """The Content API URL for the page (spec.options["api_url"] overrides it)."""

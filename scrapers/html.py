@@ -285,6 +285,7 @@ class HtmlExtractor(SinglePage):
 
     kind = "html"
     version = "html-1"
+    content_kinds = ("html",)
 
     def extract(self, spec: DocumentSpec, fetched: Fetched) -> Document:
         """Sections of the selected content; SuspectError when it is missing or empty."""

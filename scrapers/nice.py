@@ -157,6 +157,7 @@ class NiceChapterExtractor(SinglePage):
 
     kind = "nice-chapter"
     version = "nice-1"
+    content_kinds = ("html",)
 
     def extract(self, spec: DocumentSpec, fetched: Fetched) -> Document:
         """Sections keyed by recommendation number and box; SuspectError without div.chapter."""

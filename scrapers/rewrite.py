@@ -27,7 +27,9 @@ def parse_rewrites(value: str) -> Rewrites:
         if item.strip():
             old, sep, new = item.partition("=")
             if not sep or not old.strip() or not new.strip():
-                raise ValueError(f"GUIDEWATCH_REWRITE item {item!r} is not of the form OLD=NEW")
+                raise ValueError(
+                    f"item {item.strip()!r} is not of the form OLD=NEW (LIVE_PREFIX=MIRROR_PREFIX)"
+                )
             pairs.append((old.strip(), new.strip()))
     return tuple(pairs)
 

@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# Installs what guidewatch needs on a fresh machine: uv, the locked Python environment, and
-# (with --test) the system packages the tests use. Safe to run again.
+# Installs what guidewatch needs on a fresh machine: uv (with pip bootstrapped first if python3
+# has none), the locked Python environment, and (with --test) the system packages the tests
+# use. Safe to run again, and while another one runs (they take turns).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 UV_VERSION=0.13.9
-if ! command -v uv >/dev/null 2>&1; then
-  echo "bootstrap: installing uv $UV_VERSION"
-  python3 -m pip install --quiet --user "uv==$UV_VERSION" \
-    || python3 -m pip install --quiet "uv==$UV_VERSION" \
-    || python3 -m pip install --quiet --user --break-system-packages "uv==$UV_VERSION"
-  export PATH="$HOME/.local/bin:$PATH"
+export PATH="$HOME/.local/bin:$PATH"
+
+# One bootstrap at a time per user: two at once (`make run` and `make test` in two terminals)
+# would both install uv into ~/.local/bin and trip over each other's files.
+LOCK="${XDG_CACHE_HOME:-$HOME/.cache}/guidewatch-bootstrap.lock"
+mkdir -p "$(dirname "$LOCK")"
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$LOCK"
+  if ! flock -n 9; then
+    echo "bootstrap: another bootstrap is running; waiting for it (lock: $LOCK)"
+    flock 9
+  fi
+else
+  until mkdir "$LOCK.d" 2>/dev/null; do sleep 1; done
+  trap 'rmdir "$LOCK.d"' EXIT
 fi
 
 apt_install() {
@@ -20,6 +30,27 @@ apt_install() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
+
+# pip installs uv; a Python without pip gets it from ensurepip, or from Debian's python3-pip.
+ensure_pip() {
+  python3 -m pip --version >/dev/null 2>&1 && return 0
+  echo "bootstrap: python3 has no pip; bootstrapping it with ensurepip"
+  python3 -m ensurepip --user --upgrade >/dev/null 2>&1 && return 0
+  if command -v apt-get >/dev/null 2>&1; then
+    apt_install python3-pip && return 0
+  fi
+  echo "bootstrap: cannot install pip (no ensurepip, no apt-get): install uv yourself" \
+    "(https://docs.astral.sh/uv/) and run this again" >&2
+  exit 1
+}
+
+if ! command -v uv >/dev/null 2>&1; then
+  ensure_pip
+  echo "bootstrap: installing uv $UV_VERSION"
+  python3 -m pip install --quiet --user "uv==$UV_VERSION" \
+    || python3 -m pip install --quiet "uv==$UV_VERSION" \
+    || python3 -m pip install --quiet --user --break-system-packages "uv==$UV_VERSION"
+fi
 
 if [ "${1:-}" = "--test" ]; then
   need=()

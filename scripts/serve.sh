@@ -13,8 +13,25 @@
 # (default 4200), and every GUIDEWATCH_* setting the flows read (SMTP, rewrites...), which
 # the worker passes on to each flow run.
 set -euo pipefail
+# Started in the background by a script, a shell inherits SIGINT ignored, and bash can neither
+# trap nor reset a signal ignored on entry: start again with SIGINT at its default, so that
+# Ctrl-C (kill -INT) stops it as TERM does.
+if [ -n "$(trap -p INT)" ] && [ -z "${_SERVE_SIGINT_RESET:-}" ]; then
+  export _SERVE_SIGINT_RESET=1
+  exec python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$0" "$@"
+fi
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
+
+# A setting guidewatch cannot use stops here, in one line, before any server starts.
+"$ROOT/.venv/bin/python" -c 'import sys
+from guidewatch.settings import SettingsError, load_settings
+try:
+    load_settings()
+except SettingsError as error:
+    sys.exit(f"guidewatch: {error}")' || exit 2
 
 DATA_DIR="$(mkdir -p "${GUIDEWATCH_DATA_DIR:-data}" && cd "${GUIDEWATCH_DATA_DIR:-data}" && pwd)"
 PORT="${GUIDEWATCH_PREFECT_PORT:-4200}"
@@ -23,6 +40,8 @@ export GUIDEWATCH_DATA_DIR="$DATA_DIR"
 export PREFECT_HOME="$DATA_DIR/prefect"
 export PREFECT_API_URL="http://127.0.0.1:$PORT/api"
 export PREFECT_SERVER_ANALYTICS_ENABLED="${PREFECT_SERVER_ANALYTICS_ENABLED:-false}"
+# guidewatch's own log lines (retries, suspect pages, moves) in each run's logs in the UI.
+export PREFECT_LOGGING_EXTRA_LOGGERS="${PREFECT_LOGGING_EXTRA_LOGGERS:-guidewatch}"
 # `prefect deploy` stores this folder in the deployments' pull step (prefect.yaml).
 export PWD="$ROOT"
 mkdir -p "$PREFECT_HOME/logs"
@@ -60,17 +79,18 @@ alive() {
   done
   return 1
 }
-# Send TERM to process groups (or lone processes), wait up to 30 s, then KILL what is left.
+# Send TERM to process groups (or lone processes), wait up to $1 seconds, then KILL what is left.
 end_groups() {
-  local group
+  local group grace=$1
+  shift
   for group in "$@"; do
     kill -TERM -- "-$group" 2>/dev/null || kill -TERM "$group" 2>/dev/null || true
   done
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 $((grace * 10))); do
     alive "$@" || return 0
     sleep 0.1
   done
-  echo "guidewatch: $* did not stop in 30 s; killing" >&2
+  echo "guidewatch: $* did not stop in $grace s; killing" >&2
   for group in "$@"; do
     kill -KILL -- "-$group" 2>/dev/null || kill -KILL "$group" 2>/dev/null || true
   done
@@ -119,8 +139,10 @@ stop() {
       local children
       children=$(children_of "${pids[i]}")
       # shellcheck disable=SC2086 # one pid a word
-      [ -z "$children" ] || end_groups $children
-      end_groups "${pids[i]}"
+      # A flow run stops its checks at once on TERM (they end cancelled, nothing half-kept):
+      # a few seconds is plenty; anything still there is killed, which history survives.
+      [ -z "$children" ] || end_groups 5 $children
+      end_groups 20 "${pids[i]}"
       wait "${pids[i]}" 2>/dev/null || true
       if [ "$i" -eq 1 ]; then
         crash_leftover_runs "stopped with guidewatch's make run"
@@ -210,11 +232,11 @@ A first run of every document has started now.
   Logs:         $LOGS  (worker.log: every run and each document's outcome)
   Query it, in another terminal:
 $(printf '    %s\n' "${query_env[@]}")
-    uv run guidewatch sources                              # the watched documents
-    uv run guidewatch history nice-ng206-recommendations   # its versions, first/last seen
-    uv run guidewatch show nice-ng206-recommendations --section 1.11.14
-    uv run guidewatch fetches nice-ng206-recommendations   # its fetch log
-    uv run guidewatch changes                              # what changed, on a watched topic
+    bin/guidewatch sources                              # the watched documents
+    bin/guidewatch history nice-ng206-recommendations   # its versions, first/last seen
+    bin/guidewatch show nice-ng206-recommendations --section 1.11.14
+    bin/guidewatch fetches nice-ng206-recommendations   # its fetch log
+    bin/guidewatch changes                              # what changed, on a watched topic
 
 Press Ctrl-C to stop.
 EOF

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import zlib
 from datetime import UTC, datetime
 
@@ -15,9 +16,19 @@ from sqlmodel import Session, col, select
 from scrapers.model import Document, Section
 from storage.models import CONFIRMING, Blob, Fetch, StoredDocument, Version, VersionSection
 
+log = logging.getLogger("guidewatch.storage")
+
 
 class CorruptBlobError(Exception):
-    """A stored raw body no longer matches its SHA-256."""
+    """A stored raw body no longer matches its SHA-256 (or is missing); `sha` names it."""
+
+    def __init__(self, message: str, sha: str = "") -> None:
+        super().__init__(message)
+        self.sha = sha
+
+
+class CorruptTextError(Exception):
+    """A version's stored sections no longer match its text SHA-256."""
 
 
 def utcnow() -> datetime:
@@ -69,7 +80,17 @@ def list_documents(*, session: Session) -> list[StoredDocument]:
 def put_blob(*, session: Session, body: bytes) -> str:
     """Store a raw body once per SHA-256 (compressed) and return its hash."""
     digest = sha256(body)
-    if session.get(Blob, digest) is None:
+    stored = session.get(Blob, digest)
+    if stored is not None and _damage(stored, digest):
+        # The same bytes were fetched again: they are the proof the damaged copy stood for.
+        log.warning(
+            "stored raw body %s was damaged (%s); repaired from a new fetch of the same bytes",
+            digest,
+            _damage(stored, digest),
+        )
+        stored.data, stored.size, stored.compression = zlib.compress(body, 6), len(body), "zlib"
+        session.add(stored)
+    if stored is None:
         values = {
             "sha256": digest,
             "size": len(body),
@@ -83,15 +104,28 @@ def put_blob(*, session: Session, body: bytes) -> str:
     return digest
 
 
+def _unpack(row: Blob) -> bytes:
+    return zlib.decompress(row.data) if row.compression == "zlib" else bytes(row.data)
+
+
+def _damage(row: Blob, sha: str) -> str:
+    """Say what is wrong with a stored body ("" when it is intact)."""
+    try:
+        data = _unpack(row)
+    except zlib.error as error:
+        return f"it cannot be decompressed: {error}"
+    return "" if sha256(data) == sha else "it does not match its SHA-256"
+
+
 def get_blob(*, session: Session, sha: str) -> bytes:
-    """Return a raw body, verified against its SHA-256."""
+    """Return a raw body, verified against its SHA-256; CorruptBlobError says what is wrong."""
     row = session.get(Blob, sha)
     if row is None:
-        raise CorruptBlobError(f"raw body {sha} is missing from the store")
-    data = zlib.decompress(row.data) if row.compression == "zlib" else bytes(row.data)
-    if sha256(data) != sha:
-        raise CorruptBlobError(f"raw body {sha} does not match its SHA-256: the store is damaged")
-    return data
+        raise CorruptBlobError(f"raw body {sha} is missing from the store", sha)
+    damage = _damage(row, sha)
+    if damage:
+        raise CorruptBlobError(f"raw body {sha} is damaged in the store: {damage}", sha)
+    return _unpack(row)
 
 
 def latest_version(*, session: Session, document_id: str) -> Version | None:
@@ -201,6 +235,18 @@ def version_document(*, session: Session, version: Version) -> Document:
         for row in session.exec(query)
     )
     return Document(sections=sections, title=version.title, meta=json.loads(version.meta))
+
+
+def verified_document(*, session: Session, version: Version) -> Document:
+    """Rebuild a version's Document and check it against the version's text SHA-256."""
+    document = version_document(session=session, version=version)
+    if text_hash(document) != version.text_sha256:
+        raise CorruptTextError(
+            f"the stored sections of {version.document_id} version {version.number} no longer "
+            f"match their text SHA-256 ({version.text_sha256[:16]}…): the database was altered "
+            "or damaged since they were stored; restore it from a backup"
+        )
+    return document
 
 
 def add_fetch(*, session: Session, fetch: Fetch) -> Fetch:

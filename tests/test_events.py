@@ -181,3 +181,10 @@ def test_a_failing_spell_is_counted_from_its_first_fetch_whatever_the_log_before
     spell = [f for f in log if f.outcome in ("failed", "suspect")]
     assert item.fetch_id == spell[-1].id  # the oldest failed fetch of the spell
     assert item.key == f"failing:{keeper.spec.id}:{spell[-1].id}"
+
+
+def test_gone_is_told_once_per_state_change(engine: Engine, tmp_path: Path) -> None:
+    keeper = Keeper(engine, spec(), settings_for(tmp_path))
+    keeper.keep(PAGE)
+    told = [_check(keeper, o) for o in ("gone", "failed", "gone", "gone", "unchanged", "gone")]
+    assert told == [["gone"], [], [], [], ["recovered"], ["gone"]]

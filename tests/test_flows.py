@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from tests.support.smtp import SmtpServer
 from tests.support.sources import write_sources
 from tests.support.world import html
 
-NICE = "/nice/guidance/ng206/chapter/Recommendations"
+NICE = "/nice/guidance/ng206/chapter/recommendations"
 BHC = "/bhc/clinical-care-guide/"
 BACME = "/bacme/guide.pdf"
 
@@ -92,6 +93,21 @@ def _latest_markdown(key: str) -> str:
         )
     assert found, f"no artifact {key}"
     return str(found[0].data)
+
+
+def _task_states(flow_run_id: Any) -> dict[str, str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
+    names = {
+        r.name.rsplit("-", 1)[0] if r.name.startswith(("send", "publish")) else r.name: r
+        for r in runs
+    }
+    return {name: str(run.state_type.value) for name, run in names.items() if run.state_type}
 
 
 def test_a_change_is_stored_and_sent_once(world: FixtureSite, smtp_server: SmtpServer) -> None:
@@ -180,4 +196,12 @@ def test_one_source_down_fails_the_run_but_not_the_others(
         fetches = repo.list_fetches(session=session, document_id="bhc-orthostatic-intolerance")
     # One failed fetch per run: the fetcher retried inside it; the task does not run again.
     assert [f.outcome for f in fetches] == ["failed"]
+    # In the Prefect UI the failed document is a Failed task, the others Completed.
+    assert _task_states(state.state_details.flow_run_id) == {
+        "check-bacme-guide": "COMPLETED",
+        "check-bhc-orthostatic-intolerance": "FAILED",
+        "check-nice-ng206-recommendations": "COMPLETED",
+        "send_alerts": "COMPLETED",
+        "publish_report": "COMPLETED",
+    }
     assert all("connection refused" in (f.error or "") for f in fetches)

@@ -44,11 +44,11 @@ def test_the_import_walk_sees_imports() -> None:
 
 
 def readme_commands() -> list[list[str]]:
-    """Return every `uv run guidewatch ...` command shown in the README."""
+    """Return every `bin/guidewatch ...` (or `uv run guidewatch ...`) command in the README."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     commands = []
     for line in text.splitlines():
-        match = re.match(r"^\s*uv run guidewatch (.+?)(\s+#.*)?$", line)
+        match = re.match(r"^\s*(?:uv run |bin/)guidewatch (.+?)(\s+#.*)?$", line)
         if match:
             argv = shlex.split(match.group(1))
             if ">" in argv:

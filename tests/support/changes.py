@@ -1,31 +1,44 @@
 """Helpers shared by the change and alert tests: versions kept by the real cycle.
 
-Keeper serves a page from memory to guidewatch.cycle.check_document (versions numbered,
-shrink checked, after_version and after_check run as in run_cycle); a tiny extractor,
-registered under its own kind, reads a plain-text page format so each test can say exactly
-which words changed. It stands in the registry only while a check runs, so that the
-registry other tests see holds the built-in kinds alone.
+Keeper serves each page on the loopback web server and runs guidewatch.cycle.check_document
+on it through the real fetcher (HTTP, redirects, sniffing; versions numbered, shrink checked,
+after_version and after_check run as in run_cycle). What stands in: a tiny extractor,
+registered under its own kind (test-lines), reads a plain-text page format so that each test
+can say exactly which words changed; the real extractors are tested on the fixture pages
+(tests/test_nice.py, test_html_extract.py, test_govuk.py, test_pdf.py) and end to end in
+tests/test_alerts_e2e.py and tests/test_flows.py. It stands in the registry only while a
+check runs, so that the registry other tests see holds the built-in kinds alone.
 """
 
 from __future__ import annotations
 
+import atexit
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
 
 from compare.model import Topic
 from compare.topics import load_topics
 from guidewatch.changes import make_hooks
-from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult, check_document
+from guidewatch.cycle import (
+    AfterCheck,
+    AfterVersion,
+    CheckResult,
+    check_document,
+)
 from guidewatch.settings import DEFAULT_TOPICS, Settings, load_settings
 from scrapers.base import EXTRACTORS, Extractor, Getter, register
+from scrapers.fetch import FetchPolicy, HttpFetcher
 from scrapers.model import Document, DocumentSpec, Fetched, Section
 from storage import repo
 from storage.db import open_session
 from storage.models import Fetch, Version
+from tests.support.site import FixtureSite, Reply
 
 LINES = "test-lines"
 
@@ -100,32 +113,21 @@ def smtp_env(port: int, host: str = "127.0.0.1") -> dict[str, str]:
     return {"GUIDEWATCH_SMTP_HOST": host, "GUIDEWATCH_SMTP_PORT": str(port)}
 
 
-class Served:
-    """An in-memory web server for one page: every URL answers with `body`, found at `location`.
+_LOOPBACK: FixtureSite | None = None
 
-    Like HttpFetcher.get, so check_document runs on it unchanged; `requests` records what was
-    asked, with the validators sent.
-    """
 
-    def __init__(self, location: str) -> None:
-        self.location = location
-        self.body = b""
-        self.requests: list[tuple[str, str | None, str | None]] = []
+def loopback() -> FixtureSite:
+    """The loopback web server the keepers serve their pages from (one per test session)."""
+    global _LOOPBACK
+    if _LOOPBACK is None:
+        _LOOPBACK = FixtureSite()
+        atexit.register(_LOOPBACK.close)
+    return _LOOPBACK
 
-    def get(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
-    ) -> Fetched:
-        """Answer any URL with the page, after a redirect to where the page now lives."""
-        self.requests.append((url, etag, last_modified))
-        return Fetched(
-            url=url,
-            final_url=self.location,
-            status=200,
-            headers={"content-type": "text/plain"},
-            body=self.body,
-            content_kind="text",
-            redirects=() if url == self.location else (url,),
-        )
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @contextmanager
@@ -157,6 +159,9 @@ class Keeper:
     def __post_init__(self) -> None:
         if not self.topics:
             self.topics = load_topics(self.settings.topics_path)
+        # This keeper's pages live under a folder of their own on the loopback server; the
+        # spec's address (its origin) is rewritten there, as a mirror is.
+        self._folder = f"/keeper-{uuid.uuid4().hex[:12]}"
 
     def hooks(self) -> tuple[AfterVersion, AfterCheck]:
         """The hooks under test, reading the current extractor from this keeper."""
@@ -175,12 +180,33 @@ class Keeper:
         """
         if self.extractor.kind != self.spec.kind:
             raise ValueError(f"extractor kind {self.extractor.kind!r} is not {self.spec.kind!r}")
-        served = Served(url or self.spec.url)
-        served.body = body.encode("utf-8") if isinstance(body, str) else body
+        site = loopback()
+        origin = _origin(self.spec.url)
+        mirror = site.base_url + self._folder
+        location = url or self.spec.url
+        page = Reply(
+            body=body.encode("utf-8") if isinstance(body, str) else body,
+            headers={"Content-Type": "text/plain; charset=utf-8"},
+        )
+        site.set(self._folder + location.removeprefix(origin), page)
+        if location != self.spec.url:  # the page moved: its old address redirects there
+            site.redirect(
+                self._folder + self.spec.url.removeprefix(origin),
+                mirror + location.removeprefix(origin),
+            )
+        policy = FetchPolicy(
+            user_agent="guidewatch-tests",
+            pause_seconds=0,
+            retries=0,
+            rewrites=((origin, mirror),),
+        )
         after_version, after_check = self.hooks()
-        with registered(self.extractor):
+        with registered(self.extractor), HttpFetcher(policy) as http:
             result = check_document(
-                self.spec, engine=self.engine, fetcher=served, after_version=after_version
+                self.spec,
+                engine=self.engine,
+                fetcher=http,
+                after_version=after_version,
             )
         after_check(self.spec, result)
         return result

@@ -23,7 +23,7 @@ homepage = "https://bacme.info"
 source = "nice"
 title = "NICE NG206: Recommendations"
 kind = "nice-chapter"
-url = "https://www.nice.org.uk/guidance/ng206/chapter/Recommendations"
+url = "https://www.nice.org.uk/guidance/ng206/chapter/recommendations"
 
 [documents.bhc-orthostatic-intolerance]
 source = "bhc"
