@@ -111,3 +111,8 @@ def sentences(text: str) -> list[str]:
 def words(sentence: str) -> list[str]:
     """Return the words of a sentence ("ME/CFS", "10-20", "post-exertional" stay whole)."""
     return _WORD.findall(sentence)
+
+
+def word_count(text: str) -> int:
+    """How many words a text has, counted at spaces (as a reader counts a quote's length)."""
+    return len(text.split())
