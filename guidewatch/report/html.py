@@ -1,11 +1,14 @@
-"""HTML building blocks for the report: every piece of page text goes through `esc`."""
+"""HTML building blocks for the report: every piece of page text goes through `esc` (the
+same escape helper as the email's templates, alerts.templating)."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
+from alerts import dates
+from alerts.dates import iso
+from alerts.templating import esc
 from compare.model import Change
 from compare.redline import REMOVED, Markup, Run, edges
 from compare.statement import statement_of
@@ -14,19 +17,9 @@ BAR_WIDTH = 28
 CHART_HEIGHT = 120
 
 
-def esc(value: object) -> str:
-    """Escape any value for HTML text or a quoted attribute."""
-    return html.escape(str(value), quote=True)
-
-
 def day(moment: datetime | None) -> str:
-    """Format a moment as a UTC date for people."""
-    return moment.astimezone(UTC).strftime("%d %b %Y") if moment else "-"
-
-
-def iso(moment: datetime | None) -> str:
-    """Format a moment as an ISO date-time for a <time> element."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else ""
+    """Format a moment as a UTC date for people ("01 Jul 2023")."""
+    return dates.day(moment, padded=True)
 
 
 def time_tag(moment: datetime | None) -> str:
