@@ -9,14 +9,14 @@ from __future__ import annotations
 import threading
 
 from guidewatch.app import App
-from guidewatch.cycle import Getter
+from guidewatch.cycle import Fetcher
 from scrapers.fetch import HttpFetcher
 
 _lock = threading.Lock()
 _open: dict[tuple[str, str], HttpFetcher] = {}
 
 
-def fetcher_for(app: App, run_id: str, source: str) -> Getter:
+def fetcher_for(app: App, run_id: str, source: str) -> Fetcher:
     """Return the fetcher of one source in one run, opening it on first use.
 
     In mirror mode the fetcher itself rewrites every request (its policy holds the rules).

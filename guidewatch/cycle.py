@@ -53,8 +53,8 @@ class CheckResult:
         return self.outcome in CONFIRMING
 
 
-class Getter(Protocol):
-    """Anything that fetches a URL like HttpFetcher.get."""
+class Fetcher(Protocol):
+    """Anything that fetches URLs like HttpFetcher (scrapers.base.Getter is one plain function)."""
 
     def get(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
@@ -107,7 +107,7 @@ def _declare(spec: DocumentSpec, engine: Engine) -> None:
                     raise
 
 
-def _fetch_related(fetcher: Getter, urls: list[str]) -> dict[str, bytes]:
+def _fetch_related(fetcher: Fetcher, urls: list[str]) -> dict[str, bytes]:
     """Fetch the extra bodies an extractor asks for; one that fails is left out, not fatal."""
     bodies = {}
     for url in urls:
@@ -155,7 +155,7 @@ def check_document(
     spec: DocumentSpec,
     *,
     engine: Engine,
-    fetcher: Getter,
+    fetcher: Fetcher,
     after_version: AfterVersion | None = None,
 ) -> CheckResult:
     """Fetch, extract and keep one document; record every attempt; never raise for bad input."""
