@@ -3,8 +3,9 @@
 Written for readers with little energy: the subject is the most significant change's
 one-line statement (what kind of change, the smallest changed phrase, quoted); a digest of
 several changes opens with a list of them, most important first; a long one shows five in
-full, then one line per other change. Naming lives in alerts.naming, the two parts in
-alerts.text and alerts.html.
+full, then one line per other change. Naming lives in alerts.naming; alerts.view makes one
+model of the digest, which alerts.text and alerts.html render with the Jinja2 templates in
+alerts/templates/ (the HTML one escapes every value by default).
 """
 
 from __future__ import annotations

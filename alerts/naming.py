@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
+from alerts.dates import day
 from alerts.notes import ChangeNote, Digest, EventNote
 from compare.model import Change
 from compare.statement import SAID_TERMS, said, statement_of
@@ -147,10 +148,7 @@ def subject(digest: Digest) -> str:
 
 def date(moment: datetime | None) -> str:
     """A day as "2 Sep 2025" (UTC), "?" when unknown."""
-    if moment is None:
-        return "?"
-    day = moment.astimezone(UTC)
-    return f"{day.day} {day:%b %Y}"
+    return day(moment, missing="?")
 
 
 def versions_line(note: ChangeNote) -> str:

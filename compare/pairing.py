@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from compare.noise import canonical
-from compare.sentences import placed_sentences
+from compare.sentences import placed_sentences, word_count
 from scrapers.model import Section
 
 SIMILAR = 0.6  # unmatched sections at least this alike are one section under a new key
@@ -319,14 +319,14 @@ def match_edited_moves(deltas: list[Delta]) -> None:
         for d in deltas
         if d.old is not None
         for k, (canon, _, _) in enumerate(d.removed)
-        if len(canon.split()) >= MOVE_MIN_WORDS and not at_home(canon, d.added)
+        if word_count(canon) >= MOVE_MIN_WORDS and not at_home(canon, d.added)
     ]
     added = [
         (d, canon)
         for d in deltas
         if d.new is not None
         for canon, _, _ in d.added
-        if len(canon.split()) >= MOVE_MIN_WORDS and not at_home(canon, d.removed)
+        if word_count(canon) >= MOVE_MIN_WORDS and not at_home(canon, d.removed)
     ]
     if not removed or not added or len(removed) * len(added) > MAX_MOVE_PAIRS:
         return

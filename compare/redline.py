@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from compare.sentences import word_count
+
 PAIR_SIMILAR = 0.5  # an old and a new sentence this alike are one sentence edited in place
 MAX_PAIRING = 2500  # beyond this many sentence pairs, every sentence is shown whole
 
@@ -47,10 +49,6 @@ class Row:
         return [(REMOVED, self.old)] if self.old else [(ADDED, self.new)]
 
 
-def _word_count(text: str) -> int:
-    return len(text.split())
-
-
 def _merge_short_equalities(runs: list[Run]) -> list[Run]:
     """Fold a few unchanged words sitting between two bigger changes into those changes.
 
@@ -78,10 +76,10 @@ def _merge_short_equalities(runs: list[Run]) -> list[Run]:
             left, same, right = segments[index - 1], segments[index], segments[index + 1]
             if same[0] != KEPT or left[0] != "~" or right[0] != "~":
                 continue
-            words = _word_count(same[1])
-            if words > max(_word_count(left[1]), _word_count(left[2])):
+            words = word_count(same[1])
+            if words > max(word_count(left[1]), word_count(left[2])):
                 continue
-            if words > max(_word_count(right[1]), _word_count(right[2])):
+            if words > max(word_count(right[1]), word_count(right[2])):
                 continue
             joined = ("~", left[1] + same[1] + right[1], left[2] + same[1] + right[2])
             segments[index - 1 : index + 2] = [joined]
@@ -195,3 +193,48 @@ def edges(text: str) -> tuple[str, str, str]:
     found = _EDGES.match(text)
     assert found is not None  # the pattern matches any text
     return found.group(1), found.group(2), found.group(3)
+
+
+Line = tuple[str, list[Run]]  # a row's label ("Removed", "Added", or "" when edited) and runs
+
+
+def lines(old: Sequence[str], new: Sequence[str]) -> list[Line]:
+    """The redline's rows as shown, each with its label and its runs: the one row loop that
+    the email, the report, the Prefect run page and the terminal all mark up."""
+    return [(ROW_LABELS.get(row.whole, ""), row.shown()) for row in rows(old, new)]
+
+
+class Markup:
+    """One place's markup for a redline; a subclass overrides only what it marks."""
+
+    def text(self, text: str) -> str:
+        """Page text as this output needs it (escaped for HTML or markdown)."""
+        return text
+
+    def removed(self, text: str) -> str:
+        """A removed run."""
+        return self.text(text)
+
+    def added(self, text: str) -> str:
+        """An added run."""
+        return self.text(text)
+
+    def runs(self, runs: Sequence[Run]) -> str:
+        """A row's runs, each marked as kept, removed or added."""
+        marks = {REMOVED: self.removed, ADDED: self.added}
+        return "".join(marks.get(tag, self.text)(text) for tag, text in runs)
+
+    def whole(self, runs: Sequence[Run]) -> str:
+        """A sentence removed or added whole (its label is shown by `row`)."""
+        return self.runs(runs)
+
+    def row(self, label: str, body: str) -> str:
+        """One row from its label ("" for a sentence edited in place) and its marked body."""
+        return f"{label}: {body}" if label else body
+
+    def render(self, old: Sequence[str], new: Sequence[str]) -> list[str]:
+        """Every row of the redline of old → new sentences, marked up."""
+        return [
+            self.row(label, self.whole(runs) if label else self.runs(runs))
+            for label, runs in lines(old, new)
+        ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from scrapers.text import SENTENCE_CLOSERS, SENTENCE_END
+
 # Abbreviations whose full stop never ends a sentence, even before a capital.
 ABBREVIATIONS = frozenset(
     {
@@ -19,7 +21,9 @@ _BARE_MARKER = re.compile(r"^(?:\d+(?:\.\d+)*|[a-zA-Z]|[ivxlc]+)[.)]$")
 _BULLET = re.compile(r"^[-*\u2022\u25aa\u25cf\u2013\u2014\u00b7]\s+")
 # A candidate boundary: terminal punctuation, optional closing quote/bracket, whitespace,
 # then something that can start a sentence.
-_BOUNDARY = re.compile(r"([.!?])([\"')\]]*)\s+(?=[\"'(\[]?[A-Z0-9\u00c0-\u00de])")
+_BOUNDARY = re.compile(
+    rf"({SENTENCE_END})({SENTENCE_CLOSERS})\s+(?=[\"'(\[]?[A-Z0-9\u00c0-\u00de])"
+)
 _INITIALS = re.compile(r"(?:^|[\s(/])(?:[A-Za-z]\.){2,}$")
 _WORD = re.compile(r"\w+(?:[-'\u2019/.]\w+)*")
 
@@ -111,3 +115,8 @@ def sentences(text: str) -> list[str]:
 def words(sentence: str) -> list[str]:
     """Return the words of a sentence ("ME/CFS", "10-20", "post-exertional" stay whole)."""
     return _WORD.findall(sentence)
+
+
+def word_count(text: str) -> int:
+    """How many words a text has, counted at spaces (as a reader counts a quote's length)."""
+    return len(text.split())

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from compare.model import Change
 from compare.redline import ADDED, KEPT, REMOVED, Row, rows
 from compare.rules import ConditionChange, PatternHit, StrengthChange, negation_changed
+from compare.sentences import word_count
 
 QUOTE_WORDS = 6  # an edit in place is quoted when each side is at most this long
 QUOTE_CONTEXT = 2  # words of unchanged context before a quoted edit (one after)
@@ -69,7 +70,7 @@ def place_quote(row: Row, first: int, last: int) -> tuple[str, str]:
     after = runs[last + 1][1] if last + 1 < len(runs) else ""
     left = " ".join(before.split()[-QUOTE_CONTEXT:]) if before.strip() else ""
     # one word after the edit, more when there are fewer before it
-    right_words = 1 + QUOTE_CONTEXT - len(left.split())
+    right_words = 1 + QUOTE_CONTEXT - word_count(left)
     after = re.split(r"[,;:.](?:\s|$)", after, maxsplit=1)[0]  # context stops at punctuation
     if re.search(r"[,;:.]$", removed.rstrip() or added.rstrip()):
         after = ""  # the edit ends a clause: what follows belongs to the next one
@@ -89,7 +90,7 @@ def smallest_edit(row: Row) -> tuple[str, str, int] | None:
     runs = list(row.runs)
     removed = "".join(t for tag, t in runs[first : last + 1] if tag == REMOVED)
     added = "".join(t for tag, t in runs[first : last + 1] if tag == ADDED)
-    if max(len(removed.split()), len(added.split())) > QUOTE_WORDS:
+    if max(word_count(removed), word_count(added)) > QUOTE_WORDS:
         return None
     old, new = place_quote(row, first, last)
     return (old, new, len(places) - 1) if old != new else None

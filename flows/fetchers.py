@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 
 from guidewatch.app import App
-from guidewatch.cycle import Getter
+from guidewatch.cycle import Fetcher
 from scrapers.fetch import HttpFetcher
 
 _lock = threading.Lock()
@@ -29,7 +29,7 @@ def _until(stop: threading.Event) -> Callable[[float], None]:
     return sleep
 
 
-def fetcher_for(app: App, run_id: str, source: str) -> Getter:
+def fetcher_for(app: App, run_id: str, source: str) -> Fetcher:
     """Return the fetcher of one source in one run, opening it on first use.
 
     In mirror mode the fetcher itself rewrites every request (its policy holds the rules).

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from compare.model import Change
-from compare.redline import ADDED, REMOVED, ROW_LABELS, Run, edges, rows
+from compare.redline import Markup, edges
 from compare.statement import statement_of
 from storage import changes as store
 from storage import repo
@@ -49,28 +49,33 @@ def _escape(text: str) -> str:
     return text.translate(_MARKDOWN_SPECIALS)
 
 
-def _marked(runs: Sequence[Run]) -> str:
-    """Markdown for runs: removed words struck through, added words in bold."""
-    marks = {REMOVED: "~~", ADDED: "**"}
-    parts = []
-    for op, text in runs:
+class _Markdown(Markup):
+    """Markdown for the run page: removed words struck through, added words in bold."""
+
+    def text(self, text: str) -> str:
+        return _escape(text)
+
+    def _mark(self, mark: str, text: str) -> str:
         lead, words, trail = edges(text)
-        if op in marks and words:
-            # markdown wants its marks tight around the words, the spaces outside
-            parts.append(f"{lead}{marks[op]}{_escape(words)}{marks[op]}{trail}")
-        else:
-            parts.append(_escape(text))
-    return "".join(parts).strip()
+        if not words:
+            return _escape(text)
+        # markdown wants its marks tight around the words, the spaces outside
+        return f"{lead}{mark}{_escape(words)}{mark}{trail}"
+
+    def removed(self, text: str) -> str:
+        return self._mark("~~", text)
+
+    def added(self, text: str) -> str:
+        return self._mark("**", text)
+
+    def row(self, label: str, body: str) -> str:
+        # a line break inside a sentence could start a new list or heading in markdown
+        return " ".join(super().row(label, body.strip()).split("\n"))
 
 
 def redline(change: Change) -> list[str]:
     """Markdown for one change, a line per sentence: edited in place, or removed or added whole."""
-    lines = []
-    for row in rows(change.old_sentences, change.new_sentences):
-        label = f"{ROW_LABELS[row.whole]}: " if row.whole else ""
-        # a line break inside a sentence could start a new list or heading in markdown
-        lines.append(" ".join((label + _marked(row.shown())).split("\n")))
-    return lines
+    return _Markdown().render(change.old_sentences, change.new_sentences)
 
 
 def changes_markdown(

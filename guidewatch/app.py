@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 if TYPE_CHECKING:
     from scrapers.fetch import FetchPolicy, HttpFetcher
 
+from alerts.dates import stamp as stamp  # the terminal's date format, for the cmd_* modules
 from guidewatch.settings import Settings, load_settings
 from guidewatch.sources import Catalog, SourcesError, load_catalog
 
@@ -153,8 +154,3 @@ def table(rows: list[list[str]], headers: list[str]) -> str:
     for row in rows:
         lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
     return "\n".join(lines)
-
-
-def stamp(moment: datetime | None) -> str:
-    """Format a moment for people: UTC, to the minute."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "-"

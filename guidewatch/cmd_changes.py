@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from compare.redline import ADDED, REMOVED, ROW_LABELS, Run, rows
+from compare.redline import Markup
 from guidewatch.app import App, UserError, emit, number, parse_when, stamp, table
 
 RED_STRIKE = "\x1b[31;9m"
@@ -104,26 +104,25 @@ def _topics(app: App) -> Any:
         raise UserError(str(error)) from None
 
 
-def marked(runs: Sequence[Run], *, color: bool) -> str:
-    """Runs as one line of text, removed and added words marked (ANSI or [-…-]{+…+})."""
-    parts = []
-    for tag, text in runs:
-        if tag == REMOVED:
-            parts.append(f"{RED_STRIKE}{text}{RESET}" if color else f"[-{text}-]")
-        elif tag == ADDED:
-            parts.append(f"{GREEN}{text}{RESET}" if color else f"{{+{text}+}}")
-        else:
-            parts.append(text)
-    return "".join(parts)
+class _Terminal(Markup):
+    """The terminal's redline: ANSI colours, or [-removed-] and {+added+} without them."""
+
+    def __init__(self, *, color: bool) -> None:
+        self.color = color
+
+    def removed(self, text: str) -> str:
+        return f"{RED_STRIKE}{text}{RESET}" if self.color else f"[-{text}-]"
+
+    def added(self, text: str) -> str:
+        return f"{GREEN}{text}{RESET}" if self.color else f"{{+{text}+}}"
+
+    def row(self, label: str, body: str) -> str:
+        return super().row(label.lower(), body)
 
 
 def redline_lines(old: Sequence[str], new: Sequence[str], *, color: bool) -> list[str]:
     """Old → new sentences, one line each: edited in place, or removed or added whole."""
-    lines = []
-    for row in rows(old, new):
-        label = f"{ROW_LABELS[row.whole].lower()}: " if row.whole else ""
-        lines.append(label + marked(row.shown(), color=color))
-    return lines
+    return _Terminal(color=color).render(old, new)
 
 
 def render_change(change: Any, *, color: bool) -> list[str]:

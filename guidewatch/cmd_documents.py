@@ -74,8 +74,12 @@ def cmd_run(args: argparse.Namespace, app: App) -> int:
     except SourcesError as error:
         raise UserError(str(error)) from None
     if args.prefect or os.environ.get("PREFECT_API_URL"):
-        from flows.monitor import run_monitor
+        from guidewatch.runners import PREFECT, RunnerMissing, runner
 
+        try:
+            run_monitor = runner(PREFECT)  # flows/ provides it: guidewatch never imports flows
+        except RunnerMissing as error:
+            raise UserError(str(error)) from None
         if app.sources_path:
             os.environ["GUIDEWATCH_SOURCES"] = app.sources_path  # the flow reads settings anew
         summary = run_monitor(args.source or None, args.document or None)

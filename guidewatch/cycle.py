@@ -61,8 +61,8 @@ class CheckResult:
         return self.outcome in CONFIRMING
 
 
-class Getter(Protocol):
-    """Anything that fetches a URL like HttpFetcher.get."""
+class Fetcher(Protocol):
+    """Anything that fetches URLs like HttpFetcher (scrapers.base.Getter is one plain function)."""
 
     def get(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
@@ -115,7 +115,7 @@ def _declare(spec: DocumentSpec, engine: Engine) -> None:
                     raise
 
 
-def _fetch_related(fetcher: Getter, urls: list[str]) -> dict[str, bytes]:
+def _fetch_related(fetcher: Fetcher, urls: list[str]) -> dict[str, bytes]:
     """Fetch the extra bodies an extractor asks for; one that fails is left out, not fatal."""
     bodies = {}
     for url in urls:
@@ -163,7 +163,7 @@ def check_document(
     spec: DocumentSpec,
     *,
     engine: Engine,
-    fetcher: Getter,
+    fetcher: Fetcher,
     after_version: AfterVersion | None = None,
     stopped: Callable[[], bool] | None = None,
 ) -> CheckResult:
@@ -194,7 +194,7 @@ def log_decisions(spec: DocumentSpec, result: CheckResult) -> None:
 def _check(
     spec: DocumentSpec,
     engine: Engine,
-    fetcher: Getter,
+    fetcher: Fetcher,
     after_version: AfterVersion | None,
     stopped: Callable[[], bool] | None,
 ) -> CheckResult:

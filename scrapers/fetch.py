@@ -29,7 +29,6 @@ __all__ = [
     "FetchPolicy",
     "HttpFetcher",
     "key_headers",
-    "origin",
     "origin_url",
     "parse_retry_after",
     "sniff_kind",
@@ -85,13 +84,6 @@ class _Retryable(Exception):
         super().__init__(message)
         self.status = status
         self.wait = wait
-
-
-def origin(url: str | httpx.URL) -> str:
-    """Return scheme://host:port for a URL: the unit of politeness."""
-    parsed = httpx.URL(url)
-    port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme, 0)
-    return f"{parsed.scheme}://{parsed.host}:{port}"
 
 
 class HttpFetcher:
@@ -215,7 +207,7 @@ class HttpFetcher:
 
     def _host(self, url: str) -> _Host:
         """Return the state kept for the host a request is sent to."""
-        key = origin(url)
+        key = origin_url(url)
         with self._hosts_lock:
             return self._hosts.setdefault(key, _Host())
 

@@ -36,8 +36,9 @@ class _Rules:
     error: ScrapeError | None = None
 
 
-def origin_url(url: str) -> str:
-    """Return scheme://netloc of a URL, as used for its robots.txt."""
+def origin_url(url: str | httpx.URL) -> str:
+    """Return scheme://host[:port] of a URL (a default port left out): where its robots.txt
+    is, and the unit of politeness (one request at a time per origin)."""
     parsed = httpx.URL(url)
     return f"{parsed.scheme}://{parsed.netloc.decode('ascii')}"
 

@@ -50,6 +50,12 @@ _QUOTES = str.maketrans(
         "\u2060": None,
     }
 )
+# Where a sentence ends, for every reader of the stored text (compare.sentences splits with
+# these, storage.search finds the sentence around a match with them): terminal punctuation,
+# then any closing quotes or brackets.
+SENTENCE_END = r"[.!?]"
+SENTENCE_CLOSERS = r"[\"'\u2019\u201d)\]]*"
+
 _SPACES = re.compile(r"[ \f\v]+")
 _NEWLINES = re.compile(r"\s*\n\s*")
 

@@ -20,11 +20,12 @@ from sqlalchemy import func, text
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from scrapers.text import SENTENCE_CLOSERS, SENTENCE_END
 from storage.models import Version, VersionSection
 
 # Words as both engines tokenise them: letters and digits; everything else separates.
 _WORD = re.compile(r"[^\W_]+")
-_SENTENCE_END = re.compile(r"[.!?][\"'\u2019\u201d)\]]*\s+|\n\s*\n|\n(?=\s*[-*\u2022\d])")
+_SENTENCE_END = re.compile(rf"{SENTENCE_END}{SENTENCE_CLOSERS}\s+|\n\s*\n|\n(?=\s*[-*\u2022\d])")
 MAX_SENTENCE = 300
 
 # The column (migration 0003) is to_tsvector over the text with the same word splitting.

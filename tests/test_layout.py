@@ -39,6 +39,11 @@ def test_each_stage_imports_only_earlier_stages(package: str) -> None:
     assert imported_packages(package) <= allowed
 
 
+def test_guidewatch_never_imports_flows() -> None:
+    """flows/ runs after guidewatch/: it registers its runner (guidewatch/runners.py)."""
+    assert "flows" not in imported_packages("guidewatch")
+
+
 def test_the_import_walk_sees_imports() -> None:
     assert "storage" in imported_packages("guidewatch")
 

@@ -1,32 +1,25 @@
-"""HTML building blocks for the report: every piece of page text goes through `esc`."""
+"""HTML building blocks for the report: every piece of page text goes through `esc` (the
+same escape helper as the email's templates, alerts.templating)."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
+from alerts import dates
+from alerts.dates import iso
+from alerts.templating import esc
 from compare.model import Change
-from compare.redline import ADDED, REMOVED, ROW_LABELS, Run, edges, rows
+from compare.redline import REMOVED, Markup, Run, edges
 from compare.statement import statement_of
 
 BAR_WIDTH = 28
 CHART_HEIGHT = 120
 
 
-def esc(value: object) -> str:
-    """Escape any value for HTML text or a quoted attribute."""
-    return html.escape(str(value), quote=True)
-
-
 def day(moment: datetime | None) -> str:
-    """Format a moment as a UTC date for people."""
-    return moment.astimezone(UTC).strftime("%d %b %Y") if moment else "-"
-
-
-def iso(moment: datetime | None) -> str:
-    """Format a moment as an ISO date-time for a <time> element."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else ""
+    """Format a moment as a UTC date for people ("01 Jul 2023")."""
+    return dates.day(moment, padded=True)
 
 
 def time_tag(moment: datetime | None) -> str:
@@ -113,36 +106,38 @@ def bar_chart(
     )
 
 
-def _runs(runs: Sequence[Run]) -> str:
-    """Runs as HTML: <del> and <ins> hold the words, the spaces around them stay outside."""
-    labels = {REMOVED: ("del", "removed: "), ADDED: ("ins", "added: ")}
-    parts = []
-    for op, text in runs:
-        if op not in labels:
-            parts.append(esc(text))
-            continue
-        tag, label = labels[op]
+class _Report(Markup):
+    """The report's redline: <del> and <ins> hold the words, the spaces stay outside, and a
+    hidden "removed: " or "added: " tells a screen reader which is which."""
+
+    def text(self, text: str) -> str:
+        return esc(text)
+
+    def _mark(self, tag: str, label: str, text: str) -> str:
         lead, words, trail = edges(text)
-        parts.append(
-            f'{esc(lead)}<{tag}><span class="sr-only">{label}</span>{esc(words)}</{tag}>'
-            f"{esc(trail)}"
-        )
-    return "".join(parts)
+        hidden = f'<span class="sr-only">{label}</span>'
+        return f"{esc(lead)}<{tag}>{hidden}{esc(words)}</{tag}>{esc(trail)}"
+
+    def removed(self, text: str) -> str:
+        return self._mark("del", "removed: ", text)
+
+    def added(self, text: str) -> str:
+        return self._mark("ins", "added: ", text)
+
+    def whole(self, runs: Sequence[Run]) -> str:
+        # the visible label says it once; no hidden "removed: " inside the <del> as well
+        tag, text = runs[0]
+        element = "del" if tag == REMOVED else "ins"
+        return f"<{element}>{esc(text)}</{element}>"
+
+    def row(self, label: str, body: str) -> str:
+        return f"<p><strong>{label}:</strong> {body}</p>" if label else f"<p>{body}</p>"
 
 
 def redline(change: Change) -> str:
     """Return a change's old and new wording sentence by sentence, as the alert email shows it:
     a small edit marked with <del> and <ins> inside its sentence, a rewritten one whole."""
-    out = []
-    for row in rows(change.old_sentences, change.new_sentences):
-        if row.whole:
-            # the visible label says it once; no hidden "removed: " inside the <del> as well
-            tag = "del" if row.whole == REMOVED else "ins"
-            text = row.old or row.new
-            body = f"<strong>{ROW_LABELS[row.whole]}:</strong> <{tag}>{esc(text)}</{tag}>"
-        else:
-            body = _runs(row.shown())
-        out.append(f"<p>{body}</p>")
+    out = _Report().render(change.old_sentences, change.new_sentences)
     return f'<div class="redline">{"".join(out)}</div>' if out else ""
 
 
