@@ -268,6 +268,7 @@ def cmd_evidence(args: argparse.Namespace, app: App) -> int:
 def cmd_report(args: argparse.Namespace, app: App) -> int:
     """Write the static HTML report."""
     from compare.topics import load_topics
+    from guidewatch.report.feeds import write_feeds
     from guidewatch.report.site import build_report
 
     try:
@@ -276,11 +277,15 @@ def cmd_report(args: argparse.Namespace, app: App) -> int:
         raise UserError(str(error)) from None
     out = Path(args.out)
     pages = build_report(engine=app.engine, out=out, topics=topics, specs=_declared(app))
-    data = {"out": str(out), "pages": [str(p) for p in pages]}
+    feeds = write_feeds(app.engine, out, topics, base_url=app.settings.report_url)
+    data = {"out": str(out), "pages": [str(p) for p in pages], "feeds": [str(f) for f in feeds]}
     emit(
         args.json,
         data,
-        lambda: f"wrote {len(pages)} pages to {out}; open {out / 'index.html'} in a browser",
+        lambda: (
+            f"wrote {len(pages)} pages to {out}; open {out / 'index.html'} in a browser\n"
+            f"wrote {len(feeds)} Atom feeds to {out / 'feeds'} (all.atom: every topic)"
+        ),
     )
     return 0
 

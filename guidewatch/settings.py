@@ -44,6 +44,7 @@ class Settings:
     mail_from: str = "guidewatch@localhost"
     mail_to: tuple[str, ...] = ()
     failure_threshold: int = 3
+    report_url: str | None = None  # where `guidewatch report` is served (feeds' own links)
 
     @property
     def user_agent(self) -> str:
@@ -87,4 +88,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         mail_from=env.get("GUIDEWATCH_MAIL_FROM", "guidewatch@localhost"),
         mail_to=tuple(a.strip() for a in env.get("GUIDEWATCH_MAIL_TO", "").split(",") if a.strip()),
         failure_threshold=int(env.get("GUIDEWATCH_FAILURE_THRESHOLD", "3")),
+        report_url=env.get("GUIDEWATCH_REPORT_URL") or None,
     )
