@@ -301,6 +301,8 @@ def deliver_pending(
         pending = store.pending_alerts(session=session, stale_before=utcnow() - SENDING_TIMEOUT)
     for alert in pending:
         assert alert.id is not None
+        if alert.subscriber is not None:  # a subscriber's: only alerts/dispatch.py sends those
+            continue
         if config is None:
             _note_error(engine, alert.id, config_error)
             report.pending += 1

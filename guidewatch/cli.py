@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "guidewatch.cmd_documents",
     "guidewatch.cmd_changes",
     "guidewatch.cmd_history",
+    "guidewatch.cmd_subscribers",
 )
 
 

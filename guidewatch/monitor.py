@@ -79,6 +79,12 @@ def hooks(app: App) -> tuple[AfterVersion | None, AfterCheck | None]:
 
 def deliver(app: App) -> dict[str, Any]:
     """Send every pending alert and return counts."""
+    if app.settings.subscribers_path is not None:
+        from alerts.dispatch import deliver_to_subscribers
+        from guidewatch.cmd_subscribers import configured
+
+        engine = app.writable_engine()
+        return deliver_to_subscribers(engine, app.settings, configured(app.settings)).to_dict()
     from alerts.outbox import deliver_pending
 
     return deliver_pending(app.writable_engine(), app.settings).to_dict()

@@ -45,6 +45,8 @@ class Settings:
     mail_to: tuple[str, ...] = ()
     failure_threshold: int = 3
     report_url: str | None = None  # where `guidewatch report` is served (feeds' own links)
+    subscribers_path: Path | None = None  # the subscribers file; None: MAIL_TO and topics only
+    mail_unsubscribe: str | None = None  # who handles "unsubscribe" mail (default: mail_from)
 
     @property
     def user_agent(self) -> str:
@@ -89,4 +91,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         mail_to=tuple(a.strip() for a in env.get("GUIDEWATCH_MAIL_TO", "").split(",") if a.strip()),
         failure_threshold=int(env.get("GUIDEWATCH_FAILURE_THRESHOLD", "3")),
         report_url=env.get("GUIDEWATCH_REPORT_URL") or None,
+        subscribers_path=Path(env["GUIDEWATCH_SUBSCRIBERS"]).expanduser()
+        if env.get("GUIDEWATCH_SUBSCRIBERS")
+        else None,
+        mail_unsubscribe=env.get("GUIDEWATCH_MAIL_UNSUBSCRIBE") or None,
     )
