@@ -21,6 +21,15 @@ def register(commands: Any) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_subscribers)
 
+    p = commands.add_parser(
+        "deliver",
+        help="send the pending alerts and every digest now due, without checking documents",
+        description="Run it at subscribers' digest times (cron, systemd timer). "
+        "Example: guidewatch deliver --json",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_deliver)
+
 
 def configured(settings: Settings) -> Subscribers:
     """The subscribers in force, or a UserError that says what is wrong with the file."""
@@ -53,3 +62,12 @@ def cmd_subscribers(args: argparse.Namespace, app: App) -> int:
 
     emit(args.json, data, render)
     return 0
+
+
+def cmd_deliver(args: argparse.Namespace, app: App) -> int:
+    """Deliver the outbox now (what `guidewatch run` does after its checks)."""
+    from guidewatch.monitor import alerts_line, deliver
+
+    report = deliver(app)
+    emit(args.json, report, lambda: alerts_line(report))
+    return 1 if report.get("failed") else 0

@@ -252,3 +252,79 @@ def test_weekly_and_daily_due_times() -> None:
 def test_a_bad_subscribers_file_says_what_is_wrong(table: dict[str, object], message: str) -> None:
     with pytest.raises(SubscribersError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_subscribers({"subscribers": table})
+
+
+def test_subscribers_and_alerts_commands(
+    tmp_path: Path,
+    smtp_server: SmtpServer,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from guidewatch.app import App
+    from guidewatch.cli import main
+    from guidewatch.monitor import deliver as deliver_run
+
+    settings = setup(tmp_path, smtp_server, receiver)
+    env = {
+        "GUIDEWATCH_DATA_DIR": str(settings.data_dir),
+        "GUIDEWATCH_SUBSCRIBERS": str(settings.subscribers_path),
+        "GUIDEWATCH_MAIL_TO": "alice@example.org",
+        "GUIDEWATCH_MAIL_FROM": settings.mail_from,
+        "GUIDEWATCH_SMTP_HOST": "127.0.0.1",
+        "GUIDEWATCH_SMTP_PORT": str(smtp_server.port),
+        "GUIDEWATCH_SMTP_SECURITY": "none",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["subscribers", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    names = [(s["name"], s["frequency"], s["topics"]) for s in listed["subscribers"]]
+    assert names == [
+        ("ana", "at-once", ["rehabilitation"]),
+        ("charity", "daily", ["brain-training"]),
+        ("mail-to", "at-once", []),
+    ]
+    assert listed["subscribers"][1]["schedule"] == "daily at 08:00 UTC"
+    assert main(["subscribers"]) == 0
+    text = capsys.readouterr().out
+    assert "charity" in text and "daily at 08:00 UTC" in text and "every topic" in text
+
+    app = App()
+    keeper = Keeper(app.writable_engine(), spec(), app.settings)
+    keeper.keep(NICE_V1)
+    keeper.keep(nice_replace(CURE, FLIP))
+    delivery = deliver_run(app)  # what `guidewatch run` does after its checks
+    assert delivery["sent"] == 2  # ana and mail-to now; the charity's digest waits for 08:00
+    assert main(["alerts", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert {(a["subscriber"], a["channel"], a["status"]) for a in shown["alerts"]} == {
+        ("ana", "mailto:ana@example.org", "sent"),
+        ("mail-to", "mailto:alice@example.org", "sent"),
+    }
+    assert shown["waiting"] == [
+        {"subscriber": "charity", "channel": receiver.url("/hook?cto=2&rto=4"), "items": 1}
+    ]
+    assert main(["alerts"]) == 0
+    text = capsys.readouterr().out
+    assert "ana mailto:ana@example.org" in text
+    assert "charity json://127.0.0.1" in text and "1 item(s) waiting for the next digest" in text
+    # `guidewatch deliver` sends nothing twice; the charity's digest is not due yet
+    assert main(["deliver", "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert (again["sent"], again["created"], again["pending"]) == (0, 0, 0)
+    assert len(smtp_server.inbox) == 2 and receiver.posts == []
+
+
+def test_a_broken_subscribers_file_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from guidewatch.cli import main
+
+    path = tmp_path / "subscribers.toml"
+    path.write_text('[subscribers.a]\nemail = "a@example.org"\nfrequency = "hourly"\n')
+    monkeypatch.setenv("GUIDEWATCH_SUBSCRIBERS", str(path))
+    assert main(["subscribers"]) == 2
+    assert "subscriber 'a': frequency must be one of at-once, daily, weekly" in (
+        capsys.readouterr().err
+    )
