@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from compare.model import Topic
+
 FREQUENCIES = ("at-once", "daily", "weekly")
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_ZONE = "Europe/London"
@@ -239,8 +241,11 @@ def parse_subscribers(data: Mapping[str, Any]) -> tuple[Subscriber, ...]:
     return tuple(parse_subscriber(name, entry) for name, entry in table.items())
 
 
-def load_subscribers(path: Path | None, mail_to: Sequence[str] = ()) -> Subscribers:
-    """The subscribers file (if any) plus GUIDEWATCH_MAIL_TO as subscriber "mail-to"."""
+def load_subscribers(
+    path: Path | None, mail_to: Sequence[str] = (), topics: Sequence[Topic] = ()
+) -> Subscribers:
+    """The subscribers file (if any), GUIDEWATCH_MAIL_TO as subscriber "mail-to", and each
+    topic's recipients (topics file) as subscriber "topic-NAME" following that topic."""
     found: list[Subscriber] = []
     if path is not None:
         try:
@@ -253,4 +258,9 @@ def load_subscribers(path: Path | None, mail_to: Sequence[str] = ()) -> Subscrib
     if mail_to and not any(s.name == MAIL_TO_NAME for s in found):
         channels = tuple(Channel("email", a) for a in dict.fromkeys(mail_to))
         found.append(Subscriber(name=MAIL_TO_NAME, channels=channels))
+    for topic in topics:
+        name = f"topic-{topic.name}"
+        if topic.recipients and not any(s.name == name for s in found):
+            channels = tuple(Channel("email", a) for a in dict.fromkeys(topic.recipients))
+            found.append(Subscriber(name=name, channels=channels, topics=(topic.name,)))
     return Subscribers(tuple(found))

@@ -15,8 +15,8 @@ def register(commands: Any) -> None:
     p = commands.add_parser(
         "subscribers",
         help="list who gets which alerts, on which channel, how often",
-        description="Reads GUIDEWATCH_SUBSCRIBERS (and GUIDEWATCH_MAIL_TO, subscriber "
-        "'mail-to'). Example: guidewatch subscribers --json",
+        description="Reads GUIDEWATCH_SUBSCRIBERS, GUIDEWATCH_MAIL_TO (subscriber 'mail-to') "
+        "and the topics' recipients ('topic-NAME'). Example: guidewatch subscribers --json",
     )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_subscribers)
@@ -33,8 +33,14 @@ def register(commands: Any) -> None:
 
 def configured(settings: Settings) -> Subscribers:
     """The subscribers in force, or a UserError that says what is wrong with the file."""
+    from compare.topics import load_topics
+
     try:
-        return load_subscribers(settings.subscribers_path, settings.mail_to)
+        topics = load_topics(settings.topics_path)
+    except (OSError, ValueError) as error:
+        raise UserError(f"topics file {settings.topics_path}: {error}") from None
+    try:
+        return load_subscribers(settings.subscribers_path, settings.mail_to, topics)
     except SubscribersError as error:
         raise UserError(str(error)) from None
 

@@ -328,3 +328,47 @@ def test_a_broken_subscribers_file_is_a_clear_error(
     assert "subscriber 'a': frequency must be one of at-once, daily, weekly" in (
         capsys.readouterr().err
     )
+
+
+def test_topic_recipients_are_subscribers_of_their_topic(tmp_path: Path) -> None:
+    from compare.model import Topic
+
+    topics = (
+        Topic("rehabilitation", "", (), recipients=("r@example.org",)),
+        Topic("brain-training", "", ()),
+    )
+    found = load_subscribers(None, ("alice@example.org",), topics)
+    assert [(s.name, s.topics) for s in found.subscribers] == [
+        ("mail-to", ()),
+        ("topic-rehabilitation", ("rehabilitation",)),
+    ]
+    who = found.by_name("topic-rehabilitation")
+    assert who is not None
+    assert who.follows(kind="change", topic="rehabilitation", document="d", source="s")
+    assert not who.follows(kind="change", topic="brain-training", document="d", source="s")
+
+
+def test_an_unusable_channel_fails_after_three_tries_and_can_be_retried(
+    engine: Engine, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    from alerts.outbox import MAX_PERMANENT_FAILURES, requeue_failed
+
+    settings = settings_for(
+        tmp_path,
+        **smtp_env(smtp_server.port),
+        GUIDEWATCH_MAIL_TO="",
+        GUIDEWATCH_SUBSCRIBERS=str(write_subscribers(tmp_path, "nosuchservice://x/y")),
+    )
+    keeper = Keeper(engine, spec(), settings)
+    keeper.keep(NICE_V1)
+    keeper.keep(nice_replace(FLIP))
+    later = datetime.now(UTC) + timedelta(days=2)
+    for _ in range(MAX_PERMANENT_FAILURES - 1):
+        assert deliver(engine, settings, later) == (0, 1, 0)
+    assert deliver(engine, settings, later) == (0, 0, 1)
+    with open_session(engine) as session:
+        [failed] = store.list_alerts(session=session, status="failed")
+    assert "Apprise cannot use this URL" in str(failed.last_error)
+    assert failed.subscriber == "charity" and failed.attempts == MAX_PERMANENT_FAILURES
+    assert requeue_failed(engine) == 1
+    assert deliver(engine, settings, later) == (0, 1, 0)  # tried again, same message
