@@ -277,7 +277,14 @@ def cmd_report(args: argparse.Namespace, app: App) -> int:
         raise UserError(str(error)) from None
     out = Path(args.out)
     pages = build_report(engine=app.engine, out=out, topics=topics, specs=_declared(app))
-    feeds = write_feeds(app.engine, out, topics, base_url=app.settings.report_url)
+    subscribers: tuple[Any, ...] = ()
+    if app.settings.subscribers_path is not None:  # their own feeds, for their readers
+        from guidewatch.cmd_subscribers import configured
+
+        subscribers = configured(app.settings).subscribers
+    feeds = write_feeds(
+        app.engine, out, topics, base_url=app.settings.report_url, subscribers=subscribers
+    )
     data = {"out": str(out), "pages": [str(p) for p in pages], "feeds": [str(f) for f in feeds]}
     emit(
         args.json,

@@ -143,3 +143,33 @@ def test_report_command_writes_the_feeds(
     assert status == 0 and "Atom feeds" in out
     feed = tmp_path / "site" / "feeds" / "all.atom"
     assert atom_errors(feed.read_bytes()) == [] and len(entries(feed)) == 1
+
+
+def test_each_subscriber_has_a_feed_of_what_they_follow(engine: Engine, tmp_path: Path) -> None:
+    from alerts.subscribers import parse_subscribers
+
+    build_history(engine)
+    record(engine, NG206, 2, [CURE])
+    record(engine, BACME, 3, [LIGHTNING])
+    subscribers = parse_subscribers(
+        {
+            "subscribers": {
+                "ana": {"email": "ana@example.org", "topics": ["safeguards"]},
+                "bacme-reader": {"email": "b@example.org", "sources": ["bacme"]},
+            }
+        }
+    )
+    write_feeds(engine, tmp_path, TOPICS, subscribers=subscribers, base_url="https://x.org/")
+    folder = tmp_path / "feeds" / "subscribers"
+    ana, bacme = folder / "ana.atom", folder / "bacme-reader.atom"
+    for path in (ana, bacme):
+        assert atom_errors(path.read_bytes()) == []
+    [cure] = entries(ana)
+    assert str(cure.findtext(f"{ATOM}title")).endswith(
+        " 1.11.14: wording on treatment or cure changed"
+    )
+    [only] = entries(bacme)
+    assert "Lightning" in (only.findtext(f"{ATOM}content") or "")
+    root = etree.fromstring(ana.read_bytes())
+    link = root.find(f"{ATOM}link[@rel='self']")
+    assert link is not None and link.get("href") == "https://x.org/feeds/subscribers/ana.atom"

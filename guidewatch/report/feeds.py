@@ -22,10 +22,12 @@ from sqlalchemy.engine import Engine
 from alerts.digest import ChangeNote, pdf_link, place, show_command, versions_line
 from alerts.notes import change_identity, note_for
 from alerts.statement import statement
+from alerts.subscribers import Subscriber
 from compare.model import Topic
 from guidewatch.report.html import esc, redline
 from storage.changes import list_changes
 from storage.db import open_session
+from storage.models import StoredDocument
 
 FEED_DIR = "feeds"
 ALL = "all"
@@ -40,6 +42,7 @@ class FeedEntry:
 
     id: str
     note: ChangeNote
+    source: str = ""
 
 
 def entry_id(identity: str) -> str:
@@ -48,8 +51,10 @@ def entry_id(identity: str) -> str:
 
 
 def feed_file(name: str) -> str:
-    """A safe file name for a topic's feed."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", name).strip(".") + ".atom"
+    """A safe file name for a feed (a subscriber's sits in subscribers/)."""
+    folder, _, leaf = name.rpartition("/")
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", leaf).strip(".") + ".atom"
+    return f"{folder}/{safe}" if folder == "subscribers" else safe
 
 
 def entries(engine: Engine) -> list[FeedEntry]:
@@ -57,9 +62,14 @@ def entries(engine: Engine) -> list[FeedEntry]:
     with open_session(engine) as session:
         rows = list_changes(session=session, on_topic_only=True)
         found = []
+        sources: dict[str, str] = {}
         for row in rows:
             note = note_for(session, row)
-            found.append(FeedEntry(entry_id(change_identity(note, row.ordinal)), note))
+            if row.document_id not in sources:
+                document = session.get(StoredDocument, row.document_id)
+                sources[row.document_id] = document.source if document else ""
+            identity = entry_id(change_identity(note, row.ordinal))
+            found.append(FeedEntry(identity, note, sources[row.document_id]))
     found.sort(key=lambda e: (e.note.new_seen_at, e.id), reverse=True)
     return found
 
@@ -110,10 +120,24 @@ def build_feed(
     return bytes(feed.atom_str(pretty=True))
 
 
+def follows(who: Subscriber, entry: FeedEntry) -> bool:
+    """Whether a change is in a subscriber's feed (any of its topics that they follow)."""
+    return any(
+        who.follows(kind="change", topic=t, document=entry.note.document_id, source=entry.source)
+        for t in entry.note.change.topics
+    )
+
+
 def write_feeds(
-    engine: Engine, out: Path, topics: Sequence[Topic], *, base_url: str | None = None
+    engine: Engine,
+    out: Path,
+    topics: Sequence[Topic],
+    *,
+    base_url: str | None = None,
+    subscribers: Sequence[Subscriber] = (),
 ) -> list[Path]:
-    """Write feeds/all.atom and one feed per topic under `out`; return their paths."""
+    """Write feeds/all.atom, one feed per topic and one per subscriber
+    (feeds/subscribers/NAME.atom) under `out`; return their paths."""
     folder = out / FEED_DIR
     folder.mkdir(parents=True, exist_ok=True)
     found = entries(engine)
@@ -121,6 +145,11 @@ def write_feeds(
     for topic in topics:
         mine = [e for e in found if topic.name in e.note.change.topics]
         feeds.append((topic.name, f"guidewatch: changes on {topic.name}", mine))
+    if subscribers:
+        (folder / "subscribers").mkdir(exist_ok=True)
+    for who in subscribers:
+        title = f"guidewatch for {who.name}: {who.following()}"
+        feeds.append((f"subscribers/{who.name}", title, [e for e in found if follows(who, e)]))
     written = []
     for name, title, chosen in feeds:
         path = folder / feed_file(name)
