@@ -372,3 +372,43 @@ def test_an_unusable_channel_fails_after_three_tries_and_can_be_retried(
     assert failed.subscriber == "charity" and failed.attempts == MAX_PERMANENT_FAILURES
     assert requeue_failed(engine) == 1
     assert deliver(engine, settings, later) == (0, 1, 0)  # tried again, same message
+
+
+def test_two_overlapping_deliveries_send_each_digest_once(
+    engine: Engine, tmp_path: Path, smtp_server: SmtpServer, receiver: Receiver
+) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from alerts.channels.chat import send_apprise
+
+    settings = setup(tmp_path, smtp_server, receiver)
+    subs = load_subscribers(settings.subscribers_path, settings.mail_to)
+    keeper = Keeper(engine, spec(), settings)
+    keeper.keep(NICE_V1)
+    keeper.keep(nice_replace(CURE, FLIP))
+    later = datetime.now(UTC) + timedelta(days=2)
+    # Run A holds the webhook message between claiming it and posting it while run B
+    # routes, composes and delivers everything; then A goes on.
+    a_is_sending, b_is_done = threading.Event(), threading.Event()
+
+    def held(url: str, title: str, body: str) -> None:
+        a_is_sending.set()
+        assert b_is_done.wait(timeout=60), "run B never finished"
+        send_apprise(url, title, body)
+
+    def run_b() -> int:
+        assert a_is_sending.wait(timeout=60), "run A never started sending"
+        try:
+            return deliver_to_subscribers(engine, settings, subs, now=later).sent
+        finally:
+            b_is_done.set()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a = pool.submit(deliver_to_subscribers, engine, settings, subs, now=later, notify=held)
+        b = pool.submit(run_b)
+        sent = a.result().sent + b.result()
+    assert sent == 2
+    assert len(smtp_server.inbox) == 1 and len(receiver.posts) == 1
+    with open_session(engine) as session:
+        assert sorted(a.status for a in store.list_alerts(session=session)) == ["sent", "sent"]
