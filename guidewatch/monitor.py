@@ -65,7 +65,8 @@ def alerts_line(delivery: dict[str, Any]) -> str:
     if delivery.get("unaddressed"):
         line += (
             f"; {delivery['unaddressed']} alert item(s) wait for a recipient: "
-            "set GUIDEWATCH_MAIL_TO (and GUIDEWATCH_SMTP_HOST) to send them"
+            "set GUIDEWATCH_MAIL_TO (and GUIDEWATCH_SMTP_HOST), or add a subscriber who "
+            "follows them (GUIDEWATCH_SUBSCRIBERS), to send them"
         )
     return line
 
