@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from alerts.digest import ChangeNote, Digest, EventNote, build_message, subject
+from alerts.mailing import ListInfo, make_good_mail
 from alerts.smtp import (
     MailSettings,
     SmtpConfig,
@@ -199,7 +200,7 @@ def message_for(session: Session, alert: Alert, sender: str) -> EmailMessage:
     """Rebuild an alert's message; every retry gives the same headers and body."""
     assert alert.id is not None
     digest = digest_for(session, store.items_of(session=session, alert_id=alert.id))
-    return build_message(
+    message = build_message(
         digest,
         sender=sender,
         recipients=alert.recipient_list(),
@@ -207,6 +208,9 @@ def message_for(session: Session, alert: Alert, sender: str) -> EmailMessage:
         date=alert.created_at,
         subject_line=alert.subject,
     )
+    follows = ", ".join(alert.topic_list())
+    info = ListInfo(unsubscribe=sender, follows=f"topics: {follows}" if follows else "")
+    return make_good_mail(message, info)
 
 
 def _claim(engine: Engine, alert: Alert) -> bool:
@@ -303,6 +307,8 @@ def deliver_pending(
         pending = store.pending_alerts(session=session, stale_before=utcnow() - SENDING_TIMEOUT)
     for alert in pending:
         assert alert.id is not None
+        if alert.subscriber is not None:  # a subscriber's: only alerts/dispatch.py sends those
+            continue
         if config is None:
             _note_error(engine, alert.id, config_error)
             report.pending += 1

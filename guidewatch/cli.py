@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "guidewatch.cmd_history",
     "guidewatch.cmd_doctor",
     "guidewatch.cmd_backfill",
+    "guidewatch.cmd_subscribers",
 )
 
 

@@ -292,16 +292,27 @@ def cmd_changes(args: argparse.Namespace, app: App) -> int:
     return 0
 
 
+def _to(subscriber: str | None, channel: str | None) -> str:
+    """Who a message goes to: subscriber and channel, or MAIL_TO (topic recipients)."""
+    if subscriber is None:
+        return "MAIL_TO"
+    return f"{subscriber} {channel or ''}".strip()[:60]
+
+
 def cmd_alerts(args: argparse.Namespace, app: App) -> int:
     """Show the outbox (and optionally put failed messages back to pending)."""
     from alerts.outbox import outbox_summary, requeue_failed
     from storage import changes as store
+    from storage import deliveries
     from storage.db import open_session
 
     requeued = requeue_failed(app.engine) if args.retry else 0
     with open_session(app.engine) as session:
         rows = store.list_alerts(session=session, status=args.status, limit=args.limit)
     counts = outbox_summary(app.engine)
+    with open_session(app.engine) as session:
+        waiting = deliveries.count_waiting(session=session)
+    counts["waiting_deliveries"] = sum(waiting.values())
     data = {
         "counts": counts,
         "requeued": requeued,
@@ -314,12 +325,18 @@ def cmd_alerts(args: argparse.Namespace, app: App) -> int:
                 "recipients": a.recipient_list(),
                 "topics": a.topic_list(),
                 "message_id": a.message_id,
+                "subscriber": a.subscriber,
+                "channel": a.channel,
                 "attempts": a.attempts,
                 "last_error": a.last_error,
                 "created_at": a.created_at,
                 "sent_at": a.sent_at,
             }
             for a in rows
+        ],
+        "waiting": [
+            {"subscriber": who, "channel": channel, "items": count}
+            for (who, channel), count in sorted(waiting.items())
         ],
     }
 
@@ -332,6 +349,8 @@ def cmd_alerts(args: argparse.Namespace, app: App) -> int:
         )
         if requeued:
             head += f"; {requeued} failed message(s) put back to pending"
+        for (who, channel), count in sorted(waiting.items()):
+            head += f"\n{who} {channel}: {count} item(s) waiting for the next digest"
         if not rows:
             return head
         body = table(
@@ -341,11 +360,12 @@ def cmd_alerts(args: argparse.Namespace, app: App) -> int:
                     a.status,
                     str(a.attempts),
                     stamp(a.sent_at or a.created_at),
+                    _to(a.subscriber, a.channel),
                     (a.subject if a.status != "pending" or not a.last_error else a.last_error)[:80],
                 ]
                 for a in rows
             ],
-            ["id", "status", "tries", "when", "subject (or last error)"],
+            ["id", "status", "tries", "when", "to", "subject (or last error)"],
         )
         return f"{head}\n\n{body}"
 

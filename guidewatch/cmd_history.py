@@ -315,6 +315,7 @@ def cmd_report(args: argparse.Namespace, app: App) -> int:
     """Write the static HTML report."""
     from compare.topics import load_topics
     from guidewatch.outpaths import folder_out, write_failed
+    from guidewatch.report.feeds import write_feeds
     from guidewatch.report.site import build_report
 
     try:
@@ -322,15 +323,26 @@ def cmd_report(args: argparse.Namespace, app: App) -> int:
     except (OSError, ValueError) as error:
         raise UserError(str(error)) from None
     out = folder_out(Path(args.out), force=args.force)
+    subscribers: tuple[Any, ...] = ()
+    if app.settings.subscribers_path is not None:  # their own feeds, for their readers
+        from guidewatch.cmd_subscribers import configured
+
+        subscribers = configured(app.settings).subscribers
     try:
         pages = build_report(engine=app.engine, out=out, topics=topics, specs=_declared(app))
+        feeds = write_feeds(
+            app.engine, out, topics, base_url=app.settings.report_url, subscribers=subscribers
+        )
     except OSError as error:
         raise write_failed(out, error) from None
-    data = {"out": str(out), "pages": [str(p) for p in pages]}
+    data = {"out": str(out), "pages": [str(p) for p in pages], "feeds": [str(f) for f in feeds]}
     emit(
         args.json,
         data,
-        lambda: f"wrote {len(pages)} pages to {out}; open {out / 'index.html'} in a browser",
+        lambda: (
+            f"wrote {len(pages)} pages to {out}; open {out / 'index.html'} in a browser\n"
+            f"wrote {len(feeds)} Atom feeds to {out / 'feeds'} (all.atom: every topic)"
+        ),
     )
     return 0
 

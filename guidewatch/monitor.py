@@ -104,7 +104,8 @@ def alerts_line(delivery: dict[str, Any]) -> str:
     if delivery.get("unaddressed"):
         line += (
             f"; {delivery['unaddressed']} alert item(s) wait for a recipient: "
-            "set GUIDEWATCH_MAIL_TO (and GUIDEWATCH_SMTP_HOST) to send them"
+            "set GUIDEWATCH_MAIL_TO (and GUIDEWATCH_SMTP_HOST), or add a subscriber who "
+            "follows them (GUIDEWATCH_SUBSCRIBERS), to send them"
         )
     return line
 
@@ -118,10 +119,16 @@ def hooks(app: App) -> tuple[AfterVersion | None, AfterCheck | None]:
 
 def deliver(app: App) -> dict[str, Any]:
     """Ask the archive to witness new versions (when turned on), then send pending alerts."""
-    from alerts.outbox import deliver_pending
     from guidewatch.witness import witness
 
     witness(app)
+    if app.settings.subscribers_path is not None:
+        from alerts.dispatch import deliver_to_subscribers
+        from guidewatch.cmd_subscribers import configured
+
+        engine = app.writable_engine()
+        return deliver_to_subscribers(engine, app.settings, configured(app.settings)).to_dict()
+    from alerts.outbox import deliver_pending
 
     return deliver_pending(app.writable_engine(), app.settings).to_dict()
 

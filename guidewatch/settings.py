@@ -33,6 +33,7 @@ ENV_NAMES = {
     "sources_path": "GUIDEWATCH_SOURCES",
     "topics_path": "GUIDEWATCH_TOPICS",
     "rewrites": "GUIDEWATCH_REWRITE",
+    "subscribers_path": "GUIDEWATCH_SUBSCRIBERS",
 }
 
 SECRETS = ("smtp_password", "archive_secret_key")  # never echoed in an error
@@ -81,6 +82,9 @@ class Settings(BaseSettings):
     archive_retries: int = Field(6, ge=0, le=20, description="retries per archive request")
     archive_access_key: str | None = None
     archive_secret_key: str | None = Field(None, repr=False)
+    report_url: str | None = Field(None, description="where `report` is served (feed links)")
+    subscribers_path: Path | None = Field(None, description="the subscribers file")
+    mail_unsubscribe: str | None = Field(None, description="gets unsubscribe mail (mail_from)")
 
     @classmethod
     def settings_customise_sources(
@@ -107,7 +111,7 @@ class Settings(BaseSettings):
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
-    @field_validator("smtp_ca_file", mode="after")
+    @field_validator("smtp_ca_file", "subscribers_path", mode="after")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value else None

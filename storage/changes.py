@@ -74,6 +74,7 @@ class AlertItem(SQLModel, table=True):
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     created_at: datetime
     alert_id: int | None = Field(default=None, foreign_key="alerts.id", index=True)
+    routed_at: datetime | None = None  # handed to the subscribers who follow it (0009)
 
     def data(self) -> dict[str, Any]:
         """The event's details."""
@@ -97,6 +98,8 @@ class Alert(SQLModel, table=True):
     created_at: datetime
     last_attempt_at: datetime | None = None
     sent_at: datetime | None = None
+    subscriber: str | None = Field(default=None, max_length=100)  # None: MAIL_TO (0009)
+    channel: str | None = Field(default=None, sa_column=Column(Text))
 
     def recipient_list(self) -> list[str]:
         """The addresses this message goes to."""
@@ -211,8 +214,15 @@ def queue_item(
 
 
 def unassigned_items(*, session: Session) -> list[AlertItem]:
-    """Return the queued items that no message carries yet, oldest first."""
-    query = select(AlertItem).where(col(AlertItem.alert_id).is_(None)).order_by(col(AlertItem.id))
+    """Return the queued items that no message carries yet, oldest first.
+
+    An item handed to subscribers (routed_at set) is theirs: see storage/deliveries.py.
+    """
+    query = (
+        select(AlertItem)
+        .where(col(AlertItem.alert_id).is_(None), col(AlertItem.routed_at).is_(None))
+        .order_by(col(AlertItem.id))
+    )
     return list(session.exec(query))
 
 

@@ -31,8 +31,9 @@ from tests.support.world import (
 ROOT = Path(__file__).resolve().parent.parent
 WRAPPER = "bin/guidewatch"
 # `run` and `doctor` check every shipped document on the live sites, `backfill` asks the
-# Wayback Machine: their own tests run them on loopback (test_cycle, test_doctor, test_backfill).
-NOT_RUN_HERE = ("run", "doctor", "backfill")
+# Wayback Machine, `deliver` sends this history's pending alerts: their own tests run them on
+# loopback (test_cycle, test_doctor, test_backfill, test_subscribers).
+NOT_RUN_HERE = ("run", "doctor", "backfill", "deliver")
 BACME_INDEX = "/bacme/resources/"
 BACME_PDF = "/bacme/wp-content/uploads/2022/11/BACME-Guide-to-Therapy-2022.pdf"
 

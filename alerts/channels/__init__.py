@@ -1,0 +1,1 @@
+"""Channels other than email: any Apprise URL (ntfy, Matrix, Mastodon, Slack, a JSON webhook…)."""

@@ -1,0 +1,79 @@
+"""The subscribers command: who gets what, on which channel, how often."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from alerts.subscribers import Subscribers, SubscribersError, load_subscribers
+from guidewatch.app import App, UserError, emit, table
+from guidewatch.settings import Settings
+
+
+def register(commands: Any) -> None:
+    """Add the subscribers command."""
+    p = commands.add_parser(
+        "subscribers",
+        help="list who gets which alerts, on which channel, how often",
+        description="Reads GUIDEWATCH_SUBSCRIBERS, GUIDEWATCH_MAIL_TO (subscriber 'mail-to') "
+        "and the topics' recipients ('topic-NAME'). Example: guidewatch subscribers --json",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_subscribers)
+
+    p = commands.add_parser(
+        "deliver",
+        help="send the pending alerts and every digest now due, without checking documents",
+        description="Run it at subscribers' digest times (cron, systemd timer). "
+        "Example: guidewatch deliver --json",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_deliver)
+
+
+def configured(settings: Settings) -> Subscribers:
+    """The subscribers in force, or a UserError that says what is wrong with the file."""
+    from compare.topics import load_topics
+
+    try:
+        topics = load_topics(settings.topics_path)
+    except (OSError, ValueError) as error:
+        raise UserError(f"topics file {settings.topics_path}: {error}") from None
+    try:
+        return load_subscribers(settings.subscribers_path, settings.mail_to, topics)
+    except SubscribersError as error:
+        raise UserError(str(error)) from None
+
+
+def cmd_subscribers(args: argparse.Namespace, app: App) -> int:
+    """List the subscribers."""
+    found = configured(app.settings)
+    data = {
+        "file": str(app.settings.subscribers_path) if app.settings.subscribers_path else None,
+        "subscribers": [s.to_dict() for s in found.subscribers],
+    }
+
+    def render() -> str:
+        if not found.subscribers:
+            return (
+                "no subscribers: set GUIDEWATCH_SUBSCRIBERS to a subscribers file "
+                "or GUIDEWATCH_MAIL_TO to an address"
+            )
+        rows = [
+            [who.name, channel.label, who.following(), who.schedule()]
+            for who in found.subscribers
+            for channel in who.channels
+        ]
+        return table(rows, ["subscriber", "channel", "follows", "how often"])
+
+    emit(args.json, data, render)
+    return 0
+
+
+def cmd_deliver(args: argparse.Namespace, app: App) -> int:
+    """Deliver the outbox now (what `guidewatch run` does after its checks)."""
+    from guidewatch.monitor import alerts_line, deliver
+
+    report = deliver(app)
+    emit(args.json, report, lambda: alerts_line(report))
+    return 1 if report.get("failed") else 0
