@@ -15,11 +15,11 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -44,6 +44,7 @@ from tests.support.site import FixtureSite
 from tests.support.smtp import SmtpServer
 from tests.support.world import rewrites
 
+T = TypeVar("T")
 POOL = "guidewatch"
 WORKERS = ("worker-a", "worker-b")
 AUTH = "guidewatch:scale-out-s3cret"
@@ -117,6 +118,14 @@ class ScaleOut:
         )
         return list(answer["events"])
 
+    def wait(self, what: str, check: Callable[[], T | None], timeout: float) -> T:
+        """wait_for, failing with the ends of the server's and the workers' logs."""
+        try:
+            return wait_for(what, check, timeout)
+        except AssertionError as error:
+            logs = "\n".join(f"--- {n}:\n{self.stack.tail(n)}" for n in ("server", *WORKERS))
+            raise AssertionError(f"{error}\n{logs}") from None
+
     def mark(self, step: str) -> None:
         """Note when a step was reached, in logs/steps.log (where the time goes)."""
         with (self.stack.logs / "steps.log").open("a") as steps:
@@ -155,6 +164,8 @@ def _worker_env(
 ) -> dict[str, str]:
     return {
         "PREFECT_HOME": str(folder / "prefect"),
+        # The worker makes each flow run a temporary folder; one of a killed worker's stays.
+        "TMPDIR": str(folder),
         "PREFECT_WORKER_QUERY_SECONDS": "1",
         "PREFECT_WORKER_PREFETCH_SECONDS": "1",
         "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_SECONDS),
@@ -206,6 +217,7 @@ def scale_out(
     try:
         stack.start("server", "server", "start", "--host", "127.0.0.1")
         stack.wait_healthy()
+        scale.mark("healthy")
         stack.post("/work_pools/", {"name": POOL, "type": "process"})
         stack.post("/automations/", _automation())
         for worker in WORKERS:
@@ -226,6 +238,7 @@ def scale_out(
             ),
             timeout=90,
         )
+        scale.mark("workers polling")
         prefect_file = _prefect_file(tmp_path / "prefect.yaml")
         stack.run("--no-prompt", "deploy", "--all", "--prefect-file", str(prefect_file))
         for name in INTERVALS:
@@ -246,15 +259,15 @@ def test_two_workers_share_one_history_and_survive_a_killed_worker(scale_out: Sc
 
     # 1. A NICE run stores the recommendations, finds the context chapter gone, and waits on
     #    the held chapter; the server has its first heartbeat.
-    wait_for(
+    out.wait(
         "a NICE run to ask for the held chapter",
         lambda: [r for r in site.requests_to(HELD_PATH) if r.ended_at is None],
         timeout=120,
     )
     [held] = [r for r in out.runs() if r["deployment"] == NICE and r["state_type"] == "RUNNING"]
-    held_worker = wait_for("the held run's worker", lambda: out.placement().get(held["id"]), 30)
+    held_worker = out.wait("the held run's worker", lambda: out.placement().get(held["id"]), 30)
     [other_worker] = [w for w in WORKERS if w != held_worker]
-    wait_for("the held run's heartbeat", lambda: out.heartbeats(held["id"]), 60)
+    out.wait("the held run's heartbeat", lambda: out.heartbeats(held["id"]), 60)
     out.mark("held")
 
     # 2. Meanwhile the other worker runs the other source (and turns away the NICE runs that
@@ -266,7 +279,7 @@ def test_two_workers_share_one_history_and_survive_a_killed_worker(scale_out: Sc
             for r in out.runs()
         )
 
-    wait_for("the other worker to start the DHSC run", other_source_running, 120)
+    out.wait("the other worker to start the DHSC run", other_source_running, 120)
     assert out.run(held["id"])["state_type"] == "RUNNING"
 
     # 3. The held run's worker dies with its flow run (SIGKILL: nothing is left to report it).
@@ -275,13 +288,13 @@ def test_two_workers_share_one_history_and_survive_a_killed_worker(scale_out: Sc
     stack.kill(held_worker)
     killed_at = _now()
     out.mark("killed")
-    crashed = wait_for(
+    crashed = out.wait(
         "the killed run to be marked Crashed",
         lambda: (run := out.run(held["id"]))["state_type"] == "CRASHED" and run,
         timeout=HEARTBEAT_SECONDS + SILENCE_SECONDS + 60,
     )
     out.mark("crashed")
-    wait_for(
+    out.wait(
         "a NICE run to be turned away while the held one had the slot",
         lambda: [
             r for r in out.runs() if r["deployment"] == NICE and r["state_type"] == "CANCELLED"
@@ -304,10 +317,10 @@ def test_two_workers_share_one_history_and_survive_a_killed_worker(scale_out: Sc
             and _time(r["start_time"]) > released_at
         ]
 
-    wait_for("a NICE run after the crash", lambda: after_release("RUNNING", "COMPLETED"), 120)
+    out.wait("a NICE run after the crash", lambda: after_release("RUNNING", "COMPLETED"), 120)
     # No more runs from here on: the pool is paused, the runs in progress end.
     stack.patch(f"/work_pools/{POOL}", {"is_paused": True})
-    wait_for(
+    out.wait(
         "the runs in progress to finish",
         lambda: not [r for r in out.runs() if r["state_type"] in ("PENDING", "RUNNING")],
         timeout=90,
@@ -402,3 +415,26 @@ def _check_history(out: ScaleOut, runs: list[dict[str, Any]]) -> None:
     assert alerts and {a.status for a in alerts} == {"sent"}
     delivered = Counter(message["Message-ID"] for message in out.smtp.messages())
     assert delivered == Counter(a.message_id for a in alerts)
+
+
+def test_run_postgres_says_which_database_urls_it_needs(tmp_path: Path) -> None:
+    """`make run-postgres` without PostgreSQL URLs starts nothing and says what to set."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GUIDEWATCH_"))}
+    env |= {
+        "GUIDEWATCH_DATA_DIR": str(tmp_path),
+        "GUIDEWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'guidewatch.db'}",
+    }
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "serve_postgres.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "PREFECT_SERVER_DATABASE_CONNECTION_URL must be" in done.stderr
+    assert "GUIDEWATCH_DATABASE_URL must be guidewatch's PostgreSQL database" in done.stderr
+    assert not list(tmp_path.iterdir())
