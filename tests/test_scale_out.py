@@ -229,21 +229,19 @@ def scale_out(
                 cwd=folder,
                 env=_worker_env(folder, sources, database_url, site, smtp_server),
             )
-        # Both workers poll before any run is due, so that each gets one of the first two.
-        wait_for(
-            "both workers to poll the pool",
-            lambda: (
-                {w["name"] for w in stack.post(f"/work_pools/{POOL}/workers/filter", {})}
-                >= set(WORKERS)
-            ),
-            timeout=90,
-        )
-        scale.mark("workers polling")
+        # While the workers start, deploy: the first NICE run is due at once, the first DHSC
+        # run one interval later, when both workers poll.
         prefect_file = _prefect_file(tmp_path / "prefect.yaml")
         stack.run("--no-prompt", "deploy", "--all", "--prefect-file", str(prefect_file))
+        polling_path = f"/work_pools/{POOL}/workers/filter"
+        wait_for(
+            "both workers to poll the pool",
+            lambda: {w["name"] for w in stack.post(polling_path, {})} >= set(WORKERS),
+            timeout=90,
+        )
         for name in INTERVALS:
             scale.deployments[name] = stack.get(f"/deployments/name/monitor/{name}")["id"]
-        scale.mark("deployed")
+        scale.mark("deployed, workers polling")
         yield scale
     finally:
         held.release()
