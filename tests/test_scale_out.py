@@ -355,6 +355,12 @@ def test_two_workers_share_one_history_and_survive_a_killed_worker(scale_out: Sc
 
     # Two NICE runs never overlapped, though runs came due every 5 s on two workers: those
     # due while one ran were cancelled.
+    held_span = (_time(crashed["start_time"]), _time(crashed["end_time"]))
+    assert any(
+        held_span[0] < _time(r["expected_start_time"]) < held_span[1]
+        for r in runs
+        if r["deployment"] == NICE and r["state_type"] == "CANCELLED"
+    )
     spans = sorted(
         (_time(r["start_time"]), _time(r["end_time"])) for r in ran if r["deployment"] == NICE
     )
