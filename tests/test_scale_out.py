@@ -51,9 +51,10 @@ AUTH = "guidewatch:scale-out-s3cret"
 NICE, DHSC = "monitor-nice", "monitor-dhsc"
 # Interval schedules added for the test (an interval's first run is one interval after the
 # deployment). NICE comes due every few seconds, so that its runs collide with the held one
-# and one follows the crash; DHSC comes due beside the held run, seldom enough not to crowd
-# the one worker left.
-INTERVALS = {NICE: 5, DHSC: 30}
+# and one follows the crash. DHSC comes due while the held run waits, early enough for the
+# kill to come before the held run's second heartbeat (30 s after its first: the crash would
+# then be seen 30 s later), and seldom enough not to crowd the one worker left.
+INTERVALS = {NICE: 5, DHSC: 20}
 # Heartbeats every 30 s (Prefect's minimum); this long without one means Crashed.
 HEARTBEAT_SECONDS = 30
 SILENCE_SECONDS = 35
@@ -252,8 +253,10 @@ def test_two_workers_share_one_history_and_survive_a_killed_worker(scale_out: Sc
     """Runs spread over two workers, never overlap per deployment, and a killed run is redone."""
     out, stack, site = scale_out, scale_out.stack, scale_out.site
 
-    # The API refuses a client without the auth string.
-    assert httpx.post(f"{stack.api}/flow_runs/filter", json={}, timeout=10).status_code == 401
+    # The API refuses a client without the auth string, or with a wrong one.
+    for auth in (None, ("guidewatch", "wrong")):
+        answer = httpx.post(f"{stack.api}/flow_runs/filter", json={}, auth=auth, timeout=10)
+        assert answer.status_code == 401
 
     # 1. A NICE run stores the recommendations, finds the context chapter gone, and waits on
     #    the held chapter; the server has its first heartbeat.
