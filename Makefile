@@ -2,13 +2,19 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: run once test lint setup
+.PHONY: run run-postgres once test lint setup
 
 setup:
 	./scripts/bootstrap.sh
 
 run: setup
 	./scripts/serve.sh
+
+# The scale-out shape on one machine: Prefect and guidewatch on PostgreSQL, API auth, two
+# workers (docs/deployment.md). Needs PREFECT_SERVER_DATABASE_CONNECTION_URL and
+# GUIDEWATCH_DATABASE_URL in the environment.
+run-postgres: setup
+	uv run --frozen python scripts/serve_postgres.py
 
 once: setup
 	uv run guidewatch run
