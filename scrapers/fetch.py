@@ -241,9 +241,17 @@ class HttpFetcher:
             for attempt in range(attempts):
                 self._wait_turn(host, deadline, shown)
                 try:
+                    if self._client.is_closed:
+                        raise RuntimeError("closed")
                     return self._attempt(target, headers, shown, deadline, cap, truncate)
                 except _Retryable as failure:
                     last = failure
+                except RuntimeError:
+                    if not self._client.is_closed:
+                        raise
+                    # A stopped flow run closes its fetchers under the tasks still running.
+                    stopped = "the run was stopped (its fetcher is closed)"
+                    raise ScrapeError(f"{shown} was not fetched: {stopped}") from None
                 finally:
                     host.last_end = time.monotonic()
                 if attempt + 1 == attempts:
