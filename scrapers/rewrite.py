@@ -28,7 +28,8 @@ def parse_rewrites(value: str) -> Rewrites:
             old, sep, new = item.partition("=")
             if not sep or not old.strip() or not new.strip():
                 raise ValueError(f"GUIDEWATCH_REWRITE item {item!r} is not of the form OLD=NEW")
-            pairs.append((old.strip(), new.strip()))
+            # A trailing slash on one side only would glue or double a slash in every address.
+            pairs.append((old.strip().rstrip("/"), new.strip().rstrip("/")))
     return tuple(pairs)
 
 
