@@ -43,7 +43,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    app = App(sources_path=args.sources)
+    try:
+        app = App(sources_path=args.sources)
+    except ValueError as error:  # a GUIDEWATCH_* setting that is not a number, a bad rule
+        env = sorted(os.environ.items())
+        bad = [
+            f"{k}={v!r}" for k, v in env if k.startswith("GUIDEWATCH_") and repr(v) in str(error)
+        ]
+        print(f"guidewatch: {', '.join(bad) or 'a setting'} is not valid: {error}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args, app) or 0)
     except UserError as error:
