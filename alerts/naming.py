@@ -24,7 +24,7 @@ EVENT_WORDS = {
     "moved": "has moved",
     "failing": "cannot be checked",
     "recovered": "can be checked again",
-    "discovered": "was found on its index page",
+    "discovered": "was found",
     "compare-failed": "changed but guidewatch could not compare it",
     "backfill": "was imported from the Wayback Machine",
 }

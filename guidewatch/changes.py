@@ -201,7 +201,8 @@ def _events(
         key = f"moved:{doc}:{_digest(result.moved_from, current.url)}"
         events.append(_Event("moved", key, current.id, detail, current.url))
     if spec.kind == "pdf-link" and result.outcome == "new_version" and result.version_number == 1:
-        detail = f"found at {current.url}"
+        # How it was found (wp-media, sitemap, index page…), as the run output says it.
+        detail = result.found.removeprefix("found ") or f"at {current.url}"
         events.append(_Event("discovered", f"discovered:{doc}", current.id, detail, current.url))
     return events
 

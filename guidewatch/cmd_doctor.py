@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from guidewatch.app import App, UserError, emit, table
@@ -26,7 +27,7 @@ def register(commands: Any) -> None:
     p.set_defaults(func=cmd_doctor)
 
 
-def render(findings: list[Any], fixes: str) -> str:
+def render(findings: list[Any], fixes: str, own: Path | None = None) -> str:
     """Each document's report, then the verdict table, then the fixes to write."""
     lines: list[str] = []
     for f in findings:
@@ -38,7 +39,10 @@ def render(findings: list[Any], fixes: str) -> str:
     counts = {v: sum(1 for f in findings if f.verdict == v) for v in ("ok", "warning", "broken")}
     lines.append("")
     lines.append(f"{counts['ok']} ok, {counts['warning']} warning, {counts['broken']} broken")
-    if fixes:
+    if fixes and own is not None:  # the user's own file: its tables are edited, not added
+        lines += ["", f"Change these lines in {own} (edit a table it already has),"]
+        lines += ["then run `guidewatch doctor` again:", "", fixes.rstrip("\n")]
+    elif fixes:
         lines += [
             "",
             "Write this in your own sources file (for example my-sources.toml), replacing any",
@@ -53,7 +57,7 @@ def render(findings: list[Any], fixes: str) -> str:
 def cmd_doctor(args: argparse.Namespace, app: App) -> int:
     """Diagnose the chosen documents; store them only with --store."""
     from guidewatch.doctor import Robots, diagnose, fixes_file
-    from guidewatch.sources import SourcesError
+    from guidewatch.sources import DEFAULT_SOURCES, SourcesError
 
     try:
         specs = app.catalog.select([], args.document)
@@ -62,7 +66,9 @@ def cmd_doctor(args: argparse.Namespace, app: App) -> int:
     with _fetcher(app) as getter:
         robots = Robots(lambda url: getter.get(url), app.policy().user_agent)
         findings = [diagnose(spec, lambda url: getter.get(url), robots) for spec in specs]
-    fixes = fixes_file(findings)
+    in_force = Path(app.sources_path or app.settings.sources_path)
+    own = None if in_force.resolve() == DEFAULT_SOURCES.resolve() else in_force
+    fixes = fixes_file(findings, extends=own is None)
     data: dict[str, Any] = {
         "documents": [f.to_json() for f in findings],
         "fixes": fixes,
@@ -74,7 +80,7 @@ def cmd_doctor(args: argparse.Namespace, app: App) -> int:
         working = [s for s, f in zip(specs, findings, strict=True) if f.verdict != "broken"]
         summary = run_once(app, working)
         data["stored"] = summary.to_dict()
-    emit(args.json, data, lambda: render(findings, fixes) + _stored(data))
+    emit(args.json, data, lambda: render(findings, fixes, own) + _stored(data))
     return 0 if data["ok"] else 1
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from scrapers.base import check_content_kind, get_extractor
 from scrapers.discover.model import DiscoveryError, Found, Record
-from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError, SuspectError
+from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError, StoppedError, SuspectError
 from scrapers.rewrite import Rewrites
 from storage import repo
 from storage.db import open_session
@@ -243,8 +243,10 @@ def _check(
             # A concurrent run stored the next version first: keep this fetch against it.
             return replace(keep(), found=found)
     except Exception as error:
-        if (stopped is not None and stopped()) or (
-            isinstance(error, RuntimeError) and _CLOSED_CLIENT in str(error)
+        if (
+            (stopped is not None and stopped())
+            or (isinstance(error, RuntimeError) and _CLOSED_CLIENT in str(error))
+            or isinstance(error, StoppedError)
         ):
             log.info("%s: cancelled, the run is stopping (%s): not recorded", spec.id, error)
             return CheckResult(spec.id, CANCELLED, "the run was stopped before this check ended")

@@ -237,8 +237,9 @@ def diagnose(spec: DocumentSpec, get: Get, robots: Robots) -> Finding:
     return finding
 
 
-def fixes_file(findings: list[Finding]) -> str:
-    """The lines to put in the user's own sources file, or "" when nothing needs fixing."""
+def fixes_file(findings: list[Finding], *, extends: bool = True) -> str:
+    """The lines to put in the user's own sources file, or "" when nothing needs fixing;
+    `extends` starts a new file over the shipped one (not for a file already in force)."""
     blocks = []
     for f in findings:
         if not f.fix:
@@ -247,4 +248,4 @@ def fixes_file(findings: list[Finding]) -> str:
         blocks.append("\n".join([*head, *f.fix]))
     if not blocks:
         return ""
-    return 'extends = "default"\n\n' + "\n\n".join(blocks) + "\n"
+    return ('extends = "default"\n\n' if extends else "") + "\n\n".join(blocks) + "\n"

@@ -53,6 +53,9 @@ def _markup(body: bytes) -> bool:
     return not _CONTROL.search(body) and bool(_TAG.search(body))
 
 
+_KIND_NAMES = {"html": "an HTML page", "json": "JSON", "pdf": "a PDF", "text": "text"}
+
+
 def check_content_kind(extractor: object, fetched: Fetched) -> None:
     """Refuse a body whose sniffed kind the extractor cannot read, before it tries to.
 
@@ -66,7 +69,7 @@ def check_content_kind(extractor: object, fetched: Fetched) -> None:
         return
     if kind == "text" and "html" in accepts and _markup(fetched.body):
         return
-    wanted = " or ".join(accepts)
+    wanted = " or ".join(_KIND_NAMES.get(kind, kind) for kind in accepts)
     sent = (
         "an empty body" if not fetched.body else describe(kind, fetched.headers.get("content-type"))
     )

@@ -20,7 +20,7 @@ import httpx
 from scrapers.body import ACCEPT_ENCODING, Deadline, DecodeError, UnsupportedEncoding, read_capped
 from scrapers.failures import connection_message, host_port, is_permanent, parse_retry_after
 from scrapers.judge import judge, key_headers
-from scrapers.model import Fetched, ScrapeError
+from scrapers.model import Fetched, ScrapeError, StoppedError
 from scrapers.rewrite import Rewriter, Rewrites, UncoveredError
 from scrapers.robots import ROBOTS_MAX_BYTES, Robots, RobotsAnswer, origin_url
 from scrapers.sniff import KINDS, sniff_kind
@@ -236,9 +236,17 @@ class HttpFetcher:
             for attempt in range(attempts):
                 self._wait_turn(host, deadline, shown)
                 try:
+                    if self._client.is_closed:
+                        raise RuntimeError("closed")
                     return self._attempt(target, headers, shown, deadline, cap, truncate)
                 except _Retryable as failure:
                     last = failure
+                except RuntimeError:
+                    if not self._client.is_closed:
+                        raise
+                    # A stopped flow run closes its fetchers under the tasks still running.
+                    stopped = "the run was stopped (its fetcher is closed)"
+                    raise StoppedError(f"{shown} was not fetched: {stopped}") from None
                 finally:
                     host.last_end = time.monotonic()
                 if attempt + 1 == attempts:

@@ -10,6 +10,7 @@ from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruct
 from scrapers.base import SinglePage, register
 from scrapers.decode import decode_text
 from scrapers.model import Document, DocumentSpec, Fetched, Section, SuspectError
+from scrapers.sniff import describe
 from scrapers.text import normalise_block, normalise_lines
 
 DROP_TAGS = frozenset(
@@ -43,6 +44,17 @@ def page_text(fetched: Fetched) -> str:
         None,
     )
     return decode_text(fetched.body, content_type)
+
+
+def require_page(fetched: Fetched) -> None:
+    """SuspectError naming what was served when a page's body is an image, a PDF or JSON."""
+    if fetched.content_kind in ("html", "text"):
+        return
+    served = describe(fetched.content_kind, fetched.headers.get("content-type"))
+    raise SuspectError(
+        f"expected an HTML page at {fetched.final_url or fetched.url} but the server sent {served}",
+        fetched=fetched,
+    )
 
 
 def is_noise(tag: Tag) -> bool:
@@ -289,6 +301,7 @@ class HtmlExtractor(SinglePage):
 
     def extract(self, spec: DocumentSpec, fetched: Fetched) -> Document:
         """Sections of the selected content; SuspectError when it is missing or empty."""
+        require_page(fetched)
         soup = BeautifulSoup(page_text(fetched), "html.parser")
         content = select_content(soup, spec.selector)
         if not content:

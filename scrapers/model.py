@@ -72,6 +72,12 @@ class ScrapeError(Exception):
         self.fetched = fetched
 
 
+class StoppedError(ScrapeError):
+    """The run stopped (its fetcher closed) before this request was made: not the site's fault."""
+
+    outcome = "cancelled"
+
+
 class GoneError(ScrapeError):
     """The publisher says the document no longer exists (404/410)."""
 

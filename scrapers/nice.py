@@ -7,7 +7,15 @@ import re
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from scrapers.base import SinglePage, register
-from scrapers.html import HEADINGS, block_lines, inline_text, is_noise, page_text, unique_keys
+from scrapers.html import (
+    HEADINGS,
+    block_lines,
+    inline_text,
+    is_noise,
+    page_text,
+    require_page,
+    unique_keys,
+)
 from scrapers.model import Document, DocumentSpec, Fetched, Section, SuspectError
 from scrapers.text import normalise_block
 
@@ -161,6 +169,7 @@ class NiceChapterExtractor(SinglePage):
 
     def extract(self, spec: DocumentSpec, fetched: Fetched) -> Document:
         """Sections keyed by recommendation number and box; SuspectError without div.chapter."""
+        require_page(fetched)
         soup = BeautifulSoup(page_text(fetched), "html.parser")
         chapter = soup.find("div", class_="chapter")
         if not isinstance(chapter, Tag):

@@ -30,7 +30,8 @@ def parse_rewrites(value: str) -> Rewrites:
                 raise ValueError(
                     f"item {item.strip()!r} is not of the form OLD=NEW (LIVE_PREFIX=MIRROR_PREFIX)"
                 )
-            pairs.append((old.strip(), new.strip()))
+            # A trailing slash on one side only would glue or double a slash in every address.
+            pairs.append((old.strip().rstrip("/"), new.strip().rstrip("/")))
     return tuple(pairs)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import httpx
 from protego import Protego
 
-from scrapers.model import ScrapeError
+from scrapers.model import ScrapeError, StoppedError
 from scrapers.rewrite import UncoveredError
 
 # RFC 9309 section 2.5: parse at least 500 KiB; what follows is ignored.
@@ -61,7 +61,7 @@ def load_robots(robots_url: str, read: Reader) -> Protego:
     for _ in range(ROBOTS_MAX_REDIRECTS + 1):
         try:
             answer = read(current)
-        except UncoveredError:
+        except (UncoveredError, StoppedError):
             raise
         except ScrapeError as error:
             raise ScrapeError(

@@ -55,7 +55,11 @@ PREFECT=("$ROOT/.venv/bin/prefect")
 pids=()
 start() {
   set -m
-  "$@" &
+  # Started in the background (`make run &`, nohup), this shell and its children ignore
+  # SIGINT, and Prefect's worker stops on TERM by sending itself SIGINT: give SIGINT back.
+  "$ROOT/.venv/bin/python" -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])' "$@" &
   set +m
   pids+=($!)
 }

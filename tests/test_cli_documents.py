@@ -137,3 +137,25 @@ def test_one_date_parser_for_every_command() -> None:
         assert parse_when("2024-03-01T11:30+01:00", end_of_day=end_of_day) == moment
     with pytest.raises(UserError, match="YYYY-MM-DD or an ISO date-time"):
         parse_when("2024-13-01", end_of_day=False)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("GUIDEWATCH_REWRITE", "https://www.nice.org.uk http://127.0.0.1:9/nice", "OLD=NEW"),
+        ("GUIDEWATCH_PAUSE_SECONDS", "five", "GUIDEWATCH_PAUSE_SECONDS='five'"),
+        ("GUIDEWATCH_SMTP_PORT", "25x", "GUIDEWATCH_SMTP_PORT='25x'"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_it_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    value: str,
+    said: str,
+) -> None:
+    monkeypatch.setenv(name, value)
+    status, out, err = Cli(capsys).run("sources")
+    assert status == 2 and out == ""
+    assert err.startswith("guidewatch: ") and len(err.strip().splitlines()) == 1, err
+    assert said in err

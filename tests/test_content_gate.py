@@ -64,7 +64,7 @@ def test_random_bytes_served_as_html_never_become_a_version(
     app = app_for(site, tmp_path)
     outcome, message, count = check(app)
     assert (outcome, count) == ("suspect", 0), message
-    assert "expected html" in message and "text/html" in message
+    assert "expected an HTML page" in message and "text/html" in message
 
 
 def test_a_real_page_with_no_selector_is_still_kept(site: FixtureSite, tmp_path: Path) -> None:

@@ -151,6 +151,17 @@ BAD_REPLIES = {
         "suspect",
         "",
     ),
+    "image-instead-of-page": (
+        Reply(body=b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, headers={"Content-Type": "image/png"}),
+        "suspect",
+        "expected an HTML page at https://www.nice.org.uk/guidance/ng206/chapter/recommendations"
+        " but the server sent binary data (image/png)",
+    ),
+    "json-instead-of-page": (
+        Reply(body=b'{"error": "rate limited"}', headers={"Content-Type": "application/json"}),
+        "suspect",
+        "but the server sent a JSON document (application/json)",
+    ),
     "timeout": (Reply(body=b"<html></html>", delay=4), "failed", "timed out"),
     "too-big": (
         Reply(body=b"<html>" + b"x" * 300_000 + b"</html>", headers={"Content-Type": "text/html"}),

@@ -181,7 +181,9 @@ def test_every_branch_gets_the_right_verdict_and_fix(
     assert nice["fix"] == ['url = "https://www.nice.org.uk/guidance/ng206/chapter/recommendations"']
     assert any(line.startswith("nice-chapter: ") and "box-4" in line for line in nice["report"])
     assert any("with a body" in line for line in found["plan"]["report"])
-    assert data["fixes"].startswith('extends = "default"\n\n[documents.twins.discover]\n')
+    # The sources file in force is the user's own: the fixes go into it, with no `extends`
+    # (a new file saying `extends = "default"` would lose every document declared only there).
+    assert data["fixes"].startswith("[documents.twins.discover]\n")
     assert not env.exists()  # nothing stored: not even a database
 
 
@@ -194,10 +196,21 @@ def test_text_report_ends_with_the_table_and_the_fixes(
     table = out[out.index("document  ") :]
     assert "no-selector-match  broken" in table
     assert "0 ok, 0 warning, 1 broken" in table
+    assert f"Change these lines in {env.parent / 'sources.toml'}" in " ".join(out.split())
     assert out.rstrip().endswith(
-        'extends = "default"\n\n[documents.no-selector-match]\nselector = '
+        "\n\n[documents.no-selector-match]\nselector = "
         + json.dumps(json.loads(out.rstrip().rsplit("selector = ", 1)[1]))
     )
+
+
+def test_with_the_shipped_sources_the_fixes_extend_the_default(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GUIDEWATCH_SOURCES")
+    status, out, _ = Cli(capsys).run("doctor", "--document", "bhc-education-mecfs")
+    assert status == 1
+    assert "Write this in your own sources file" in out
+    assert 'extends = "default"\n\n[documents.bhc-education-mecfs]\nselector = ' in out
 
 
 def test_store_keeps_what_works(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -567,3 +567,18 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("Tue, 22 Jul 2025 11:00:00 GMT", now) == 0.0
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after(None, now) is None
+
+
+def test_a_fetch_after_the_run_closed_its_fetcher_says_the_run_stopped(site: FixtureSite) -> None:
+    # A flow run stopped by Ctrl-C closes its fetchers while a task may still be about to
+    # fetch: that fetch is a clear error, never an "internal error: RuntimeError".
+    site.set("/page", "<html><body>hello</body></html>")
+    fetcher = HttpFetcher(policy())
+    assert fetcher.get(site.url("/page")).status == 200
+    fetcher.close()
+    with pytest.raises(ScrapeError) as raised:
+        fetcher.get(site.url("/page"))
+    assert not isinstance(raised.value, (GoneError, SuspectError))
+    assert one_line(raised.value) == (
+        f"{site.url('/page')} was not fetched: the run was stopped (its fetcher is closed)"
+    )

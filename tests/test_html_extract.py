@@ -8,10 +8,12 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 
+from guidewatch.cycle import run_cycle
 from scrapers.base import get_extractor
 from scrapers.html import sections_from_html
 from scrapers.model import Document, DocumentSpec, Fetched, SuspectError
-from tests.support.site import FixtureSite
+from tests.support.site import FixtureSite, Reply
+from tests.support.world import BHC_PAGE_PATH, make_app
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 NEURO = "Neuroplasticity programs designed for autonomic nervous system dysregulation"
@@ -221,3 +223,14 @@ def test_extract_a_page_served_on_loopback(site: FixtureSite) -> None:
     assert extractor.related(page_spec, served) == []
     document = extractor.extract(page_spec, served)
     assert "has reached improved PEM stability" in by_key(document)[NEURO]
+
+
+def test_an_image_served_for_a_page_says_what_was_served(site: FixtureSite, tmp_path: Path) -> None:
+    app = make_app(site, tmp_path)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    site.set(BHC_PAGE_PATH, Reply(body=png, headers={"Content-Type": "image/png"}))
+    specs = app.catalog.select([], ["bhc-clinical-care-guide-page"])
+    [result] = run_cycle(specs, engine=app.writable_engine(), policy=app.policy())
+    assert result.outcome == "suspect"
+    assert "expected an HTML page at https://batemanhornecenter.org/" in result.message
+    assert "but the server sent binary data (image/png)" in result.message

@@ -305,3 +305,32 @@ def test_a_rule_that_leaves_the_hosts_robots_txt_uncovered_says_so(site: Fixture
         site, rewrites=((NICE + "/guidance", site.url("/g")),), respect_robots=False
     ) as http:
         assert http.get(NICE + "/guidance/ng206").body == b"page"
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "https://www.nice.invalid/=MIRROR/nice",
+        "https://www.nice.invalid=MIRROR/nice/",
+        "https://www.nice.invalid/=MIRROR/nice/",
+    ],
+)
+def test_a_trailing_slash_on_either_side_of_a_rule_changes_nothing(
+    site: FixtureSite, tmp_path: Path, rule: str
+) -> None:
+    # A slash too many must not send every request to a wrong path, where a 404 would mark
+    # the document gone and alert its readers.
+    site.set(f"/nice{LOWER}", html("nice/ng206-recommendations-v1.html"))
+    sources = tmp_path / "sources.toml"
+    sources.write_text(SOURCES, encoding="utf-8")
+    app = make_app(
+        site,
+        tmp_path,
+        GUIDEWATCH_SOURCES=str(sources),
+        GUIDEWATCH_REWRITE=rule.replace("MIRROR", site.base_url),
+    )
+    [result] = run_cycle(
+        app.catalog.select([], ["nice-recs"]), engine=app.writable_engine(), policy=app.policy()
+    )
+    assert result.outcome == "new_version", result.message
+    assert f"/nice{LOWER}" in paths(site)

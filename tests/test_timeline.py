@@ -12,8 +12,9 @@ from sqlalchemy.engine import Engine
 from compare.topics import load_topics
 from guidewatch.report.history import select_topics, shown_terms, term_timeline
 from guidewatch.settings import DEFAULT_TOPICS
+from scrapers.model import Document, Section
 from storage.db import open_session
-from tests.test_search import BACME, NG206, Cli, build_history
+from tests.test_search import BACME, NG206, Cli, add_document_history, build_history
 
 TOPICS = load_topics(DEFAULT_TOPICS)
 
@@ -48,6 +49,35 @@ def test_a_topic_counts_only_its_terms_and_shows_those_that_occur(history: Engin
     assert terms == ["energy management", "pacing"]
     assert [r.counts.get("energy management", 0) for r in rows] == [0, 1, 1]
     assert all("pacing up" not in r.counts for r in rows)
+
+
+def test_a_term_in_a_heading_is_counted_once_per_version(engine: Engine) -> None:
+    # A PDF edition renamed its section "What is Graded Exercise Therapy?": the term left the
+    # document, and the timeline must show it going from 1 to 0, however many sections the
+    # heading holds.
+    def edition(heading: str) -> Document:
+        return Document(
+            sections=(
+                Section("4a", (heading,), "Once a stable baseline is reached, increase it."),
+                Section("4b", (heading,), "Increase by no more than 10-20% at a time."),
+            ),
+            title="Guide to Therapy",
+        )
+
+    add_document_history(
+        engine,
+        "guide",
+        [
+            ("2022-11-14", "2025-03-01", edition("4. What is Graded Exercise Therapy?")),
+            ("2025-03-14", "2025-04-01", edition("4. What is Activity Management?")),
+        ],
+        source="bacme",
+    )
+    topics, always = select_topics(TOPICS, topic="rehabilitation")
+    with open_session(engine) as session:
+        rows = term_timeline(session=session, document_id="guide", topics=topics)
+    assert "graded exercise therapy" in shown_terms(rows, topics, always)
+    assert [r.counts.get("graded exercise therapy", 0) for r in rows] == [1, 0]
 
 
 def test_unknown_topic_is_refused_and_unwatched_term_is_counted() -> None:

@@ -86,24 +86,29 @@ def term_names(topics: Sequence[Topic]) -> list[str]:
 def term_timeline(
     *, session: Session, document_id: str, topics: Sequence[Topic]
 ) -> list[TimelineRow]:
-    """Count each watched term in every version of a document (section texts, not headings)."""
+    """Count each watched term in every version of a document: its section texts, and each
+    distinct heading once (a PDF's term may live in a heading alone)."""
     versions = repo.list_versions(session=session, document_id=document_id)
     query = (
-        select(VersionSection.version_id, VersionSection.text)
+        select(VersionSection.version_id, VersionSection.text, VersionSection.heading_path)
         .join(Version, col(Version.id) == col(VersionSection.version_id))
         .where(Version.document_id == document_id)
         .order_by(col(VersionSection.version_id), col(VersionSection.ordinal))
     )
     texts: dict[int, list[str]] = defaultdict(list)
-    for version_id, text in session.exec(query):
+    headings: dict[int, dict[str, None]] = defaultdict(dict)
+    for version_id, text, path in session.exec(query):
         texts[version_id].append(text)
+        headings[version_id].update(dict.fromkeys(json.loads(path or "[]")))
     return [
         TimelineRow(
             document_id=document_id,
             version=v.number,
             first_seen_at=v.first_seen_at,
             last_seen_at=v.last_seen_at,
-            counts=count_terms("\n\n".join(texts.get(v.id or 0, [])), topics),
+            counts=count_terms(
+                "\n\n".join([*headings.get(v.id or 0, {}), *texts.get(v.id or 0, [])]), topics
+            ),
             provenance=v.provenance,
         )
         for v in versions

@@ -36,7 +36,7 @@ homepage = "https://www.gov.uk"
 source = "nice"
 title = "NICE NG206: Recommendations"
 kind = "nice-chapter"
-url = "https://www.nice.org.uk/guidance/ng206/chapter/Recommendations"
+url = "https://www.nice.org.uk/guidance/ng206/chapter/recommendations"
 
 [documents.nice-ng206-context]
 source = "nice"
