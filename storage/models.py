@@ -46,7 +46,10 @@ class Fetch(SQLModel, table=True):
     """One fetch attempt, whatever its outcome."""
 
     __tablename__ = "fetches"
-    __table_args__ = (Index("ix_fetches_document_started", "document_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_fetches_document_started", "document_id", "started_at"),
+        Index("ix_fetches_version_started", "version_id", "started_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     document_id: str = Field(foreign_key="documents.id", max_length=200)
