@@ -24,6 +24,7 @@ from compare.model import Change, Topic
 from compare.noise import resolve_ignore
 from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult
 from guidewatch.settings import Settings
+from guidewatch.term_counts import keep_version_counts
 from scrapers.base import Extractor, get_extractor
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError
 from storage import changes as store
@@ -267,6 +268,7 @@ def make_hooks(
     def after_version(
         session: Session, spec: DocumentSpec, previous: Version | None, new: Version
     ) -> None:
+        keep_version_counts(session, new.id, watched)
         # A comparison bug must not cost the evidence: the version is kept either way, and
         # the failure is queued as an event so that it is not only in a log.
         try:

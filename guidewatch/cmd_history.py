@@ -171,8 +171,7 @@ def cmd_search(args: argparse.Namespace, app: App) -> int:
 def cmd_timeline(args: argparse.Namespace, app: App) -> int:
     """Print the count of each watched term in every version, with dates."""
     from compare.topics import load_topics
-    from guidewatch.report.history import select_topics, shown_terms, term_timeline
-    from storage import repo
+    from guidewatch.report.history import select_topics, shown_terms, term_timelines
     from storage.db import open_session
 
     try:
@@ -184,16 +183,8 @@ def cmd_timeline(args: argparse.Namespace, app: App) -> int:
     if args.document:
         _known_document(app, args.document)
     with open_session(app.engine) as session:
-        ids = (
-            [args.document]
-            if args.document
-            else [d.id for d in repo.list_documents(session=session)]
-        )
-        rows = [
-            row
-            for doc in ids
-            for row in term_timeline(session=session, document_id=doc, topics=topics)
-        ]
+        ids = [args.document] if args.document else None
+        rows = term_timelines(session=session, document_ids=ids, topics=topics)
     terms = shown_terms(rows, topics, always)
 
     def render() -> str:

@@ -103,3 +103,5 @@ class VersionSection(SQLModel, table=True):
     heading_path: str = Field(default="[]", sa_column=Column(Text, nullable=False))
     text: str = Field(sa_column=Column(Text, nullable=False))
     pages: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    # SHA-256 of the text's UTF-8 bytes: term counts are kept once per distinct text.
+    text_sha256: str | None = Field(default=None, max_length=64)

@@ -178,6 +178,7 @@ def add_version(
                 heading_path=json.dumps(list(section.heading_path), ensure_ascii=False),
                 text=section.text,
                 pages=json.dumps(list(section.pages)),
+                text_sha256=sha256(section.text.encode("utf-8")),
             )
         )
     session.flush()

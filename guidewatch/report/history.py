@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,8 +17,8 @@ from compare.model import Change, Topic
 from compare.topics import count_terms, make_term
 from scrapers.base import get_extractor
 from scrapers.model import DocumentSpec
-from storage import repo
-from storage.models import Version, VersionSection
+from storage import repo, terms
+from storage.models import Version
 
 
 @dataclass(frozen=True)
@@ -84,26 +84,53 @@ def term_timeline(
     *, session: Session, document_id: str, topics: Sequence[Topic]
 ) -> list[TimelineRow]:
     """Count each watched term in every version of a document (section texts, not headings)."""
-    versions = repo.list_versions(session=session, document_id=document_id)
-    query = (
-        select(VersionSection.version_id, VersionSection.text)
-        .join(Version, col(Version.id) == col(VersionSection.version_id))
-        .where(Version.document_id == document_id)
-        .order_by(col(VersionSection.version_id), col(VersionSection.ordinal))
+    return term_timelines(session=session, document_ids=[document_id], topics=topics)
+
+
+def term_timelines(
+    *, session: Session, document_ids: Sequence[str] | None, topics: Sequence[Topic]
+) -> list[TimelineRow]:
+    """Count each watched term in every version of these documents (None: all), by document.
+
+    A version's count is the sum over its sections, each distinct section text counted once
+    per topics selection and kept (guidewatch.term_counts), not recounted on every query.
+    """
+    from guidewatch.term_counts import has_term_counts, section_counts
+
+    query = select(Version).order_by(col(Version.document_id), col(Version.number))
+    if document_ids is not None:
+        query = query.where(col(Version.document_id).in_(list(document_ids)))
+    versions = list(session.exec(query))
+    if not versions:
+        return []
+    if not has_term_counts(session):  # a database older than migration 0008
+        return [_row(v, _count_now(session, v, topics)) for v in versions]
+    sections = terms.version_sections(session=session, document_ids=document_ids)
+    counts = section_counts(session, sections, topics, every=document_ids is None)
+    totals: dict[int, Counter[str]] = defaultdict(Counter)
+    for ref in sections:
+        found = counts.get(ref.text_sha256)
+        if found:
+            totals[ref.version_id].update(found)
+    return [_row(v, dict(totals.get(v.id or 0, {}))) for v in versions]
+
+
+def _row(version: Version, counts: dict[str, int]) -> TimelineRow:
+    return TimelineRow(
+        document_id=version.document_id,
+        version=version.number,
+        first_seen_at=version.first_seen_at,
+        last_seen_at=version.last_seen_at,
+        counts=counts,
     )
-    texts: dict[int, list[str]] = defaultdict(list)
-    for version_id, text in session.exec(query):
-        texts[version_id].append(text)
-    return [
-        TimelineRow(
-            document_id=document_id,
-            version=v.number,
-            first_seen_at=v.first_seen_at,
-            last_seen_at=v.last_seen_at,
-            counts=count_terms("\n\n".join(texts.get(v.id or 0, [])), topics),
-        )
-        for v in versions
-    ]
+
+
+def _count_now(session: Session, version: Version, topics: Sequence[Topic]) -> dict[str, int]:
+    document = repo.version_document(session=session, version=version)
+    total: Counter[str] = Counter()
+    for section in document.sections:
+        total.update(count_terms(section.text, topics))
+    return dict(total)
 
 
 def shown_terms(
