@@ -213,16 +213,21 @@ def cmd_timeline(args: argparse.Namespace, app: App) -> int:
             [
                 *([r.document_id] if not args.document else []),
                 str(r.version),
-                stamp(r.first_seen_at)[:10],
-                stamp(r.last_seen_at)[:10],
+                _day(r.first_seen_at),
+                _day(r.last_seen_at),
                 *(str(r.counts.get(t, 0)) for t in terms),
             ]
             for r in rows
         ]
         return table(body, headers)
 
-    emit(args.json, [r.to_dict(terms) for r in rows], render)
+    emit(args.json, [r.to_dict(terms) for r in rows] if args.json else None, render)
     return 0
+
+
+def _day(moment: datetime) -> str:
+    """The UTC date of a moment, as stamp() would print it (without strftime's cost)."""
+    return moment.astimezone(UTC).date().isoformat()
 
 
 def cmd_evidence(args: argparse.Namespace, app: App) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from functools import partial
 
@@ -15,7 +16,7 @@ from sqlmodel import Session
 from compare.model import Topic
 from compare.topics import count_terms
 from storage import terms
-from storage.terms import Counts, SectionRef
+from storage.terms import Counts
 
 log = logging.getLogger("guidewatch.term_counts")
 
@@ -64,28 +65,37 @@ def has_term_counts(session: Session) -> bool:
     return bool(inspect(session.connection()).has_table("term_counts"))
 
 
-def section_counts(
-    session: Session, sections: Sequence[SectionRef], topics: Sequence[Topic], *, every: bool
-) -> dict[str, Counts]:
-    """Return term counts per section hash, counting (and keeping) the texts not counted yet.
+def version_totals(
+    session: Session, topics: Sequence[Topic], document_ids: Sequence[str] | None
+) -> dict[int, Counts]:
+    """Return each version's term counts (summed over its sections) for these documents.
 
-    With every=True the sections are all there are, so every kept row is read at once.
-    Keeping new counts is a transaction of its own; if the database cannot be written (read
-    only, or locked for too long) the counts are still returned, just not kept.
+    Section texts not counted yet under these topics are counted now and kept, in a
+    transaction of its own; if the database cannot be written (read only, or locked for too
+    long) the counts are still returned, just not kept.
     """
     key = fingerprint(topics)
-    hashes = None if every else sorted({ref.text_sha256 for ref in sections})
-    known = terms.known_counts(session=session, fingerprint=key, hashes=hashes)
-    fresh: dict[str, Counts] = {}
-    for digest, text in terms.missing_texts(
-        session=session, sections=sections, known=known
-    ).items():
-        fresh[digest] = {term: n for term, n in count_terms(text, topics).items() if n}
-    if fresh:
+    hits, missing = terms.version_counts(
+        session=session, fingerprint=key, document_ids=document_ids
+    )
+    totals: dict[int, Counter[str]] = defaultdict(Counter)
+    parsed: dict[str, Counts] = {}
+    for version_id, counts in hits:
+        found = parsed.get(counts)
+        if found is None:
+            found = parsed[counts] = json.loads(counts)
+        totals[version_id].update(found)
+    if missing:
+        fresh: dict[str, Counts] = {}
+        texts = terms.missing_texts(session=session, sections=missing, known={})
+        for digest, text in texts.items():
+            fresh[digest] = {term: n for term, n in count_terms(text, topics).items() if n}
+        for ref in missing:
+            totals[ref.version_id].update(fresh.get(ref.text_sha256, {}))
         try:
             terms.keep_counts(session=session, fingerprint=key, counts=fresh)
             session.commit()
         except SQLAlchemyError as error:
             session.rollback()
             log.warning("term counts not kept (%s): they are counted again next time", error)
-    return known | fresh
+    return {version_id: dict(counter) for version_id, counter in totals.items()}

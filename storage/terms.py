@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Text, and_, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -80,20 +80,56 @@ def version_sections(
     return rows
 
 
-def known_counts(
-    *, session: Session, fingerprint: str, hashes: Sequence[str] | None = None
-) -> dict[str, Counts]:
-    """Return the kept counts for these section texts (None: every text) under a fingerprint."""
+def version_counts(
+    *, session: Session, fingerprint: str, document_ids: Sequence[str] | None = None
+) -> tuple[list[tuple[int, str]], list[SectionRef]]:
+    """Return the kept counts of each section of these documents (None: all) under a fingerprint.
+
+    Joined in SQL, so only sections whose text holds a term come back, as (version id,
+    counts JSON), with the sections whose text has no counts yet (to be counted).
+    """
+    query = (
+        select(VersionSection.id, VersionSection.version_id, VersionSection.text_sha256,
+               TermCount.counts)
+        .select_from(VersionSection)
+        .outerjoin(
+            TermCount,
+            and_(
+                col(TermCount.fingerprint) == fingerprint,
+                col(TermCount.text_sha256) == col(VersionSection.text_sha256),
+            ),
+        )
+        .where(or_(col(TermCount.counts).is_(None), col(TermCount.counts) != "{}"))
+    )  # fmt: skip
+    if document_ids is not None:
+        query = query.join(Version, col(Version.id) == col(VersionSection.version_id)).where(
+            col(Version.document_id).in_(list(document_ids))
+        )
+    hits: list[tuple[int, str]] = []
+    missing: list[SectionRef] = []
+    unhashed: dict[int, int] = {}
+    for section_id, version_id, digest, counts in session.execute(query):
+        if counts is not None:
+            hits.append((version_id, counts))
+        elif digest is None:
+            unhashed[section_id] = version_id
+        else:
+            missing.append(SectionRef(section_id, version_id, digest))
+    for section_id, text in section_texts(session=session, ids=list(unhashed)).items():
+        missing.append(SectionRef(section_id, unhashed[section_id], section_hash(text)))
+    return hits, missing
+
+
+def known_counts(*, session: Session, fingerprint: str, hashes: Sequence[str]) -> dict[str, Counts]:
+    """Return the kept counts for these section texts under a fingerprint."""
     base = select(TermCount.text_sha256, TermCount.counts).where(
         TermCount.fingerprint == fingerprint
     )
-    if hashes is None or len(hashes) > 20 * CHUNK:
-        rows = list(session.execute(base))
-    else:
-        rows = []
-        for chunk in _chunks(hashes):
-            rows += session.execute(base.where(col(TermCount.text_sha256).in_(chunk)))
-    return {digest: (json.loads(counts) if counts != "{}" else {}) for digest, counts in rows}
+    found: dict[str, Counts] = {}
+    for chunk in _chunks(hashes):
+        for digest, counts in session.execute(base.where(col(TermCount.text_sha256).in_(chunk))):
+            found[digest] = json.loads(counts) if counts != "{}" else {}
+    return found
 
 
 def section_texts(*, session: Session, ids: Sequence[int]) -> dict[int, str]:

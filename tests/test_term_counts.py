@@ -77,7 +77,9 @@ def test_storing_a_version_counts_its_new_texts_for_every_selection(engine: Engi
     with open_session(engine) as session:
         rows = term_timelines(session=session, document_ids=[NG206], topics=tuple(TOPICS))
     assert {(r.document_id, r.version): r.counts for r in rows} == {
-        key: counts for key, counts in _counted_now(engine, tuple(TOPICS)).items() if key[0] == NG206
+        key: counts
+        for key, counts in _counted_now(engine, tuple(TOPICS)).items()
+        if key[0] == NG206
     }
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, inspect
+from sqlalchemy import select as columns
 from sqlmodel import Session, col, select
 
 from compare.diff import compare_documents
@@ -17,8 +18,8 @@ from compare.model import Change, Topic
 from compare.topics import count_terms, make_term
 from scrapers.base import get_extractor
 from scrapers.model import DocumentSpec
-from storage import repo, terms
-from storage.models import Version
+from storage import repo
+from storage.models import Version, VersionSection
 
 
 @dataclass(frozen=True)
@@ -95,27 +96,27 @@ def term_timelines(
     A version's count is the sum over its sections, each distinct section text counted once
     per topics selection and kept (guidewatch.term_counts), not recounted on every query.
     """
-    from guidewatch.term_counts import has_term_counts, section_counts
+    from guidewatch.term_counts import has_term_counts, version_totals
 
-    query = select(Version).order_by(col(Version.document_id), col(Version.number))
+    query = columns(
+        col(Version.id),
+        col(Version.document_id),
+        col(Version.number),
+        col(Version.first_seen_at),
+        col(Version.last_seen_at),
+    ).order_by(col(Version.document_id), col(Version.number))
     if document_ids is not None:
         query = query.where(col(Version.document_id).in_(list(document_ids)))
-    versions = list(session.exec(query))
+    versions = list(session.execute(query))
     if not versions:
         return []
     if not has_term_counts(session):  # a database older than migration 0008
-        return [_row(v, _count_now(session, v, topics)) for v in versions]
-    sections = terms.version_sections(session=session, document_ids=document_ids)
-    counts = section_counts(session, sections, topics, every=document_ids is None)
-    totals: dict[int, Counter[str]] = defaultdict(Counter)
-    for ref in sections:
-        found = counts.get(ref.text_sha256)
-        if found:
-            totals[ref.version_id].update(found)
-    return [_row(v, dict(totals.get(v.id or 0, {}))) for v in versions]
+        return [_row(v, _count_now(session, v.id, topics)) for v in versions]
+    totals = version_totals(session, topics, document_ids)
+    return [_row(v, totals.get(v.id, {})) for v in versions]
 
 
-def _row(version: Version, counts: dict[str, int]) -> TimelineRow:
+def _row(version: Any, counts: dict[str, int]) -> TimelineRow:
     return TimelineRow(
         document_id=version.document_id,
         version=version.number,
@@ -125,11 +126,11 @@ def _row(version: Version, counts: dict[str, int]) -> TimelineRow:
     )
 
 
-def _count_now(session: Session, version: Version, topics: Sequence[Topic]) -> dict[str, int]:
-    document = repo.version_document(session=session, version=version)
+def _count_now(session: Session, version_id: int, topics: Sequence[Topic]) -> dict[str, int]:
+    texts = session.exec(select(VersionSection.text).where(VersionSection.version_id == version_id))
     total: Counter[str] = Counter()
-    for section in document.sections:
-        total.update(count_terms(section.text, topics))
+    for text in texts:
+        total.update(count_terms(text, topics))
     return dict(total)
 
 
