@@ -31,7 +31,7 @@ from storage import changes as store
 from storage import repo
 from storage.changes import ChangeRow
 from storage.db import open_session
-from storage.models import FAILING, NOT_CLEAN, Fetch, Version
+from storage.models import CONFIRMING, FAILING, NOT_CLEAN, Fetch, Version
 
 log = logging.getLogger("guidewatch.changes")
 
@@ -44,7 +44,7 @@ def stored_fetched(session: Session, version: Version) -> Fetched:
 
     body = repo.get_blob(session=session, sha=version.body_sha256)
     fetch = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
-    headers: dict[str, str] = json.loads(fetch.headers) if fetch else {}
+    headers: dict[str, str] = repo.fetch_headers(session=session, fetch=fetch) if fetch else {}
     related_shas: dict[str, str] = json.loads(fetch.related) if fetch else {}
     related = {url: repo.get_blob(session=session, sha=sha) for url, sha in related_shas.items()}
     return Fetched(
@@ -200,6 +200,20 @@ def _events(
     return events
 
 
+def _quiet(spec: DocumentSpec, result: CheckResult) -> bool:
+    """Whether a check can raise no event: clean after a clean fetch, same URL, nothing new.
+
+    Then no query is made (most checks of most runs). A check whose previous outcome is not
+    known (None) is always looked at.
+    """
+    if not result.ok or result.moved_from or result.previous_outcome is None:
+        return False
+    if result.previous_outcome not in ("", *CONFIRMING):
+        return False  # it may be a recovery
+    discovered = spec.kind == "pdf-link" and result.outcome == "new_version"
+    return not (discovered and result.version_number == 1)
+
+
 def record_event(
     engine: Engine, spec: DocumentSpec, result: CheckResult, *, threshold: int
 ) -> list[str]:
@@ -208,6 +222,8 @@ def record_event(
     Each event is queued on its own: one already queued (by an earlier or a concurrent run)
     is skipped without costing the others.
     """
+    if _quiet(spec, result):
+        return []
     queued: list[str] = []
     with open_session(engine) as session:
         for event in _events(session, spec, result, threshold):

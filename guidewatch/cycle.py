@@ -44,6 +44,9 @@ class CheckResult:
     version_number: int | None = None
     fetch_id: int | None = None
     moved_from: str | None = None
+    # The outcome of the document's fetch before this one ("" if none; None if not known):
+    # when it was clean and this check is too, no event can follow, and none is looked for.
+    previous_outcome: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -105,8 +108,12 @@ def _fetch_row(spec: DocumentSpec, started: datetime, url: str, fetched: Fetched
 
 def _declare(spec: DocumentSpec, engine: Engine) -> None:
     """Create or update the document's row (a concurrent run may create it first)."""
+    declared = (spec.source, spec.title, spec.kind, spec.url)
     for attempt in (1, 2):
         with open_session(engine) as session:
+            row = repo.get_document(session=session, id=spec.id)
+            if row is not None and (row.source, row.title, row.kind, row.url) == declared:
+                return  # nothing to write: no transaction
             repo.upsert_document(
                 session=session,
                 id=spec.id,
@@ -183,8 +190,8 @@ def check_document(
         extractor = get_extractor(spec.kind)
         url = extractor.discover(spec, lambda u: fetcher.get(u))
         with open_session(engine) as session:
-            etag, modified = repo.validators_for(session=session, document_id=spec.id, url=url)
-            moved_from = repo.last_url(session=session, document_id=spec.id)
+            state = repo.fetch_state(session=session, document_id=spec.id, url=url)
+        etag, modified, moved_from = state.etag, state.last_modified, state.last_url
         fetched = fetcher.get(url, etag=etag, last_modified=modified)
         if fetched.status != 304:
             related = _fetch_related(fetcher, extractor.related(spec, fetched))
@@ -204,10 +211,11 @@ def check_document(
             moved_from=moved_from if moved_from not in (None, url) else None,
         )
         try:
-            return keep()
+            result = keep()
         except IntegrityError:
             # A concurrent run stored the next version first: keep this fetch against it.
-            return keep()
+            result = keep()
+        return replace(result, previous_outcome=state.previous_outcome)
     except ScrapeError as error:
         return _record_failure(spec, engine, started, url, error.fetched or fetched, error)
     except Exception as error:  # a bug in an extractor must not stop the other documents

@@ -27,7 +27,8 @@ def fingerprint(topics: Sequence[Topic]) -> str:
         [topic.name, [[t.name, list(t.variants), list(t.abbreviations)] for t in topic.terms]]
         for topic in topics
     ]
-    return hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()[:16]  # a few topics files in a database's life: 64 bits is plenty
 
 
 def kept_sets(topics: Sequence[Topic]) -> list[tuple[Topic, ...]]:

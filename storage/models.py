@@ -31,7 +31,7 @@ class StoredDocument(SQLModel, table=True):
 
 
 class Blob(SQLModel, table=True):
-    """A raw body as served, once per SHA-256, zlib-compressed."""
+    """A raw body as served, once per SHA-256: zlib-compressed, or as is if that gains little."""
 
     __tablename__ = "blobs"
 
@@ -42,13 +42,23 @@ class Blob(SQLModel, table=True):
     created_at: datetime
 
 
+class HeaderSet(SQLModel, table=True):
+    """A set of response headers (all but Date), kept once however many fetches carried it."""
+
+    __tablename__ = "header_sets"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(max_length=64, unique=True)
+    headers: str = Field(sa_column=Column(Text, nullable=False))
+
+
 class Fetch(SQLModel, table=True):
     """One fetch attempt, whatever its outcome."""
 
     __tablename__ = "fetches"
     __table_args__ = (
         Index("ix_fetches_document_started", "document_id", "started_at"),
-        Index("ix_fetches_version_started", "version_id", "started_at"),
+        Index("ix_fetches_version_id", "version_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -66,6 +76,10 @@ class Fetch(SQLModel, table=True):
     error: str | None = Field(default=None, sa_column=Column(Text))
     version_id: int | None = Field(default=None, foreign_key="versions.id")
     related: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    # Since 0008 the headers are a shared set (repo.fetch_headers reads them back), and the
+    # server's Date header is kept as its offset in seconds from started_at.
+    headers_id: int | None = Field(default=None, foreign_key="header_sets.id")
+    date_offset: int | None = None
 
 
 class Version(SQLModel, table=True):

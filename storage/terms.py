@@ -30,8 +30,9 @@ class TermCount(SQLModel, table=True):
     """How often each watched term occurs in one section text (only terms that occur)."""
 
     __tablename__ = "term_counts"
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    fingerprint: str = Field(primary_key=True, max_length=64)
+    fingerprint: str = Field(primary_key=True, max_length=16)
     text_sha256: str = Field(primary_key=True, max_length=64)
     counts: str = Field(default="{}", sa_column=Column(Text, nullable=False))
 
