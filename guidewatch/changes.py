@@ -49,7 +49,7 @@ def stored_fetched(session: Session, version: Version) -> Fetched:
     related = {url: repo.get_blob(session=session, sha=sha) for url, sha in related_shas.items()}
     return Fetched(
         url=fetch.url if fetch else version.url,
-        final_url=(fetch.final_url if fetch else None) or version.url,
+        final_url=(repo.final_url(fetch) if fetch else None) or version.url,
         status=(fetch.status if fetch else None) or 200,
         headers=headers,
         body=body,

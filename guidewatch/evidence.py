@@ -53,7 +53,7 @@ def fetch_dict(fetch: Fetch, *, session: Session) -> dict[str, Any]:
         "fetch_id": fetch.id,
         "started_at": fetch.started_at,
         "url": fetch.url,
-        "final_url": fetch.final_url,
+        "final_url": repo.final_url(fetch),
         "redirects": json.loads(fetch.redirects),
         "status": fetch.status,
         "headers": repo.fetch_headers(session=session, fetch=fetch),

@@ -278,8 +278,11 @@ def add_fetch(*, session: Session, fetch: Fetch) -> Fetch:
 
     An unchanged fetch then costs a row of its facts (time, outcome, status, hashes) and a
     reference, not its headers again: the Date header, the only one that changes on every
-    fetch, is kept as an offset from started_at when it can be rebuilt exactly.
+    fetch, is kept as an offset from started_at when it can be rebuilt exactly. A final URL
+    that is the URL asked is not repeated (final_url() reads it back).
     """
+    if fetch.final_url == fetch.url:
+        fetch.final_url = None  # no redirect: final_url() answers the URL asked
     if fetch.headers_id is None and fetch.headers not in ("", "{}"):
         headers = dict(json.loads(fetch.headers))
         offset = _date_offset(fetch.started_at, headers.get("date"))
@@ -291,6 +294,13 @@ def add_fetch(*, session: Session, fetch: Fetch) -> Fetch:
     session.add(fetch)
     session.flush()
     return fetch
+
+
+def final_url(fetch: Fetch) -> str | None:
+    """Return the URL a fetch's answer came from (None when no answer came)."""
+    if fetch.final_url is not None or fetch.status is None:
+        return fetch.final_url
+    return fetch.url
 
 
 def fetch_headers(*, session: Session, fetch: Fetch) -> dict[str, str]:

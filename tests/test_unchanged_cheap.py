@@ -99,6 +99,8 @@ def test_headers_are_kept_once_and_read_back_as_served(app: App) -> None:
             assert headers["content-type"].startswith("text/html")
             assert "date" in headers and fetch.date_offset is not None
             assert abs(fetch.date_offset) < 5
+            # no redirect: the final URL is not repeated, and reads back as the URL asked
+            assert fetch.final_url is None and repo.final_url(fetch) == fetch.url
 
 
 def test_migrate_loads_alembic_only_when_the_schema_is_behind(tmp_path: Path) -> None:
