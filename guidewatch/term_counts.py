@@ -7,14 +7,13 @@ import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from functools import partial
 
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from compare.model import Topic
-from compare.topics import count_terms
+from compare.topics import count_terms, find_terms
 from storage import terms
 from storage.terms import Counts
 
@@ -48,17 +47,45 @@ def keep_version_counts(session: Session, version_id: int | None, topics: Sequen
     try:
         with session.begin_nested():
             sections = terms.version_sections(session=session, version_id=version_id)
-            for chosen in kept_sets(topics):
-                terms.count_missing(
-                    session=session,
-                    fingerprint=fingerprint(chosen),
-                    sections=sections,
-                    count=partial(count_terms, topics=chosen),
-                )
+            hashes = sorted({ref.text_sha256 for ref in sections})
+            selections = kept_sets(topics)
+            keys = [fingerprint(chosen) for chosen in selections]
+            known = [
+                terms.known_counts(session=session, fingerprint=key, hashes=hashes) for key in keys
+            ]
+            missing = {h for h in hashes if any(h not in k for k in known)}
+            wanted = [ref for ref in sections if ref.text_sha256 in missing]
+            texts = terms.missing_texts(session=session, sections=wanted, known={})
+            counted = {digest: selection_counts(text, selections) for digest, text in texts.items()}
+            for i, key in enumerate(keys):
+                fresh = {d: c[i] for d, c in counted.items() if d not in known[i]}
+                terms.keep_counts(session=session, fingerprint=key, counts=fresh)
     except Exception:
         log.exception(
             "version %s: term counts not kept (counted at query time instead)", version_id
         )
+
+
+def selection_counts(text: str, selections: Sequence[tuple[Topic, ...]]) -> list[Counts]:
+    """Count a text for all topics (first) and for each topic alone, skipping what is implied.
+
+    With all topics no hit means no hit for any topic alone; and a topic alone finds what
+    all topics find when every hit is that topic's (hits of others are what can hide its
+    own, overlapping ones). Anything else is counted afresh.
+    """
+    whole = selections[0]
+    hits = find_terms(text, whole)
+    every: Counts = dict(Counter(hit.term for hit in hits))
+    found = {hit.topic for hit in hits}
+    out = [every]
+    for chosen in selections[1:]:
+        if not hits:
+            out.append({})
+        elif len(chosen) == 1 and found == {chosen[0].name}:
+            out.append(dict(every))
+        else:
+            out.append({t: n for t, n in count_terms(text, chosen).items() if n})
+    return out
 
 
 def has_term_counts(session: Session) -> bool:

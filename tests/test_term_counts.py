@@ -15,7 +15,7 @@ from compare.model import Topic
 from compare.topics import count_terms, load_topics
 from guidewatch.report.history import select_topics, term_timeline, term_timelines
 from guidewatch.settings import DEFAULT_TOPICS
-from guidewatch.term_counts import fingerprint, keep_version_counts, kept_sets
+from guidewatch.term_counts import fingerprint, keep_version_counts, kept_sets, selection_counts
 from storage import repo
 from storage.db import MIGRATIONS, make_engine, migrate, open_session
 from storage.models import Version
@@ -147,3 +147,24 @@ def test_migration_hashes_existing_sections(tmp_path: Path) -> None:
     assert digest == repo.sha256(b"Do not offer graded exercise therapy.")
     assert found == 1
     engine.dispose()
+
+
+def test_counting_every_selection_at_once_matches_counting_each(engine: Engine) -> None:
+    build_history(engine)
+    selections = kept_sets(TOPICS)
+    texts = [
+        "We do pacing up and pacing.",  # a rehabilitation term hides a safeguard inside it
+        "Pacing and energy management.",
+        "Nothing watched here.",
+        "Graded exercise therapy (GET) and cognitive behavioural therapy; pacing.",
+    ]
+    with open_session(engine) as session:
+        for version in session.exec(select(Version)):
+            texts += [
+                s.text for s in repo.version_document(session=session, version=version).sections
+            ]
+    for sample in texts:
+        expected = [
+            {t: n for t, n in count_terms(sample, chosen).items() if n} for chosen in selections
+        ]
+        assert selection_counts(sample, selections) == expected, sample
