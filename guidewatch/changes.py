@@ -284,7 +284,8 @@ def make_hooks(
     def after_version(
         session: Session, spec: DocumentSpec, previous: Version | None, new: Version
     ) -> None:
-        keep_version_counts(session, new.id, watched)
+        if previous is not None:  # a first version is counted when a timeline first asks
+            keep_version_counts(session, new.id, watched)
         # A comparison bug must not cost the evidence: the version is kept either way, and
         # the failure is queued as an event so that it is not only in a log.
         try:
