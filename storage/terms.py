@@ -3,8 +3,9 @@
 Counting 60-odd regular expressions over every version's text at query time made a timeline
 of all documents take most of a minute; most versions repeat most sections word for word.
 So a section text is counted once per topics fingerprint (what the counting depends on) and
-the counts are kept here: filled when a version is stored, and lazily for older texts when
-the topics file changes. It is a cache: dropping the table loses no evidence.
+the counts are kept here: filled when a later version of a document is stored (its new
+texts), and lazily, when a timeline first asks, for first versions, older rows and a changed
+topics file. It is a cache: dropping the table loses no evidence.
 """
 
 from __future__ import annotations
