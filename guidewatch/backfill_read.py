@@ -69,7 +69,7 @@ def same_bytes(engine: Engine, spec: DocumentSpec, capture: Capture) -> Fetched 
             }
         except repo.CorruptBlobError:
             return None
-    headers = json.loads(row.headers)
+        headers = repo.fetch_headers(session=session, fetch=row)
     return Fetched(
         url=capture.original,
         final_url=row.final_url or capture.original,

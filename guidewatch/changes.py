@@ -24,13 +24,14 @@ from compare.model import Change, Topic
 from compare.noise import resolve_ignore
 from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult
 from guidewatch.settings import Settings
+from guidewatch.term_counts import keep_version_counts
 from scrapers.base import Extractor, get_extractor
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError
 from storage import changes as store
 from storage import repo
 from storage.changes import ChangeRow
 from storage.db import open_session
-from storage.models import FAILING, NOT_CLEAN, Fetch, Version
+from storage.models import CONFIRMING, FAILING, NOT_CLEAN, Fetch, Version
 
 log = logging.getLogger("guidewatch.changes")
 
@@ -43,12 +44,12 @@ def stored_fetched(session: Session, version: Version) -> Fetched:
 
     body = repo.get_blob(session=session, sha=version.body_sha256)
     fetch = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
-    headers: dict[str, str] = json.loads(fetch.headers) if fetch else {}
+    headers: dict[str, str] = repo.fetch_headers(session=session, fetch=fetch) if fetch else {}
     related_shas: dict[str, str] = json.loads(fetch.related) if fetch else {}
     related = {url: repo.get_blob(session=session, sha=sha) for url, sha in related_shas.items()}
     return Fetched(
         url=fetch.url if fetch else version.url,
-        final_url=(fetch.final_url if fetch else None) or version.url,
+        final_url=(repo.final_url(fetch) if fetch else None) or version.url,
         status=(fetch.status if fetch else None) or 200,
         headers=headers,
         body=body,
@@ -207,6 +208,20 @@ def _events(
     return events
 
 
+def _quiet(spec: DocumentSpec, result: CheckResult) -> bool:
+    """Whether a check can raise no event: clean after a clean fetch, same URL, nothing new.
+
+    Then no query is made (most checks of most runs). A check whose previous outcome is not
+    known (None) is always looked at.
+    """
+    if not result.ok or result.moved_from or result.previous_outcome is None:
+        return False
+    if result.previous_outcome not in ("", *CONFIRMING):
+        return False  # it may be a recovery
+    discovered = spec.kind == "pdf-link" and result.outcome == "new_version"
+    return not (discovered and result.version_number == 1)
+
+
 def record_event(
     engine: Engine, spec: DocumentSpec, result: CheckResult, *, threshold: int
 ) -> list[str]:
@@ -215,6 +230,8 @@ def record_event(
     Each event is queued on its own: one already queued (by an earlier or a concurrent run)
     is skipped without costing the others.
     """
+    if _quiet(spec, result):
+        return []
     queued: list[str] = []
     with open_session(engine) as session:
         for event in _events(session, spec, result, threshold):
@@ -275,6 +292,8 @@ def make_hooks(
     def after_version(
         session: Session, spec: DocumentSpec, previous: Version | None, new: Version
     ) -> None:
+        if previous is not None:  # a first version is counted when a timeline first asks
+            keep_version_counts(session, new.id, watched)
         # A comparison bug must not cost the evidence: the version is kept either way, and
         # the failure is queued as an event so that it is not only in a log.
         try:

@@ -201,6 +201,7 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
             if asked
             else (None, None)
         )
+        confirmed = [fetch_dict(f, session=session) if f else None for f in (before, after)]
     sections = document.sections
     if args.section:
         sections = tuple(s for s in sections if s.key == args.section)
@@ -218,8 +219,7 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
         evidence["asked_for"] = asked
         # Seen on both sides of the date means the wording was there on it.
         evidence["confirmed_on_date"] = before is not None and after is not None
-        evidence["confirmed_before"] = fetch_dict(before) if before else None
-        evidence["confirmed_after"] = fetch_dict(after) if after else None
+        evidence["confirmed_before"], evidence["confirmed_after"] = confirmed
     data = {
         **evidence,
         "title": document.title,
@@ -285,7 +285,7 @@ def cmd_fetches(args: argparse.Namespace, app: App) -> int:
     _document(app, args.document)
     with open_session(app.engine) as session:
         rows = repo.list_fetches(session=session, document_id=args.document, limit=args.limit)
-    data = [fetch_dict(f) for f in rows]
+        data = [fetch_dict(f, session=session) for f in rows]
     emit(
         args.json,
         data,

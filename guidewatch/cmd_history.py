@@ -196,8 +196,7 @@ def _first_seen_in(app: App, hits: Sequence[Any]) -> dict[tuple[str, int], str]:
 def cmd_timeline(args: argparse.Namespace, app: App) -> int:
     """Print the count of each watched term in every version, with dates."""
     from compare.topics import load_topics
-    from guidewatch.report.history import select_topics, shown_terms, term_timeline
-    from storage import repo
+    from guidewatch.report.history import select_topics, shown_terms, term_timelines
     from storage.db import open_session
 
     try:
@@ -209,16 +208,8 @@ def cmd_timeline(args: argparse.Namespace, app: App) -> int:
     if args.document:
         _known_document(app, args.document)
     with open_session(app.engine) as session:
-        ids = (
-            [args.document]
-            if args.document
-            else [d.id for d in repo.list_documents(session=session)]
-        )
-        rows = [
-            row
-            for doc in ids
-            for row in term_timeline(session=session, document_id=doc, topics=topics)
-        ]
+        ids = [args.document] if args.document else None
+        rows = term_timelines(session=session, document_ids=ids, topics=topics)
     terms = shown_terms(rows, topics, always)
 
     def render() -> str:
@@ -247,15 +238,15 @@ def cmd_timeline(args: argparse.Namespace, app: App) -> int:
             [
                 *([r.document_id] if not args.document else []),
                 f"{r.version}{' (archive)' if r.provenance == 'archive' else ''}",
-                stamp(r.first_seen_at)[:10],
-                stamp(r.last_seen_at)[:10],
+                _day(r.first_seen_at),
+                _day(r.last_seen_at),
                 *(str(r.counts.get(t, 0)) for t in terms),
             ]
             for r in rows
         ]
         return table(body, headers)
 
-    emit(args.json, [r.to_dict(terms) for r in rows], render)
+    emit(args.json, [r.to_dict(terms) for r in rows] if args.json else None, render)
     return 0
 
 
@@ -273,6 +264,11 @@ def _check_texts(session: Any, hits: Any) -> None:
             repo.verified_document(session=session, version=version)
         except repo.CorruptTextError as error:
             raise UserError(str(error)) from None
+
+
+def _day(moment: datetime) -> str:
+    """The UTC date of a moment, as stamp() would print it (without strftime's cost)."""
+    return moment.astimezone(UTC).date().isoformat()
 
 
 def cmd_evidence(args: argparse.Namespace, app: App) -> int:

@@ -54,6 +54,9 @@ class CheckResult:
     fetch_id: int | None = None
     moved_from: str | None = None
     found: str = ""  # how a discovered file was chosen, for the run output and alerts
+    # The outcome of the document's fetch before this one ("" if none; None if not known):
+    # when it was clean and this check is too, no event can follow, and none is looked for.
+    previous_outcome: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -97,8 +100,12 @@ def _fetch_row(
 
 def _declare(spec: DocumentSpec, engine: Engine) -> None:
     """Create or update the document's row (a concurrent run may create it first)."""
+    declared = (spec.source, spec.title, spec.kind, spec.url)
     for attempt in (1, 2):
         with open_session(engine) as session:
+            row = repo.get_document(session=session, id=spec.id)
+            if row is not None and (row.source, row.title, row.kind, row.url) == declared:
+                return  # nothing to write: no transaction
             repo.upsert_document(
                 session=session,
                 id=spec.id,
@@ -210,8 +217,8 @@ def _check(
         if url != spec.url:
             log.debug("%s: %s leads to %s", spec.id, spec.url, url)
         with open_session(engine) as session:
-            etag, modified = repo.validators_for(session=session, document_id=spec.id, url=url)
-            moved_from = repo.last_url(session=session, document_id=spec.id)
+            state = repo.fetch_state(session=session, document_id=spec.id, url=url)
+        etag, modified, moved_from = state.etag, state.last_modified, state.last_url
         fetched = fetcher.get(url, etag=etag, last_modified=modified)
         if fetched.status != 304:
             related = _fetch_related(fetcher, extractor.related(spec, fetched))
@@ -238,10 +245,11 @@ def _check(
         )
         found = discovery.summary() if discovery else ""
         try:
-            return replace(keep(), found=found)
+            result = keep()
         except IntegrityError:
             # A concurrent run stored the next version first: keep this fetch against it.
-            return replace(keep(), found=found)
+            result = keep()
+        return replace(result, found=found, previous_outcome=state.previous_outcome)
     except Exception as error:
         if (
             (stopped is not None and stopped())

@@ -49,16 +49,16 @@ def _json(data: Any) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
 
 
-def fetch_dict(fetch: Fetch) -> dict[str, Any]:
+def fetch_dict(fetch: Fetch, *, session: Session) -> dict[str, Any]:
     """Return one fetch log row as a JSON-ready dict (the shape every command and pack uses)."""
     return {
         "fetch_id": fetch.id,
         "started_at": fetch.started_at,
         "url": fetch.url,
-        "final_url": fetch.final_url,
+        "final_url": repo.final_url(fetch),
         "redirects": json.loads(fetch.redirects),
         "status": fetch.status,
-        "headers": json.loads(fetch.headers),
+        "headers": repo.fetch_headers(session=session, fetch=fetch),
         "body_sha256": fetch.body_sha256,
         "size": fetch.size,
         "duration_ms": fetch.duration_ms,
@@ -146,7 +146,7 @@ def build_pack(*, session: Session, document_id: str, number: int | None = None)
             .order_by(col(Fetch.started_at), col(Fetch.id))
         )
     )
-    headers: Mapping[str, str] = json.loads(origin.headers) if origin else {}
+    headers: Mapping[str, str] = repo.fetch_headers(session=session, fetch=origin) if origin else {}
     kind = sniff_kind(body, headers.get("content-type"))
     raw_name = f"raw/body{EXTENSIONS.get(kind, '.bin')}"
     folder = f"{document_id}-v{version.number}"
@@ -158,8 +158,8 @@ def build_pack(*, session: Session, document_id: str, number: int | None = None)
         except repo.CorruptBlobError as error:
             what = f"related body {url}"
             raise EvidenceError(damaged_body(session, version, error, what)) from None
-    files["response.json"] = _json(fetch_dict(origin) if origin else None)
-    files["fetches.json"] = _json([fetch_dict(f) for f in seen])
+    files["response.json"] = _json(fetch_dict(origin, session=session) if origin else None)
+    files["fetches.json"] = _json([fetch_dict(f, session=session) for f in seen])
     files["sections.json"] = hashed_text(session, version)
     files["text.txt"] = plain_text(session, document, version).encode("utf-8")
     files["version.json"] = _json(

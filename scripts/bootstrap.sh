@@ -66,4 +66,4 @@ if [ "${1:-}" = "--test" ]; then
   fi
 fi
 
-uv sync --frozen --quiet
+UV_COMPILE_BYTECODE=1 uv sync --frozen --quiet  # .pyc written once here, not by every process

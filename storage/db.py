@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +52,37 @@ def database_exists(target: Engine | str) -> bool:
         return False
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\b[^=]*=\s*(None|['\"]([^'\"]+)['\"])", re.M)
+
+
+def head_revisions() -> set[str]:
+    """The newest migration ids, read from the migration files (without importing Alembic)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict((m[0], m[2]) for m in _REVISION.findall(path.read_text(encoding="utf-8")))
+        if found.get("revision"):
+            revisions.add(found["revision"])
+        if found.get("down_revision"):
+            parents.add(found["down_revision"])
+    return revisions - parents
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    """The migration ids the database is at (empty for a new database)."""
+    try:
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+            return {str(row[0]) for row in rows}
+    except Exception:  # no alembic_version table yet
+        return set()
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema up to the newest Alembic migration."""
+    """Bring the schema up to the newest Alembic migration (Alembic loads only if needed)."""
+    heads = head_revisions()
+    if heads and current_revisions(engine) == heads:
+        return
     from alembic import command
     from alembic.config import Config
 

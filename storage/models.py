@@ -33,7 +33,7 @@ class StoredDocument(SQLModel, table=True):
 
 
 class Blob(SQLModel, table=True):
-    """A raw body as served, once per SHA-256, zlib-compressed."""
+    """A raw body as served, once per SHA-256: zlib-compressed, or as is if that gains little."""
 
     __tablename__ = "blobs"
 
@@ -44,6 +44,16 @@ class Blob(SQLModel, table=True):
     created_at: datetime
 
 
+class HeaderSet(SQLModel, table=True):
+    """A set of response headers (all but Date), kept once however many fetches carried it."""
+
+    __tablename__ = "header_sets"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(max_length=64, unique=True)
+    headers: str = Field(sa_column=Column(Text, nullable=False))
+
+
 class Fetch(SQLModel, table=True):
     """One fetch attempt, whatever its outcome."""
 
@@ -51,6 +61,7 @@ class Fetch(SQLModel, table=True):
     __table_args__ = (
         Index("ix_fetches_document_started", "document_id", "started_at"),
         Index("ix_fetches_archive_url", "document_id", "archive_url"),
+        Index("ix_fetches_version_id", "version_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -76,6 +87,10 @@ class Fetch(SQLModel, table=True):
     provenance: str = Field(default="live", max_length=20)
     archive_url: str | None = Field(default=None, sa_column=Column(Text))
     archive_digest: str | None = Field(default=None, max_length=64)
+    # Since 0008 the headers are a shared set (repo.fetch_headers reads them back), and the
+    # server's Date header is kept as its offset in seconds from started_at.
+    headers_id: int | None = Field(default=None, foreign_key="header_sets.id")
+    date_offset: int | None = None
 
 
 class Version(SQLModel, table=True):
@@ -120,3 +135,5 @@ class VersionSection(SQLModel, table=True):
     heading_path: str = Field(default="[]", sa_column=Column(Text, nullable=False))
     text: str = Field(sa_column=Column(Text, nullable=False))
     pages: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    # SHA-256 of the text's UTF-8 bytes: term counts are kept once per distinct text.
+    text_sha256: str | None = Field(default=None, max_length=64)

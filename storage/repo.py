@@ -6,7 +6,9 @@ import hashlib
 import json
 import logging
 import zlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import formatdate, parsedate_to_datetime
 
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -14,7 +16,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from scrapers.model import Document, Section
-from storage.models import CONFIRMING, Blob, Fetch, StoredDocument, Version, VersionSection
+from storage.models import (
+    CONFIRMING,
+    Blob,
+    Fetch,
+    HeaderSet,
+    StoredDocument,
+    Version,
+    VersionSection,
+)
 
 log = logging.getLogger("guidewatch.storage")
 
@@ -77,8 +87,27 @@ def list_documents(*, session: Session) -> list[StoredDocument]:
     return list(session.exec(select(StoredDocument).order_by(col(StoredDocument.id))))
 
 
+# A body is kept compressed only when zlib saves at least this share of it: PDFs and images
+# are mostly compressed already, and recompressing them costs CPU on every new body for
+# nothing. A sample decides for large bodies before the whole is compressed.
+MIN_SAVING = 0.1
+SAMPLE = 64 * 1024
+
+
+def pack(body: bytes) -> tuple[str, bytes]:
+    """Return (compression, stored bytes) for a body: zlib, or "none" when it gains nothing."""
+    if len(body) > 2 * SAMPLE:
+        sample = body[:SAMPLE]
+        if len(zlib.compress(sample, 1)) > (1 - MIN_SAVING) * len(sample):
+            return "none", body
+    packed = zlib.compress(body, 6)
+    if len(packed) > (1 - MIN_SAVING) * len(body):
+        return "none", body
+    return "zlib", packed
+
+
 def put_blob(*, session: Session, body: bytes) -> str:
-    """Store a raw body once per SHA-256 (compressed) and return its hash."""
+    """Store a raw body once per SHA-256 (compressed if that gains) and return its hash."""
     digest = sha256(body)
     stored = session.get(Blob, digest)
     if stored is not None and _damage(stored, digest):
@@ -88,14 +117,16 @@ def put_blob(*, session: Session, body: bytes) -> str:
             digest,
             _damage(stored, digest),
         )
-        stored.data, stored.size, stored.compression = zlib.compress(body, 6), len(body), "zlib"
+        stored.compression, stored.data = pack(body)
+        stored.size = len(body)
         session.add(stored)
     if stored is None:
+        compression, data = pack(body)
         values = {
             "sha256": digest,
             "size": len(body),
-            "compression": "zlib",
-            "data": zlib.compress(body, 6),
+            "compression": compression,
+            "data": data,
             "created_at": utcnow(),
         }
         # Another run may store the same bytes at the same moment: that is no conflict.
@@ -212,6 +243,7 @@ def add_version(
                 heading_path=json.dumps(list(section.heading_path), ensure_ascii=False),
                 text=section.text,
                 pages=json.dumps(list(section.pages)),
+                text_sha256=sha256(section.text.encode("utf-8")),
             )
         )
     session.flush()
@@ -249,11 +281,83 @@ def verified_document(*, session: Session, version: Version) -> Document:
     return document
 
 
+def _date_offset(started: datetime, date: str | None) -> int | None:
+    """The server's Date as whole seconds after started_at, if it can be rebuilt exactly."""
+    if date is None:
+        return None
+    try:
+        served = parsedate_to_datetime(date)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if served.tzinfo is None:
+        return None
+    base = int(_aware(started).timestamp())
+    offset = int(served.timestamp()) - base
+    return offset if _http_date(base + offset) == date else None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _http_date(seconds: int) -> str:
+    return formatdate(seconds, usegmt=True)
+
+
+def intern_headers(*, session: Session, headers: dict[str, str]) -> int:
+    """Return the id of this set of headers, stored once however many fetches carry it."""
+    payload = json.dumps(headers, sort_keys=True, ensure_ascii=False)
+    digest = sha256(payload.encode("utf-8"))
+    query = select(HeaderSet.id).where(HeaderSet.sha256 == digest)
+    found = session.exec(query).first()
+    if found is None:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(
+            insert(HeaderSet).values(sha256=digest, headers=payload).on_conflict_do_nothing()
+        )
+        found = session.exec(query).one()
+    assert found is not None
+    return found
+
+
 def add_fetch(*, session: Session, fetch: Fetch) -> Fetch:
-    """Record one fetch attempt."""
+    """Record one fetch attempt; its headers go to a shared header set.
+
+    An unchanged fetch then costs a row of its facts (time, outcome, status, hashes) and a
+    reference, not its headers again: the Date header, the only one that changes on every
+    fetch, is kept as an offset from started_at when it can be rebuilt exactly.
+    """
+    if fetch.headers_id is None and fetch.headers not in ("", "{}"):
+        headers = dict(json.loads(fetch.headers))
+        offset = _date_offset(fetch.started_at, headers.get("date"))
+        if offset is not None:
+            del headers["date"]
+            fetch.date_offset = offset
+        fetch.headers_id = intern_headers(session=session, headers=headers)
+        fetch.headers = "{}"
     session.add(fetch)
     session.flush()
     return fetch
+
+
+def final_url(fetch: Fetch) -> str | None:
+    """Return the URL a fetch's answer came from (None when no answer came)."""
+    if fetch.final_url is not None or fetch.status is None:
+        return fetch.final_url
+    return fetch.url
+
+
+def fetch_headers(*, session: Session, fetch: Fetch) -> dict[str, str]:
+    """Return the response headers a fetch recorded, as they were served."""
+    headers: dict[str, str] = dict(json.loads(fetch.headers or "{}"))
+    if fetch.headers_id is not None:
+        shared = session.get(HeaderSet, fetch.headers_id)
+        if shared is not None:
+            headers.update(json.loads(shared.headers))
+    if fetch.date_offset is not None:
+        base = int(_aware(fetch.started_at).timestamp())
+        headers["date"] = _http_date(base + fetch.date_offset)
+    return dict(sorted(headers.items()))
 
 
 def list_fetches(*, session: Session, document_id: str, limit: int | None = None) -> list[Fetch]:
@@ -276,7 +380,11 @@ def get_fetch(*, session: Session, id: int) -> Fetch | None:
 def validators_for(
     *, session: Session, document_id: str, url: str
 ) -> tuple[str | None, str | None]:
-    """Return the ETag and Last-Modified of the last fetch of this URL that confirmed a version."""
+    """Return the ETag and Last-Modified of the last fetch of this URL that confirmed a version.
+
+    In the fetch log's order (started_at, id), which the (document_id, started_at) index
+    serves without sorting the document's whole log.
+    """
     query = (
         select(Fetch)
         .where(
@@ -285,14 +393,47 @@ def validators_for(
             Fetch.provenance == "live",
             col(Fetch.outcome).in_(("new_version", "unchanged")),
         )
-        .order_by(col(Fetch.id).desc())
+        .order_by(col(Fetch.started_at).desc(), col(Fetch.id).desc())
         .limit(1)
     )
     row = session.exec(query).first()
     if row is None:
         return None, None
-    headers = json.loads(row.headers)
+    headers = fetch_headers(session=session, fetch=row)
     return headers.get("etag"), headers.get("last-modified")
+
+
+@dataclass(frozen=True)
+class FetchState:
+    """What checking a document needs from its fetch log before fetching it again."""
+
+    etag: str | None
+    last_modified: str | None
+    last_url: str | None  # the URL it was last fetched from successfully
+    previous_outcome: str  # of the newest fetch ("" when it was never fetched)
+
+
+def fetch_state(*, session: Session, document_id: str, url: str) -> FetchState:
+    """Return validators, last good URL and last outcome: one query when the last fetch was good."""
+    newest = session.exec(
+        select(Fetch)
+        .where(Fetch.document_id == document_id, Fetch.provenance == "live")
+        .order_by(col(Fetch.started_at).desc(), col(Fetch.id).desc())
+        .limit(1)
+    ).first()
+    if newest is None:
+        return FetchState(None, None, None, "")
+    if newest.url == url and newest.outcome in ("new_version", "unchanged"):
+        headers = fetch_headers(session=session, fetch=newest)
+        etag, modified = headers.get("etag"), headers.get("last-modified")
+    else:
+        etag, modified = validators_for(session=session, document_id=document_id, url=url)
+    good = (
+        newest.url
+        if newest.outcome in CONFIRMING
+        else last_url(session=session, document_id=document_id)
+    )
+    return FetchState(etag, modified, good, newest.outcome)
 
 
 def last_url(*, session: Session, document_id: str) -> str | None:
@@ -304,7 +445,7 @@ def last_url(*, session: Session, document_id: str) -> str | None:
             Fetch.provenance == "live",
             col(Fetch.outcome).in_(CONFIRMING),
         )
-        .order_by(col(Fetch.id).desc())
+        .order_by(col(Fetch.started_at).desc(), col(Fetch.id).desc())
         .limit(1)
     )
     return session.exec(query).first()

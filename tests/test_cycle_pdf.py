@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -90,7 +89,7 @@ def test_moved_link_is_the_same_document_with_a_moved_url(app: App, site: Fixtur
         assert len(repo.list_versions(session=session, document_id=GUIDE)) == 1
         log = repo.list_fetches(session=session, document_id=GUIDE)
         assert (log[0].url, log[1].url) == (LIVE_NEW, LIVE_OLD)
-        assert log[0].final_url == LIVE_NEW
+        assert repo.final_url(log[0]) == LIVE_NEW
         assert log[0].body_sha256 != log[1].body_sha256  # new bytes kept as evidence
 
 
@@ -120,7 +119,7 @@ def test_bad_pdfs_are_suspect_and_kept_as_evidence(
         assert repo.list_versions(session=session, document_id=GUIDE) == []
         row = repo.list_fetches(session=session, document_id=GUIDE)[0]
         assert row.body_sha256 and repo.get_blob(session=session, sha=row.body_sha256) == body
-        assert json.loads(row.headers)["content-type"] == "application/pdf"
+        assert repo.fetch_headers(session=session, fetch=row)["content-type"] == "application/pdf"
 
 
 def test_pdf_over_the_size_cap_is_refused(site: FixtureSite, tmp_path: Path) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, inspect
+from sqlalchemy import select as columns
 from sqlmodel import Session, col, select
 
 from compare.diff import compare_documents
@@ -86,33 +87,89 @@ def term_names(topics: Sequence[Topic]) -> list[str]:
 def term_timeline(
     *, session: Session, document_id: str, topics: Sequence[Topic]
 ) -> list[TimelineRow]:
-    """Count each watched term in every version of a document: its section texts, and each
-    distinct heading once (a PDF's term may live in a heading alone)."""
-    versions = repo.list_versions(session=session, document_id=document_id)
-    query = (
-        select(VersionSection.version_id, VersionSection.text, VersionSection.heading_path)
-        .join(Version, col(Version.id) == col(VersionSection.version_id))
-        .where(Version.document_id == document_id)
-        .order_by(col(VersionSection.version_id), col(VersionSection.ordinal))
+    """Count each watched term in every version of a document (section texts and headings)."""
+    return term_timelines(session=session, document_ids=[document_id], topics=topics)
+
+
+def term_timelines(
+    *, session: Session, document_ids: Sequence[str] | None, topics: Sequence[Topic]
+) -> list[TimelineRow]:
+    """Count each watched term in every version of these documents (None: all), by document.
+
+    A version's count is the sum over its sections, each distinct section text counted once
+    per topics selection and kept (guidewatch.term_counts), not recounted on every query;
+    plus each distinct heading of the version once (a PDF's term may live in a heading alone).
+    """
+    from guidewatch.term_counts import has_term_counts, version_totals
+
+    query = columns(
+        col(Version.id),
+        col(Version.document_id),
+        col(Version.number),
+        col(Version.first_seen_at),
+        col(Version.last_seen_at),
+        col(Version.provenance),
+    ).order_by(col(Version.document_id), col(Version.number))
+    if document_ids is not None:
+        query = query.where(col(Version.document_id).in_(list(document_ids)))
+    versions = list(session.execute(query))
+    if not versions:
+        return []
+    in_headings = _heading_counts(session, [v.id for v in versions], topics)
+    if not has_term_counts(session):  # a database older than migration 0008
+        totals = {v.id: _count_now(session, v.id, topics) for v in versions}
+    else:
+        totals = version_totals(session, topics, document_ids)
+    return [_row(v, _add(totals.get(v.id, {}), in_headings.get(v.id, {}))) for v in versions]
+
+
+def _add(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    return dict(Counter(a) + Counter(b)) if b else a
+
+
+def _heading_counts(
+    session: Session, version_ids: Sequence[int], topics: Sequence[Topic]
+) -> dict[int, dict[str, int]]:
+    """Terms in each version's distinct headings; each distinct heading is counted once."""
+    wanted = set(version_ids)
+    query = columns(col(VersionSection.version_id), col(VersionSection.heading_path)).distinct()
+    if len(wanted) <= 500:  # one document's versions: ask for them alone
+        query = query.where(col(VersionSection.version_id).in_(sorted(wanted)))
+    paths = session.execute(query)
+    headings: dict[int, set[str]] = defaultdict(set)
+    for version_id, path in paths:
+        if version_id in wanted and path and path != "[]":
+            headings[version_id].update(json.loads(path))
+    counted: dict[str, dict[str, int]] = {}
+    out: dict[int, dict[str, int]] = {}
+    for version_id, names in headings.items():
+        total: Counter[str] = Counter()
+        for name in names:
+            if name not in counted:
+                counted[name] = count_terms(name, topics)
+            total.update(counted[name])
+        if total:
+            out[version_id] = dict(total)
+    return out
+
+
+def _row(version: Any, counts: dict[str, int]) -> TimelineRow:
+    return TimelineRow(
+        document_id=version.document_id,
+        version=version.number,
+        first_seen_at=version.first_seen_at,
+        last_seen_at=version.last_seen_at,
+        counts=counts,
+        provenance=version.provenance,
     )
-    texts: dict[int, list[str]] = defaultdict(list)
-    headings: dict[int, dict[str, None]] = defaultdict(dict)
-    for version_id, text, path in session.exec(query):
-        texts[version_id].append(text)
-        headings[version_id].update(dict.fromkeys(json.loads(path or "[]")))
-    return [
-        TimelineRow(
-            document_id=document_id,
-            version=v.number,
-            first_seen_at=v.first_seen_at,
-            last_seen_at=v.last_seen_at,
-            counts=count_terms(
-                "\n\n".join([*headings.get(v.id or 0, {}), *texts.get(v.id or 0, [])]), topics
-            ),
-            provenance=v.provenance,
-        )
-        for v in versions
-    ]
+
+
+def _count_now(session: Session, version_id: int, topics: Sequence[Topic]) -> dict[str, int]:
+    texts = session.exec(select(VersionSection.text).where(VersionSection.version_id == version_id))
+    total: Counter[str] = Counter()
+    for text in texts:
+        total.update(count_terms(text, topics))
+    return dict(total)
 
 
 def shown_terms(

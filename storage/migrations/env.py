@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import storage.changes  # noqa: F401  (registers the change and alert tables)
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import storage.terms  # noqa: F401  (registers the term counts table)
 
 # Search structures made by hand in migration 0003, which the models do not describe.
 SEARCH_OBJECTS = {("column", "search_vector"), ("index", "ix_sections_fts")}

@@ -1,0 +1,1 @@
+"""Benchmark scripts (not tests): each prints figures and asserts nothing."""

@@ -1,0 +1,186 @@
+"""What a cycle costs in CPU, side by side with urlwatch, on a 200-document loopback mirror.
+
+Builds the mirror of benchmarks/mirror.py (150 HTML pages, 50 PDFs of 14-16 pages drawn with
+reportlab), serves it on 127.0.0.1, and runs `guidewatch run` as a new process for each of:
+a first cycle (a fresh database), a cycle with 5% of the documents changed, and a cycle with
+nothing changed (answered 304). The figure is the CPU seconds (user + system) of the whole
+process and the processes it waited for (os.wait4), median of the runs; the load average is
+printed with every figure, because on a shared machine CPU seconds move with it.
+
+With --urlwatch PYTHON (a scratch environment: `uv venv /tmp/uw && uv pip install --python
+/tmp/uw urlwatch`), urlwatch 2.x runs the same cycles on the same mirror, in alternation:
+`css:main` + `html2text` for the pages, and for the PDFs a hooks filter piping the bytes
+through poppler's `pdftotext` command (urlwatch's own `pdf2text` needs the `pdftotext` Python
+package, which does not build here without poppler's C++ headers).
+
+    uv run python benchmarks/cycle.py --urlwatch /tmp/uw/bin/python
+    uv run python benchmarks/cycle.py --html 30 --pdf 10 --repeat 3       # quicker
+
+Not a test: it prints figures, asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.mirror import Mirror, make_documents  # noqa: E402
+
+URLWATCH_HOOKS = '''
+import subprocess
+from urlwatch.filters import FilterBase
+
+
+class PdfToTextCommand(FilterBase):
+    """Convert PDF to plain text with poppler's pdftotext command."""
+
+    __kind__ = "pdftotext-command"
+    __uses_bytes__ = True
+
+    def filter(self, data, subfilter):
+        done = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
+        return done.stdout.decode("utf-8", "replace")
+'''
+
+
+def load() -> str:
+    """The 1-minute load average, as `uptime` shows it."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
+def cpu_of(argv: list[str], env: dict[str, str], cwd: Path) -> float:
+    """Run a process to its end; return its CPU seconds and those of the children it waited for."""
+    process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):  # 1: guidewatch says a document failed
+        raise RuntimeError(f"{argv[:4]} exited {process.returncode}")
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class Tool:
+    """One watcher under test: how to run a cycle, and how to start afresh."""
+
+    name: str
+    folder: Path
+    run: Callable[[], float]
+    reset: Callable[[], None]
+    figures: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
+
+    def cycle(self, phase: str) -> None:
+        """Run one cycle and keep its CPU seconds and the load."""
+        seconds = self.run()
+        self.figures.setdefault(phase, []).append((seconds, load()))
+
+
+def guidewatch(mirror: Mirror, folder: Path) -> Tool:
+    """guidewatch as `make once` runs it, on its own data folder."""
+    sources = folder / "sources.toml"
+    sources.write_text(mirror.sources_toml(), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GUIDEWATCH_", "PREFECT_API"))}
+    env |= {"GUIDEWATCH_DATA_DIR": str(folder / "data"), "GUIDEWATCH_PAUSE_SECONDS": "0"}
+    argv = [sys.executable, "-m", "guidewatch", "--sources", str(sources), "run"]
+    return Tool(
+        "guidewatch",
+        folder,
+        lambda: cpu_of(argv, env, ROOT),
+        lambda: shutil.rmtree(folder / "data", ignore_errors=True),
+    )
+
+
+def urlwatch(mirror: Mirror, folder: Path, python: str) -> Tool:
+    """urlwatch with a selector filter for pages and pdftotext for PDFs."""
+    jobs = []
+    for doc in mirror.docs:
+        url = mirror.site.url(doc.path)
+        if doc.kind == "html":
+            jobs.append(f"name: {doc.id}\nurl: {url}\nfilter:\n  - css: main\n  - html2text\n")
+        else:
+            jobs.append(f"name: {doc.id}\nurl: {url}\nfilter:\n  - pdftotext-command\n")
+    (folder / "urls.yaml").write_text("---\n".join(jobs), encoding="utf-8")
+    (folder / "hooks.py").write_text(URLWATCH_HOOKS, encoding="utf-8")
+    config = folder / "urlwatch.yaml"
+    argv = [
+        str(Path(python).parent / "urlwatch"), "--urls", str(folder / "urls.yaml"),
+        "--config", str(config), "--hooks", str(folder / "hooks.py"),
+        "--cache", str(folder / "cache.db"),
+    ]  # fmt: skip
+    env = dict(os.environ)
+    subprocess.run([*argv, "--edit-config"], env=env | {"EDITOR": "true"}, check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    return Tool(
+        "urlwatch",
+        folder,
+        lambda: cpu_of(argv, env, folder),
+        lambda: (folder / "cache.db").unlink(missing_ok=True),
+    )
+
+
+def report(tools: list[Tool], docs: int) -> None:
+    """Print medians per phase, with the loads seen."""
+    phases = list(tools[0].figures)
+    print(
+        f"\n{'cycle':24} " + " ".join(f"{t.name + ' CPU s':>16}" for t in tools) + "  ratio  loads"
+    )
+    for phase in phases:
+        medians = [statistics.median(s for s, _ in t.figures[phase]) for t in tools]
+        loads = sorted({lo for t in tools for _, lo in t.figures[phase]})
+        ratio = f"{medians[0] / medians[1]:5.2f}" if len(medians) > 1 else "    -"
+        cells = " ".join(f"{m:16.2f}" for m in medians)
+        print(f"{phase:24} {cells}  {ratio}  {min(loads)}-{max(loads)}")
+    per_doc = statistics.median(s for s, _ in tools[0].figures["all unchanged"]) / docs
+    print(f"\nguidewatch, all unchanged: {per_doc * 1000:.1f} ms CPU per document")
+
+
+def main() -> int:
+    """Build the mirror, run the cycles, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--html", type=int, default=150)
+    parser.add_argument("--pdf", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each cycle (5)")
+    parser.add_argument("--urlwatch", metavar="PYTHON", help="python of an urlwatch environment")
+    args = parser.parse_args()
+    docs = make_documents(args.html, args.pdf)
+    mirror = Mirror(docs)
+    rng = random.Random(7)
+    print(
+        f"guidewatch cycle benchmark: {args.html} HTML pages + {args.pdf} PDFs, "
+        f"{args.repeat} runs per cycle; {os.cpu_count()} CPUs; load at start {load()}"
+    )
+    with tempfile.TemporaryDirectory(prefix="guidewatch-cycle-") as scratch:
+        (Path(scratch) / "gw").mkdir()
+        (Path(scratch) / "uw").mkdir()
+        tools = [guidewatch(mirror, Path(scratch) / "gw")]
+        if args.urlwatch:
+            tools.append(urlwatch(mirror, Path(scratch) / "uw", args.urlwatch))
+        for _ in range(args.repeat):  # first cycles: a fresh store each time, tools alternating
+            for tool in tools:
+                tool.reset()
+                tool.cycle("first (all new)")
+        for _ in range(args.repeat):
+            mirror.change(0.05, rng)
+            for tool in tools:
+                tool.cycle("5% changed")
+        for _ in range(args.repeat):
+            for tool in tools:
+                tool.cycle("all unchanged")
+        report(tools, len(docs))
+    print(f"load at end {load()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

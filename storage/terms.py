@@ -1,0 +1,193 @@
+"""Watched-term counts kept once per distinct section text and topics fingerprint.
+
+Counting 60-odd regular expressions over every version's text at query time made a timeline
+of all documents take most of a minute; most versions repeat most sections word for word.
+So a section text is counted once per topics fingerprint (what the counting depends on) and
+the counts are kept here: filled when a later version of a document is stored (its new
+texts), and lazily, when a timeline first asks, for first versions, older rows and a changed
+topics file. It is a cache: dropping the table loses no evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import NamedTuple
+
+from sqlalchemy import Column, Text, and_, or_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from storage.models import Version, VersionSection
+
+Counts = dict[str, int]
+Counter = Callable[[str], Mapping[str, int]]
+CHUNK = 500  # ids per IN (...) list
+
+
+class TermCount(SQLModel, table=True):
+    """How often each watched term occurs in one section text (only terms that occur)."""
+
+    __tablename__ = "term_counts"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    fingerprint: str = Field(primary_key=True, max_length=16)
+    text_sha256: str = Field(primary_key=True, max_length=64)
+    counts: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+
+
+def section_hash(text: str) -> str:
+    """Return the SHA-256 a section text is known by (its UTF-8 bytes)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _chunks(items: Sequence[str] | Sequence[int]) -> Iterable[list]:  # type: ignore[type-arg]
+    for start in range(0, len(items), CHUNK):
+        yield list(items[start : start + CHUNK])
+
+
+class SectionRef(NamedTuple):
+    """A section row's id, its version's id, and the hash of its text."""
+
+    id: int
+    version_id: int
+    text_sha256: str
+
+
+def version_sections(
+    *, session: Session, document_ids: Sequence[str] | None = None, version_id: int | None = None
+) -> list[SectionRef]:
+    """Return the sections of these documents (None: all), or of one version, with hashes.
+
+    A section stored without its hash (by older code) has it computed from its text here.
+    """
+    query = select(VersionSection.id, VersionSection.version_id, VersionSection.text_sha256)
+    if version_id is not None:
+        query = query.where(VersionSection.version_id == version_id)
+    elif document_ids is not None:
+        query = query.join(Version, col(Version.id) == col(VersionSection.version_id)).where(
+            col(Version.document_id).in_(list(document_ids))
+        )
+    rows: list[SectionRef] = []
+    unhashed: dict[int, int] = {}
+    for section_id, owner, digest in session.execute(query):
+        if digest is None:
+            unhashed[section_id] = owner
+        else:
+            rows.append(SectionRef(section_id, owner, digest))
+    for section_id, text in section_texts(session=session, ids=list(unhashed)).items():
+        rows.append(SectionRef(section_id, unhashed[section_id], section_hash(text)))
+    return rows
+
+
+def version_counts(
+    *, session: Session, fingerprint: str, document_ids: Sequence[str] | None = None
+) -> tuple[list[tuple[int, str]], list[SectionRef]]:
+    """Return the kept counts of each section of these documents (None: all) under a fingerprint.
+
+    Joined in SQL, so only sections whose text holds a term come back, as (version id,
+    counts JSON), with the sections whose text has no counts yet (to be counted).
+    """
+    query = (
+        select(VersionSection.id, VersionSection.version_id, VersionSection.text_sha256,
+               TermCount.counts)
+        .select_from(VersionSection)
+        .outerjoin(
+            TermCount,
+            and_(
+                col(TermCount.fingerprint) == fingerprint,
+                col(TermCount.text_sha256) == col(VersionSection.text_sha256),
+            ),
+        )
+        .where(or_(col(TermCount.counts).is_(None), col(TermCount.counts) != "{}"))
+    )  # fmt: skip
+    if document_ids is not None:
+        query = query.join(Version, col(Version.id) == col(VersionSection.version_id)).where(
+            col(Version.document_id).in_(list(document_ids))
+        )
+    hits: list[tuple[int, str]] = []
+    missing: list[SectionRef] = []
+    unhashed: dict[int, int] = {}
+    for section_id, version_id, digest, counts in session.execute(query):
+        if counts is not None:
+            hits.append((version_id, counts))
+        elif digest is None:
+            unhashed[section_id] = version_id
+        else:
+            missing.append(SectionRef(section_id, version_id, digest))
+    for section_id, text in section_texts(session=session, ids=list(unhashed)).items():
+        missing.append(SectionRef(section_id, unhashed[section_id], section_hash(text)))
+    return hits, missing
+
+
+def known_counts(*, session: Session, fingerprint: str, hashes: Sequence[str]) -> dict[str, Counts]:
+    """Return the kept counts for these section texts under a fingerprint."""
+    base = select(TermCount.text_sha256, TermCount.counts).where(
+        TermCount.fingerprint == fingerprint
+    )
+    found: dict[str, Counts] = {}
+    for chunk in _chunks(hashes):
+        for digest, counts in session.execute(base.where(col(TermCount.text_sha256).in_(chunk))):
+            found[digest] = json.loads(counts) if counts != "{}" else {}
+    return found
+
+
+def section_texts(*, session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """Return the texts of these section rows, by id."""
+    found: dict[int, str] = {}
+    for chunk in _chunks(list(ids)):
+        query = select(VersionSection.id, VersionSection.text).where(
+            col(VersionSection.id).in_(chunk)
+        )
+        found.update((section_id, text) for section_id, text in session.execute(query))
+    return found
+
+
+def missing_texts(
+    *, session: Session, sections: Sequence[SectionRef], known: Mapping[str, Counts]
+) -> dict[str, str]:
+    """Return the text of each distinct section hash that has no counts in `known`."""
+    wanted: dict[str, int] = {}
+    for ref in sections:
+        if ref.text_sha256 not in known:
+            wanted.setdefault(ref.text_sha256, ref.id)
+    texts = section_texts(session=session, ids=list(wanted.values()))
+    return {digest: texts[section_id] for digest, section_id in wanted.items()}
+
+
+def keep_counts(*, session: Session, fingerprint: str, counts: Mapping[str, Counts]) -> None:
+    """Keep counts per section hash (a concurrent writer's identical row is no conflict)."""
+    if not counts:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    rows = [
+        {
+            "fingerprint": fingerprint,
+            "text_sha256": digest,
+            "counts": json.dumps(dict(sorted(found.items())), ensure_ascii=False),
+        }
+        for digest, found in counts.items()
+    ]
+    for start in range(0, len(rows), CHUNK):
+        session.execute(insert(TermCount).on_conflict_do_nothing(), rows[start : start + CHUNK])
+
+
+def count_missing(
+    *,
+    session: Session,
+    fingerprint: str,
+    sections: Sequence[SectionRef],
+    count: Counter,
+    known: Mapping[str, Counts] | None = None,
+) -> dict[str, Counts]:
+    """Count the section texts with no kept counts under a fingerprint; keep and return them."""
+    if known is None:
+        hashes = sorted({ref.text_sha256 for ref in sections})
+        known = known_counts(session=session, fingerprint=fingerprint, hashes=hashes)
+    fresh: dict[str, Counts] = {}
+    for digest, text in missing_texts(session=session, sections=sections, known=known).items():
+        fresh[digest] = {term: n for term, n in count(text).items() if n}
+    keep_counts(session=session, fingerprint=fingerprint, counts=fresh)
+    return fresh

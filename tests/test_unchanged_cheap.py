@@ -1,0 +1,164 @@
+"""An unchanged document costs one transaction and no event query; headers are kept once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, func
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from guidewatch.app import App
+from guidewatch.changes import make_hooks
+from guidewatch.cycle import run_cycle
+from storage import repo
+from storage.db import open_session
+from storage.models import HeaderSet
+from tests.support.site import FixtureSite, Reply
+from tests.support.world import BHC_PAGE_PATH, NICE_PATH, html, make_app
+
+NICE = "nice-ng206-recommendations"
+BHC = "bhc-clinical-care-guide-page"
+
+
+@pytest.fixture
+def app(site: FixtureSite, tmp_path: Path) -> App:
+    site.set(NICE_PATH, html("nice/ng206-recommendations-v1.html"))
+    page = html("pages/bhc-orthostatic-intolerance-v1.html")  # served without validators
+    site.set(BHC_PAGE_PATH, Reply(body=page.body, headers={"Content-Type": "text/html"}))
+    return make_app(site, tmp_path)
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[tuple[list[str], Counter[str]]]:
+    """Collect the statements run and count the commits on one engine."""
+    statements: list[str] = []
+    commits: Counter[str] = Counter()
+
+    def statement(_c: object, _cur: object, sql: str, *_: object) -> None:
+        statements.append(" ".join(sql.split()))
+
+    def commit(_c: object) -> None:
+        commits["commit"] += 1
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        yield statements, commits
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+
+
+def cycle(app: App) -> list[str]:
+    engine = app.writable_engine()
+    after_version, after_check = make_hooks(app.settings, engine)
+    results = run_cycle(
+        app.catalog.select([], [NICE, BHC]),
+        engine=engine,
+        policy=app.policy(),
+        after_version=after_version,
+        after_check=after_check,
+        rewrites=app.settings.rewrites,
+    )
+    return [r.outcome for r in results]
+
+
+def test_an_unchanged_document_is_one_transaction_without_event_queries(app: App) -> None:
+    assert cycle(app) == ["new_version", "new_version"]
+    cycle(app)  # the first 304 brings a header set not seen before
+    engine = app.writable_engine()
+    with counting(engine) as (statements, commits):
+        outcomes = cycle(app)
+    # NICE is answered 304 (its ETag); the BHC page is served again, the same text
+    assert outcomes == ["not_modified", "unchanged"]
+    assert commits["commit"] == 2  # one per document
+    assert not [s for s in statements if "alert_items" in s]
+    writes = [s.split()[0] for s in statements if not s.startswith(("SELECT", "PRAGMA"))]
+    assert sorted(writes) == ["INSERT", "INSERT", "UPDATE", "UPDATE"]  # a fetch, last seen
+
+
+def test_headers_are_kept_once_and_read_back_as_served(app: App) -> None:
+    cycle(app)
+    cycle(app)
+    cycle(app)
+    with open_session(app.engine) as session:
+        fetches = repo.list_fetches(session=session, document_id=BHC)
+        sets = session.exec(select(func.count()).select_from(HeaderSet)).one()
+        assert len(fetches) == 3 and sets == 2 + 1  # BHC 200, NICE 200, NICE 304
+        assert len({f.headers_id for f in fetches}) == 1
+        for fetch in fetches:
+            headers = repo.fetch_headers(session=session, fetch=fetch)
+            assert headers["content-type"].startswith("text/html")
+            assert "date" in headers and fetch.date_offset is not None
+            assert abs(fetch.date_offset) < 5
+            # no redirect: the final URL is not repeated, and reads back as the URL asked
+            assert repo.final_url(fetch) == fetch.url
+
+
+def test_migrate_loads_alembic_only_when_the_schema_is_behind(tmp_path: Path) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from storage.db import MIGRATIONS, head_revisions
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revisions() == set(ScriptDirectory.from_config(config).get_heads())
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    probe = (
+        "import sys; from storage.db import make_engine, migrate; "
+        f"migrate(make_engine({url!r})); print('alembic' in sys.modules)"
+    )
+    root = Path(__file__).parent.parent
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    ]
+    assert runs == ["True", "False"]  # created, then found up to date
+
+
+def test_fetching_does_not_import_the_httpx_command_line() -> None:
+    probe = "import sys, scrapers.fetch; print(sorted({'rich', 'click'} & set(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_downgrading_puts_the_headers_back_in_each_fetch(app: App) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from storage.db import MIGRATIONS
+
+    cycle(app)
+    cycle(app)
+    engine = app.writable_engine()
+    with open_session(engine) as session:
+        expected = {
+            f.id: repo.fetch_headers(session=session, fetch=f)
+            for f in repo.list_fetches(session=session, document_id=NICE)
+        }
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT id, headers FROM fetches").fetchall()
+    restored = {id: json.loads(headers) for id, headers in rows if id in expected}
+    assert restored == expected and all("date" in h for h in restored.values())
