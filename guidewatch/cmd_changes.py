@@ -302,9 +302,9 @@ def _to(subscriber: str | None, channel: str | None) -> str:
 def cmd_alerts(args: argparse.Namespace, app: App) -> int:
     """Show the outbox (and optionally put failed messages back to pending)."""
     from alerts.outbox import outbox_summary, requeue_failed
+    from guidewatch.waiting import cut, waiting_items
     from storage import changes as store
     from storage import deliveries
-    from guidewatch.waiting import cut, waiting_items
     from storage.db import open_session
 
     requeued = requeue_failed(app.engine) if args.retry else 0
