@@ -163,7 +163,7 @@ def test_every_branch_gets_the_right_verdict_and_fix(
     assert rest_off["summary"] == "ok: found by sitemap"
     assert rest_off["details"]["guess"] is True
     tried = rest_off["details"]["discovery"]["attempts"]
-    assert tried[0]["result"] == "REST API unavailable (HTTP 401): falling back"
+    assert tried[0]["result"] == "REST API unavailable (HTTP 401); falling back to sitemap"
     editions = found["editions"]["details"]["discovery"]
     assert [c["date"] for c in editions["candidates"]] == ["2025-03", "2022-11", "2020-10"]
     assert editions["chosen"].endswith("2025-redraft.pdf.pagespeed.ce.Xk3p9QaZ1b.pdf")
