@@ -13,6 +13,7 @@ from compare.noise import canonical
 from compare.pairing import Delta, Prepared
 from compare.redline import rows
 from compare.rules import find_patterns, negation_changed
+from compare.said import said_phrases
 from compare.sentences import words
 from compare.statement import build_statement
 from compare.topics import count_terms, find_terms
@@ -265,8 +266,12 @@ def classify(delta: Delta, topics: Sequence[Topic]) -> Change | None:
         statement=build_statement(
             replace(
                 facts,
-                terms_removed=tuple(t for t in terms if t in lost),
-                terms_added=tuple(t for t in terms if t in gained),
+                terms_removed=said_phrases(
+                    "\n".join(removed), [t for t in terms if t in lost], topics
+                ),
+                terms_added=said_phrases(
+                    "\n".join(added), [t for t in terms if t in gained], topics
+                ),
             )
         ),
         patterns=tuple(h.pattern.name for h in patterns),

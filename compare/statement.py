@@ -13,6 +13,7 @@ digest's summary line and what `guidewatch changes` prints. The first rule that 
   practice pattern   now describes a fixed schedule of increase: "goes up by a fixed step …"
   new / removed      new statement: "…" / statement removed: "…"
   terms came/went    no longer says: pacing, PEM stability; now says: rehabilitation
+                     (terms in the page's own words, practice terms first: compare/said.py)
   otherwise          "as a treatment or cure" → "as a cure" (and 1 more edit)
 """
 

@@ -302,6 +302,7 @@ def _to(subscriber: str | None, channel: str | None) -> str:
 def cmd_alerts(args: argparse.Namespace, app: App) -> int:
     """Show the outbox (and optionally put failed messages back to pending)."""
     from alerts.outbox import outbox_summary, requeue_failed
+    from guidewatch.waiting import cut, waiting_items
     from storage import changes as store
     from storage import deliveries
     from storage.db import open_session
@@ -312,6 +313,7 @@ def cmd_alerts(args: argparse.Namespace, app: App) -> int:
     counts = outbox_summary(app.engine)
     with open_session(app.engine) as session:
         waiting = deliveries.count_waiting(session=session)
+        queued = waiting_items(session)
     counts["waiting_deliveries"] = sum(waiting.values())
     data = {
         "counts": counts,
@@ -338,6 +340,16 @@ def cmd_alerts(args: argparse.Namespace, app: App) -> int:
             {"subscriber": who, "channel": channel, "items": count}
             for (who, channel), count in sorted(waiting.items())
         ],
+        "waiting_items": [
+            {
+                "item_id": w.item_id,
+                "document": w.document_id,
+                "line": w.line,
+                "since": w.since,
+                "for": w.to,
+            }
+            for w in queued
+        ],
     }
 
     def render() -> str:
@@ -351,6 +363,11 @@ def cmd_alerts(args: argparse.Namespace, app: App) -> int:
             head += f"; {requeued} failed message(s) put back to pending"
         for (who, channel), count in sorted(waiting.items()):
             head += f"\n{who} {channel}: {count} item(s) waiting for the next digest"
+        if queued:
+            head += "\n\nWaiting for the next digest:\n" + table(
+                [[stamp(w.since), w.document_id, cut(w.line), w.to[:60]] for w in queued],
+                ["since", "document", "change", "for"],
+            )
         if not rows:
             return head
         body = table(

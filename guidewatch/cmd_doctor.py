@@ -10,6 +10,9 @@ from typing import Any
 
 from guidewatch.app import App, UserError, emit, table
 
+WHAT_CHARS = 50  # the "what" column of the table; a longer message is printed in full below it
+FIX_CHARS = 30  # the "fix" column names what to set; the lines to write come at the end
+
 
 def register(commands: Any) -> None:
     """Add the doctor command to the parser."""
@@ -27,18 +30,42 @@ def register(commands: Any) -> None:
     p.set_defaults(func=cmd_doctor)
 
 
+def short(text: str, limit: int) -> str:
+    """Text on one line, cut at a word to `limit` characters with "…"."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    at_word = cut.rsplit(" ", 1)[0]
+    if len(at_word) >= limit * 2 // 3:  # a long word (an address) is cut where it must be
+        cut = at_word
+    return cut.rstrip(" ,;:(") + "…"
+
+
+def fix_keys(fix: list[str]) -> str:
+    """The settings a fix changes ("selector", "url"), for the table; the lines come below."""
+    keys = [line.split("=", 1)[0].strip() for line in fix if "=" in line]
+    return short(", ".join(dict.fromkeys(keys)), FIX_CHARS)
+
+
 def render(findings: list[Any], fixes: str, own: Path | None = None) -> str:
-    """Each document's report, then the verdict table, then the fixes to write."""
+    """Each document's report, then the verdict table (one short line each), the messages the
+    table cut short in full, then the fixes to write."""
     lines: list[str] = []
     for f in findings:
         lines.append(f"== {f.document_id} ({f.kind})")
         lines += [f"  {line}" for line in f.report]
         lines.append("")
-    rows = [[f.document_id, f.verdict, f.summary, "; ".join(f.fix)] for f in findings]
-    lines.append(table(rows, ["document", "verdict", "what", "fix"]))
+    rows = [
+        [f.document_id, f.verdict, short(f.summary, WHAT_CHARS), fix_keys(f.fix)] for f in findings
+    ]
+    lines.append(table(rows, ["document", "verdict", "what", "fix (set; lines below)"]))
     counts = {v: sum(1 for f in findings if f.verdict == v) for v in ("ok", "warning", "broken")}
     lines.append("")
     lines.append(f"{counts['ok']} ok, {counts['warning']} warning, {counts['broken']} broken")
+    cut = [f for f in findings if short(f.summary, WHAT_CHARS) != " ".join(f.summary.split())]
+    if cut:
+        lines += ["", "In full:"] + [f"  {f.document_id}: {f.summary}" for f in cut]
     if fixes and own is not None:  # the user's own file: its tables are edited, not added
         lines += ["", f"Change these lines in {own} (edit a table it already has),"]
         lines += ["then run `guidewatch doctor` again:", "", fixes.rstrip("\n")]

@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup, Tag
 from scrapers.base import Getter, register
 from scrapers.html import block_lines, inline_text, page_text, sections_from_html, unique_keys
 from scrapers.model import Document, DocumentSpec, Fetched, Section, SuspectError
+from scrapers.served import what_was_served
 from scrapers.text import normalise_block
 
 API_PREFIX = "/api/content"
@@ -46,9 +47,15 @@ def load_item(body: str, where: str, fetched: Fetched | None = None) -> dict[str
     """Parse Content API JSON; SuspectError when it is not a content item."""
     try:
         item = json.loads(body)
-    except ValueError as error:
+    except ValueError:
+        served = fetched.body if fetched is not None else body.encode("utf-8")
+        headers = fetched.headers if fetched is not None else {}
+        content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+        kind = what_was_served(served, content_type)
         raise SuspectError(
-            f"{where}: not JSON ({error}): not a Content API answer", fetched=fetched
+            f"{where}: GOV.UK served {kind} instead of the Content API's JSON (a captcha or an "
+            "error page?); no version was stored",
+            fetched=fetched,
         ) from None
     if not isinstance(item, dict):
         raise SuspectError(

@@ -90,7 +90,9 @@ def test_rest_switched_off_falls_back_to_the_sitemap_and_its_pages(
     assert found == PAGESPEED_REDRAFT
     record = found.record
     assert record.method == "sitemap"
-    assert record.attempts[0].result == f"REST API unavailable (HTTP {status}): falling back"
+    assert record.attempts[0].result == (
+        f"REST API unavailable (HTTP {status}); falling back to sitemap"
+    )
     assert [c.title for c in record.candidates] == [
         "BACME Guide to Therapy - redraft 2025",
         "ME/CFS Guide to Therapy",
@@ -282,7 +284,23 @@ def test_a_rest_route_answering_a_page_falls_back(site: FixtureSite, get: Mirror
     site.set("/bacme/wp-json/wp/v2/media", "<!doctype html><html><body>Home</body></html>")
     found = discover(spec("guide to therapy", **EVERYWHERE), get)
     assert found.record.method == "sitemap"
-    assert found.record.attempts[0].result.endswith("did not answer JSON: falling back")
+    assert found.record.attempts[0].result == (
+        'the media search answered an HTML page of 45 bytes saying "Home", not JSON; '
+        "falling back to sitemap"
+    )
+
+
+def test_with_no_other_method_the_rest_error_names_the_address_once_and_no_fallback(
+    site: FixtureSite, get: MirrorGetter
+) -> None:
+    serve_bacme(site)
+    site.set("/bacme/wp-json/wp/v2/media", "<!doctype html><html><body>Home</body></html>")
+    with pytest.raises(DiscoveryError) as caught:
+        discover(spec("guide to therapy", methods=["wp-media"]), get)
+    message = str(caught.value)
+    assert "falling back" not in message, message
+    assert message.count("/wp-json/wp/v2/media") == 1, message
+    assert "no other discovery method is configured" in message
 
 
 def test_media_search_reads_every_page_of_results(site: FixtureSite, get: MirrorGetter) -> None:

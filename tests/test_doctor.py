@@ -163,7 +163,7 @@ def test_every_branch_gets_the_right_verdict_and_fix(
     assert rest_off["summary"] == "ok: found by sitemap"
     assert rest_off["details"]["guess"] is True
     tried = rest_off["details"]["discovery"]["attempts"]
-    assert tried[0]["result"] == "REST API unavailable (HTTP 401): falling back"
+    assert tried[0]["result"] == "REST API unavailable (HTTP 401); falling back to sitemap"
     editions = found["editions"]["details"]["discovery"]
     assert [c["date"] for c in editions["candidates"]] == ["2025-03", "2022-11", "2020-10"]
     assert editions["chosen"].endswith("2025-redraft.pdf.pagespeed.ce.Xk3p9QaZ1b.pdf")
@@ -244,3 +244,40 @@ def test_every_shipped_document_is_ok_on_the_mirror(
     assert {d["document_id"]: d["verdict"] for d in data["documents"] if d["verdict"] != "ok"} == {}
     assert len(data["documents"]) == 20
     assert data["fixes"] == ""
+
+
+def test_the_table_keeps_one_short_line_per_document_and_the_messages_follow_in_full(
+    env: Path,
+    site: FixtureSite,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sources = env.parent / "sources-captcha.toml"
+    captcha = "/government/publications/a-page-behind-a-captcha"
+    sources.write_text(
+        SOURCES
+        + f"""
+[documents.captcha]
+source = "dhsc"
+title = "A GOV.UK page whose API answers a captcha"
+kind = "govuk"
+url = "https://www.gov.uk{captcha}"
+""",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GUIDEWATCH_SOURCES", str(sources))
+    site.set("/govuk/api/content" + captcha, html("nice/captcha.html"))
+    cli = Cli(capsys)
+    _, data = cli.json("doctor")
+    _, out, _ = cli.run("doctor")
+    table = out[out.index("document  ") : out.index(" ok, ")]
+    rows = [r for r in table.splitlines()[2:] if r.strip()][:-1]
+    assert len(rows) == len(data["documents"])
+    for row in rows:
+        assert len(row) <= 120, row
+    long = [d for d in data["documents"] if len(d["summary"]) > 60]
+    assert long, "no long message to shorten in this setup"
+    after = " ".join(out[out.index(" ok, ") :].split())
+    for finding in long:
+        assert finding["summary"] not in table
+        assert f"{finding['document_id']}: {' '.join(finding['summary'].split())}" in after

@@ -256,10 +256,12 @@ def test_attachment_lines_fall_back_to_the_snippet_text() -> None:
     [
         (
             b"<!DOCTYPE html><html><body>Sorry, we're experiencing technical difficulties",
-            "not JSON",
+            'served an HTML page of 75 bytes saying "Sorry, we.re experiencing technical '
+            'difficulties"',
         ),
         (b'{"error": {"code": 404, "message": "Not found"}}', "no title, details, base_path"),
         (b"[1, 2, 3]", "not an object"),
+        (b'{"title": "T", "base_pa', r"served JSON that is cut off or broken \(23 bytes\)"),
         (b'{"title": "T", "base_path": "/x", "details": {"body": "<div></div>"}}', "no body"),
     ],
 )
@@ -302,3 +304,19 @@ def test_body_given_as_content_type_parts() -> None:
     )
     document = EXTRACTOR.extract(spec("https://www.gov.uk" + CONS_PATH), served)
     assert document.sections == offline("interim-consultation-v1.json").sections
+
+
+def test_a_captcha_instead_of_json_is_told_in_plain_words(site: FixtureSite) -> None:
+    captcha = (GOVUK.parent / "nice" / "captcha.html").read_bytes()
+    site.set(
+        "/api/content" + HTML_PATH,
+        Reply(body=captcha, headers={"Content-Type": "text/html; charset=utf-8"}),
+    )
+    with pytest.raises(SuspectError) as caught:
+        run(spec(site.url(HTML_PATH)))
+    message = str(caught.value)
+    assert message.endswith(
+        f'GOV.UK served an HTML page of {len(captcha) / 1000:.1f} KB titled "Just a moment..." '
+        "instead of the Content API's JSON (a captcha or an error page?); no version was stored"
+    ), message
+    assert "Expecting value" not in message and "char 0" not in message

@@ -26,6 +26,7 @@ CASES: list[dict[str, Any]] = tomllib.loads(
 RULES = {
     "exception", "condition", "strength", "reversed", "scope", "term renamed", "moved",
     "practice pattern", "new statement", "removed statement", "phrase pair", "renumbered",
+    "terms came or went",
 }  # fmt: skip
 
 

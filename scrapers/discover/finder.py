@@ -32,7 +32,9 @@ def _wp_media(
     try:
         found, note = media_candidates(options, pattern, get)
     except Unavailable as error:
-        return [], [Attempt("wp-media", where, f"{error}: falling back")]
+        later = options.methods[options.methods.index("wp-media") + 1 :]
+        then = f"falling back to {later[0]}" if later else "no other discovery method is configured"
+        return [], [Attempt("wp-media", where, f"{error}; {then}")]
     return found, [Attempt("wp-media", where, note)]
 
 

@@ -11,6 +11,7 @@ from scrapers.base import Getter
 from scrapers.discover.model import Candidate, Options
 from scrapers.discover.rank import matches
 from scrapers.model import ScrapeError
+from scrapers.served import what_was_served
 
 PER_PAGE = 100
 MAX_PAGES = 3
@@ -34,13 +35,15 @@ def search_url(options: Options, page: int = 1) -> str:
     return options.absolute("/wp-json/wp/v2/media") + "?" + urlencode(query)
 
 
-def _items(body: bytes, where: str) -> list[dict[str, object]]:
+def _items(body: bytes, page: int) -> list[dict[str, object]]:
+    # the attempt names the search's address: the message says only which page answered what
+    which = "the media search" if page == 1 else f"page {page} of the media search"
     try:
         data = json.loads(body)
     except ValueError:
-        raise Unavailable(f"{where} did not answer JSON") from None
+        raise Unavailable(f"{which} answered {what_was_served(body)}, not JSON") from None
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
-        raise Unavailable(f"{where} did not answer a list of media items")
+        raise Unavailable(f"{which} answered JSON that is not a list of media items")
     return data
 
 
@@ -60,7 +63,7 @@ def media_candidates(
     for page in range(1, MAX_PAGES + 1):
         where = search_url(options, page)
         try:
-            items = _items(get(where).body, where)
+            items = _items(get(where).body, page)
         except ScrapeError as error:
             if page > 1 and error.status == 400:
                 break  # WordPress answers 400 past the last page
