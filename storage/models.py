@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 OUTCOMES = ("new_version", "unchanged", "not_modified", "failed", "suspect", "gone")
@@ -60,7 +60,13 @@ class Fetch(SQLModel, table=True):
     __tablename__ = "fetches"
     __table_args__ = (
         Index("ix_fetches_document_started", "document_id", "started_at"),
-        Index("ix_fetches_archive_url", "document_id", "archive_url"),
+        Index(
+            "ix_fetches_archive_url",
+            "document_id",
+            "archive_url",
+            sqlite_where=text("archive_url IS NOT NULL"),
+            postgresql_where=text("archive_url IS NOT NULL"),
+        ),
         Index("ix_fetches_version_id", "version_id"),
     )
 

@@ -35,7 +35,14 @@ def upgrade() -> None:
         "fetches",
         sa.Column("archive_digest", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     )
-    op.create_index("ix_fetches_archive_url", "fetches", ["document_id", "archive_url"])
+    # Partial: live fetches (the great majority) have no archive address and no index entry.
+    op.create_index(
+        "ix_fetches_archive_url",
+        "fetches",
+        ["document_id", "archive_url"],
+        sqlite_where=sa.text("archive_url IS NOT NULL"),
+        postgresql_where=sa.text("archive_url IS NOT NULL"),
+    )
     op.add_column("versions", _provenance())
     op.add_column("versions", sa.Column("archive_url", sa.Text(), nullable=True))
     op.add_column("versions", sa.Column("witness_url", sa.Text(), nullable=True))
