@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from guidewatch.app import App, UserError, emit, parse_when
-from guidewatch.archive_settings import load_archive_settings
+from guidewatch.archive_settings import archive_settings
 
 
 def register(commands: Any) -> None:
@@ -120,7 +120,7 @@ def cmd_backfill(args: argparse.Namespace, app: App) -> int:
     told = None
     if not args.dry_run and not args.quiet:
         told = tell(app, outcomes)
-    rates = load_archive_settings()
+    rates = archive_settings(app.settings)
     estimate = Estimate(
         searches=searches,
         mementos=read_while_planning + sum(p.mementos for p in plans),

@@ -16,10 +16,8 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from scrapers.rewrite import Rewrites, live_url, mirror_url, parse_rewrites
+from scrapers.rewrite import Rewrites, parse_rewrites
 from scrapers.wayback import DEFAULT_ARCHIVE_URL, MEMENTO_RATE, SEARCH_RATE
-
-__all__ = ["Rewrites", "Settings", "live_url", "load_settings", "mirror_url"]
 
 PACKAGE_DIR = Path(__file__).parent
 DEFAULT_TOPICS = PACKAGE_DIR / "topics.toml"
@@ -132,10 +130,6 @@ class Settings(BaseSettings):
     def user_agent(self) -> str:
         """The User-Agent sent with every request: the project and a contact."""
         return f"guidewatch/{VERSION} (+mailto:{self.contact}; ME/CFS guidance monitor)"
-
-    def rewrite(self, url: str) -> str:
-        """Apply the configured URL prefix rewrites (for a local mirror)."""
-        return mirror_url(url, self.rewrites)
 
 
 def env_name(field: str) -> str:
