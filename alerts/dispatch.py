@@ -22,7 +22,7 @@ from typing import Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from alerts.channels.chat import ChannelError, Notifier, chat_body, scrub, send_apprise
+from alerts.channels.chat import ChannelError, Notifier, chat_body, send_apprise
 from alerts.digest import build_message, subject
 from alerts.mailing import ListInfo, make_good_mail
 from alerts.outbox import (
@@ -37,6 +37,7 @@ from alerts.outbox import (
     message_for,
     new_message_id,
 )
+from alerts.secrets import scrub
 from alerts.smtp import MailSettings, SmtpConfig, SmtpConfigError, is_permanent, send_message
 from alerts.subscribers import Channel, Subscriber, Subscribers
 from storage import changes as store
