@@ -8,11 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
 if TYPE_CHECKING:
+    from compare.topics import TopicSet
     from scrapers.fetch import FetchPolicy, HttpFetcher
 
 from alerts.dates import stamp as stamp  # the terminal's date format, for the cmd_* modules
@@ -22,6 +24,18 @@ from guidewatch.sources import Catalog, SourcesError, load_catalog
 
 class UserError(Exception):
     """A mistake or missing state the user can fix; printed without a traceback."""
+
+
+def read_topics(path: Path) -> TopicSet:
+    """Load the topics file, or a UserError in one line that names it."""
+    from compare.topics import load_topics
+
+    try:
+        return load_topics(path)
+    except OSError as error:
+        raise UserError(f"topics file {path}: {error}") from None
+    except ValueError as error:  # already names the file, the topic and the field
+        raise UserError(str(error)) from None
 
 
 @dataclass

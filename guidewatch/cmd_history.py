@@ -11,7 +11,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from guidewatch.app import App, UserError, emit, number, parse_when, stamp, table
+from guidewatch.app import (
+    App,
+    UserError,
+    emit,
+    number,
+    parse_when,
+    read_topics,
+    stamp,
+    table,
+)
 
 
 def register(commands: Any) -> None:
@@ -195,16 +204,14 @@ def _first_seen_in(app: App, hits: Sequence[Any]) -> dict[tuple[str, int], str]:
 
 def cmd_timeline(args: argparse.Namespace, app: App) -> int:
     """Print the count of each watched term in every version, with dates."""
-    from compare.topics import load_topics
     from guidewatch.report.history import select_topics, shown_terms, term_timeline
     from storage import repo
     from storage.db import open_session
 
+    watched = read_topics(app.settings.topics_path)
     try:
-        topics, always = select_topics(
-            load_topics(app.settings.topics_path), topic=args.topic, term=args.term
-        )
-    except (OSError, ValueError) as error:
+        topics, always = select_topics(watched, topic=args.topic, term=args.term)
+    except ValueError as error:
         raise UserError(str(error)) from None
     if args.document:
         _known_document(app, args.document)
@@ -313,15 +320,11 @@ def cmd_evidence(args: argparse.Namespace, app: App) -> int:
 
 def cmd_report(args: argparse.Namespace, app: App) -> int:
     """Write the static HTML report."""
-    from compare.topics import load_topics
     from guidewatch.outpaths import folder_out, write_failed
     from guidewatch.report.feeds import write_feeds
     from guidewatch.report.site import build_report
 
-    try:
-        topics = load_topics(app.settings.topics_path)
-    except (OSError, ValueError) as error:
-        raise UserError(str(error)) from None
+    topics = read_topics(app.settings.topics_path)
     out = folder_out(Path(args.out), force=args.force)
     subscribers: tuple[Any, ...] = ()
     if app.settings.subscribers_path is not None:  # their own feeds, for their readers

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from alerts.subscribers import Subscribers, SubscribersError, load_subscribers
-from guidewatch.app import App, UserError, emit, table
+from guidewatch.app import App, UserError, emit, read_topics, table
 from guidewatch.settings import Settings
 
 
@@ -33,12 +33,7 @@ def register(commands: Any) -> None:
 
 def configured(settings: Settings) -> Subscribers:
     """The subscribers in force, or a UserError that says what is wrong with the file."""
-    from compare.topics import load_topics
-
-    try:
-        topics = load_topics(settings.topics_path)
-    except (OSError, ValueError) as error:
-        raise UserError(f"topics file {settings.topics_path}: {error}") from None
+    topics = read_topics(settings.topics_path)
     try:
         return load_subscribers(settings.subscribers_path, settings.mail_to, topics)
     except SubscribersError as error:
