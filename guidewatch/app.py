@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from scrapers.fetch import FetchPolicy, HttpFetcher
 
 from alerts.dates import stamp as stamp  # the terminal's date format, for the cmd_* modules
+from alerts.subscribers import Subscribers, SubscribersError, load_subscribers
 from guidewatch.settings import Settings, load_settings
 from guidewatch.sources import Catalog, SourcesError, load_catalog
 
@@ -35,6 +36,15 @@ def read_topics(path: Path) -> TopicSet:
     except OSError as error:
         raise UserError(f"topics file {path}: {error}") from None
     except ValueError as error:  # already names the file, the topic and the field
+        raise UserError(str(error)) from None
+
+
+def subscribers_in_force(settings: Settings) -> Subscribers:
+    """The subscribers in force, or a UserError that says what is wrong with the file."""
+    topics = read_topics(settings.topics_path)
+    try:
+        return load_subscribers(settings.subscribers_path, settings.mail_to, topics)
+    except SubscribersError as error:
         raise UserError(str(error)) from None
 
 

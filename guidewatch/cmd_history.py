@@ -19,6 +19,7 @@ from guidewatch.app import (
     parse_when,
     read_topics,
     stamp,
+    subscribers_in_force,
     table,
 )
 
@@ -328,9 +329,7 @@ def cmd_report(args: argparse.Namespace, app: App) -> int:
     out = folder_out(Path(args.out), force=args.force)
     subscribers: tuple[Any, ...] = ()
     if app.settings.subscribers_path is not None:  # their own feeds, for their readers
-        from guidewatch.cmd_subscribers import configured
-
-        subscribers = configured(app.settings).subscribers
+        subscribers = subscribers_in_force(app.settings).subscribers
     try:
         pages = build_report(engine=app.engine, out=out, topics=topics, specs=_declared(app))
         feeds = write_feeds(
