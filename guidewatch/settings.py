@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     failure_threshold: int = Field(3, ge=1, description="failed runs in a row before an alert")
     retry_delay_seconds: float = Field(120.0, ge=0, description="between a Prefect task's tries")
     prefect_port: int = Field(4200, ge=1, le=65535, description="make run's Prefect server")
+    workers: int = Field(2, ge=1, description="how many workers `make run-postgres` starts")
     archive: bool = Field(False, description="ask the Wayback Machine to witness new versions")
     archive_url: str = Field(DEFAULT_ARCHIVE_URL, min_length=1, description="the archive")
     archive_search_rate: float = Field(SEARCH_RATE, ge=0, description="searches a second")

@@ -32,6 +32,8 @@ from typing import Any
 import httpx
 import yaml
 
+from guidewatch.settings import SettingsError, load_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 PREFECT = str(Path(sys.executable).parent / "prefect")
 POOL = "guidewatch"
@@ -218,6 +220,11 @@ class Stack:
         self.client.close()
 
 
+def _set(env: Mapping[str, str]) -> dict[str, str]:
+    """The variables that hold a value (load_settings counts an empty one as unset)."""
+    return {name: value for name, value in env.items() if value.strip()}
+
+
 def main() -> int:
     """Start everything, print where to look, and stay up until a signal."""
     try:
@@ -225,12 +232,16 @@ def main() -> int:
     except SetupError as error:
         print(f"guidewatch: {error}", file=sys.stderr)
         return 2
-    data = Path(os.environ.get("GUIDEWATCH_DATA_DIR", ROOT / "data")).resolve()
-    home = data / "scale-out"
+    try:  # the data folder defaults to the project's, wherever this is started from
+        settings = load_settings({"GUIDEWATCH_DATA_DIR": str(ROOT / "data")} | _set(os.environ))
+    except SettingsError as error:
+        print(f"guidewatch: {error}", file=sys.stderr)
+        return 2
+    home = settings.data_dir / "scale-out"
     logs = home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    port = int(os.environ.get("GUIDEWATCH_PREFECT_PORT", "4200"))
-    workers = int(os.environ.get("GUIDEWATCH_WORKERS", "2"))
+    port = settings.prefect_port
+    workers = settings.workers
     auth = auth_string(os.environ, home)
     env = dict(os.environ) | {
         "PWD": str(ROOT),  # prefect.yaml's pull step: the flow runs start from here
