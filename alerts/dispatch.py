@@ -23,8 +23,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from alerts.channels.chat import ChannelError, Notifier, chat_body, send_apprise
-from alerts.digest import build_message, subject
+from alerts.digest import build_message
 from alerts.mailing import ListInfo, make_good_mail
+from alerts.naming import subject
 from alerts.outbox import (
     SENDING_TIMEOUT,
     DeliveryReport,

@@ -29,8 +29,10 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from alerts.digest import ChangeNote, Digest, EventNote, build_message, subject
+from alerts.digest import build_message
 from alerts.mailing import ListInfo, make_good_mail
+from alerts.naming import subject
+from alerts.notes import ChangeNote, Digest, EventNote
 from alerts.smtp import (
     MailSettings,
     SmtpConfig,

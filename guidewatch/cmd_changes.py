@@ -408,7 +408,8 @@ def cmd_replay(args: argparse.Namespace, app: App) -> int:
 
 def cmd_test_email(args: argparse.Namespace, app: App) -> int:
     """Send one sample digest through the configured SMTP server."""
-    from alerts.digest import build_message, subject
+    from alerts.digest import build_message
+    from alerts.naming import subject
     from alerts.outbox import new_message_id, sample_digest
     from alerts.smtp import SmtpConfig, SmtpConfigError, send_message
 
