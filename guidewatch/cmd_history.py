@@ -7,10 +7,10 @@ import csv
 import io
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from alerts.dates import iso
 from guidewatch.app import (
     App,
     UserError,
@@ -108,10 +108,6 @@ def _known_document(app: App, document_id: str) -> None:
             raise UserError(f"no document {document_id!r} in the database (stored: {known})")
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
 def cmd_search(args: argparse.Namespace, app: App) -> int:
     """Print every sentence holding the phrase, with the versions and dates it was seen."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -155,8 +151,8 @@ def cmd_search(args: argparse.Namespace, app: App) -> int:
                     h.section_key,
                     h.first_version,
                     h.last_version,
-                    _iso(h.first_seen_at),
-                    _iso(h.last_seen_at),
+                    iso(h.first_seen_at),
+                    iso(h.last_seen_at),
                     "yes" if h.current else "no",
                     h.sentence,
                 ]
@@ -238,8 +234,8 @@ def cmd_timeline(args: argparse.Namespace, app: App) -> int:
                     [
                         r.document_id,
                         r.version,
-                        _iso(r.first_seen_at),
-                        _iso(r.last_seen_at),
+                        iso(r.first_seen_at),
+                        iso(r.last_seen_at),
                         *(r.counts.get(t, 0) for t in terms),
                     ]
                     for r in rows
