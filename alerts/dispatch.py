@@ -27,21 +27,20 @@ from alerts.digest import build_message
 from alerts.mailing import ListInfo, make_good_mail
 from alerts.naming import subject
 from alerts.outbox import (
-    SENDING_TIMEOUT,
     DeliveryReport,
     Sender,
     _claim,
     _failed_attempt,
     _note_error,
+    _ready,
     _sent,
     digest_for,
     message_for,
     new_message_id,
 )
 from alerts.secrets import scrub
-from alerts.smtp import MailSettings, SmtpConfig, SmtpConfigError, is_permanent, send_message
+from alerts.smtp import MailSettings, SmtpConfig, is_permanent, send_message
 from alerts.subscribers import Channel, Subscriber, Subscribers
-from storage import changes as store
 from storage import deliveries as routes
 from storage.changes import Alert
 from storage.db import open_session
@@ -181,13 +180,7 @@ def deliver_to_subscribers(
     report = DeliveryReport()
     report.unaddressed = route(engine, subscribers)
     report.created = compose(engine, subscribers, now=now, sender=settings.mail_from)
-    try:
-        config: SmtpConfig | None = SmtpConfig.from_settings(settings)
-        config_error = ""
-    except SmtpConfigError as error:
-        config, config_error = None, str(error)
-    with open_session(engine) as session:
-        pending = store.pending_alerts(session=session, stale_before=utcnow() - SENDING_TIMEOUT)
+    config, config_error, pending = _ready(engine, settings)
     for alert in pending:
         assert alert.id is not None
         who = subscribers.by_name(alert.subscriber) if alert.subscriber else None

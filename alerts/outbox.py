@@ -278,6 +278,18 @@ def _note_error(engine: Engine, alert_id: int, error: str) -> None:
         session.commit()
 
 
+def _ready(engine: Engine, settings: MailSettings) -> tuple[SmtpConfig | None, str, list[Alert]]:
+    """The SMTP settings (None and why when unusable) and the messages waiting to be sent."""
+    try:
+        config: SmtpConfig | None = SmtpConfig.from_settings(settings)
+        config_error = ""
+    except SmtpConfigError as error:
+        config, config_error = None, str(error)
+    with open_session(engine) as session:
+        pending = store.pending_alerts(session=session, stale_before=utcnow() - SENDING_TIMEOUT)
+    return config, config_error, pending
+
+
 def _load_topics(settings: DeliverySettings) -> tuple[Topic, ...]:
     from compare.topics import load_topics
 
@@ -300,13 +312,7 @@ def deliver_pending(
     report.created, report.unaddressed = compose(
         engine, topics=topics, default=settings.mail_to, sender=settings.mail_from
     )
-    try:
-        config: SmtpConfig | None = SmtpConfig.from_settings(settings)
-        config_error = ""
-    except SmtpConfigError as error:
-        config, config_error = None, str(error)
-    with open_session(engine) as session:
-        pending = store.pending_alerts(session=session, stale_before=utcnow() - SENDING_TIMEOUT)
+    config, config_error, pending = _ready(engine, settings)
     for alert in pending:
         assert alert.id is not None
         if alert.subscriber is not None:  # a subscriber's: only alerts/dispatch.py sends those
