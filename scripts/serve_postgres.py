@@ -32,6 +32,7 @@ from typing import Any
 import httpx
 import yaml
 
+from guidewatch.monitor import shown_url
 from guidewatch.settings import SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,15 +77,6 @@ def auth_string(env: Mapping[str, str], home: Path) -> str:
         kept.touch(mode=0o600)
         kept.write_text(f"guidewatch:{secrets.token_urlsafe(24)}\n")
     return kept.read_text().strip()
-
-
-def shown(url: str) -> str:
-    """A database URL with its password hidden."""
-    scheme, _, rest = url.partition("://")
-    credentials, at, place = rest.rpartition("@")
-    if not at or ":" not in credentials:
-        return url
-    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{place}"
 
 
 def descendants(pid: int) -> list[int]:
@@ -260,9 +252,8 @@ def main() -> int:
     for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(stop_signal, lambda *_: sys.exit(0))
     try:
-        print(
-            f"guidewatch: starting the Prefect server on 127.0.0.1:{port}, on {shown(prefect_url)}"
-        )
+        where = shown_url(prefect_url)
+        print(f"guidewatch: starting the Prefect server on 127.0.0.1:{port}, on {where}")
         stack.start("server.log", "server", "start", "--host", "127.0.0.1", "--port", str(port))
         stack.wait_healthy()
         stack.crash_leftovers()
@@ -289,7 +280,7 @@ def main() -> int:
         stack.run("first-run.log", "deployment", "run", "monitor/monitor-all")
         print(
             f"""
-guidewatch is running: {workers} workers, one history in {shown(guidewatch_url)}.
+guidewatch is running: {workers} workers, one history in {shown_url(guidewatch_url)}.
 A first run of every document has started now.
 
   Prefect UI:  http://127.0.0.1:{port}  (user and password: the file below)
