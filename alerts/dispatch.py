@@ -128,10 +128,6 @@ def compose(engine: Engine, subscribers: Subscribers, *, now: datetime, sender: 
     return created
 
 
-def _recipient(channel: Channel) -> str:
-    return channel.target if channel.kind == "email" else channel.label
-
-
 def subscriber_message(
     session: Session, alert: Alert, settings: DispatchSettings, who: Subscriber | None
 ) -> EmailMessage:

@@ -326,9 +326,3 @@ class KeyedSaver:
                 raise ArchiveError(f"Save Page Now failed for {url}: {state.get('message')}")
             self._sleep(self.poll_seconds)
         raise ArchiveError(f"Save Page Now still working on {url}; asked again on the next run")
-
-
-def capture_from_address(address: str) -> tuple[str, str] | None:
-    """Split a capture address into (timestamp, original URL), or None."""
-    found = _CAPTURE_PATH.search(address)
-    return (found.group(1), found.group(2)) if found else None
