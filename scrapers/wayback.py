@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode
 
+from scrapers.base import Getter
 from scrapers.model import Fetched, ScrapeError
 from scrapers.rewrite import Rewriter
 
@@ -28,8 +29,6 @@ SEARCH_FIELDS = ("timestamp", "original", "mimetype", "statuscode", "digest", "l
 SEARCH_RATE = 0.8
 MEMENTO_RATE = 8.0
 _CAPTURE_PATH = re.compile(r"/web/(\d{14})[a-z_]*/(.+)$")
-
-Get = Callable[[str], Fetched]
 
 
 class ArchiveError(ScrapeError):
@@ -155,7 +154,7 @@ class WaybackClient:
 
     def __init__(
         self,
-        get: Get,
+        get: Getter,
         *,
         base_url: str = DEFAULT_ARCHIVE_URL,
         search_rate: float = SEARCH_RATE,
