@@ -202,16 +202,11 @@ def deliver_to_subscribers(
             permanent = error.permanent if isinstance(error, ChannelError) else is_permanent(error)
             status = _failed_attempt(engine, alert, error=text, permanent=permanent)
             log.warning("alert %s to %s not sent (%s): %s", alert.id, alert.channel, status, text)
-            report.errors.append(text)
-            if status == "failed":
-                report.failed += 1
-            else:
-                report.pending += 1
+            report.not_sent(status, text)
             continue
         _sent(engine, alert.id)
         log.info("alert %s sent to %s", alert.id, alert.subscriber or "MAIL_TO")
-        report.sent += 1
-        report.sent_message_ids.append(alert.message_id)
+        report.was_sent(alert)
     if config_error and report.pending:
         report.errors.append(config_error)
     return report

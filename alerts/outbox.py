@@ -84,6 +84,19 @@ class DeliveryReport:
         """Return a JSON-ready dict."""
         return asdict(self)
 
+    def not_sent(self, status: str, error: str) -> None:
+        """Count a message whose sending failed: given up on ("failed") or to retry."""
+        self.errors.append(error)
+        if status == "failed":
+            self.failed += 1
+        else:
+            self.pending += 1
+
+    def was_sent(self, alert: Alert) -> None:
+        """Count a message sent."""
+        self.sent += 1
+        self.sent_message_ids.append(alert.message_id)
+
 
 def new_message_id(sender: str) -> str:
     """Return a fresh, globally unique Message-ID in the sender's domain."""
@@ -331,16 +344,11 @@ def deliver_pending(
             text = config.scrub(f"{type(error).__name__}: {error}")
             status = _failed_attempt(engine, alert, error=text, permanent=is_permanent(error))
             log.warning("alert %s not sent (%s): %s", alert.id, status, text)
-            report.errors.append(text)
-            if status == "failed":
-                report.failed += 1
-            else:
-                report.pending += 1
+            report.not_sent(status, text)
             continue
         _sent(engine, alert.id)
         log.info("alert %s sent to %d recipient(s)", alert.id, len(alert.recipient_list()))
-        report.sent += 1
-        report.sent_message_ids.append(alert.message_id)
+        report.was_sent(alert)
     if config_error and report.pending:
         report.errors.append(config_error)
     report.smtp_configured = config is not None
