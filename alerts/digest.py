@@ -18,23 +18,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from alerts.html import render_html
-from alerts.naming import headline, subject, what
-from alerts.notes import ChangeNote, Digest, EventNote
+from alerts.naming import subject
+from alerts.notes import Digest
 from alerts.text import render_text
-from compare.redline import word_diff
-
-__all__ = [
-    "ChangeNote",
-    "Digest",
-    "EventNote",
-    "build_message",
-    "headline",
-    "render_html",
-    "render_text",
-    "subject",
-    "what",
-    "word_diff",
-]
 
 
 def build_message(

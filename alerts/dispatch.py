@@ -22,24 +22,25 @@ from typing import Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from alerts.channels.chat import ChannelError, Notifier, chat_body, scrub, send_apprise
-from alerts.digest import build_message, subject
+from alerts.channels.chat import ChannelError, Notifier, chat_body, send_apprise
+from alerts.digest import build_message
 from alerts.mailing import ListInfo, make_good_mail
+from alerts.naming import subject
 from alerts.outbox import (
-    SENDING_TIMEOUT,
     DeliveryReport,
     Sender,
     _claim,
     _failed_attempt,
     _note_error,
+    _ready,
     _sent,
     digest_for,
     message_for,
     new_message_id,
 )
-from alerts.smtp import MailSettings, SmtpConfig, SmtpConfigError, is_permanent, send_message
+from alerts.secrets import scrub
+from alerts.smtp import MailSettings, SmtpConfig, is_permanent, send_message
 from alerts.subscribers import Channel, Subscriber, Subscribers
-from storage import changes as store
 from storage import deliveries as routes
 from storage.changes import Alert
 from storage.db import open_session
@@ -127,10 +128,6 @@ def compose(engine: Engine, subscribers: Subscribers, *, now: datetime, sender: 
     return created
 
 
-def _recipient(channel: Channel) -> str:
-    return channel.target if channel.kind == "email" else channel.label
-
-
 def subscriber_message(
     session: Session, alert: Alert, settings: DispatchSettings, who: Subscriber | None
 ) -> EmailMessage:
@@ -179,13 +176,7 @@ def deliver_to_subscribers(
     report = DeliveryReport()
     report.unaddressed = route(engine, subscribers)
     report.created = compose(engine, subscribers, now=now, sender=settings.mail_from)
-    try:
-        config: SmtpConfig | None = SmtpConfig.from_settings(settings)
-        config_error = ""
-    except SmtpConfigError as error:
-        config, config_error = None, str(error)
-    with open_session(engine) as session:
-        pending = store.pending_alerts(session=session, stale_before=utcnow() - SENDING_TIMEOUT)
+    config, config_error, pending = _ready(engine, settings)
     for alert in pending:
         assert alert.id is not None
         who = subscribers.by_name(alert.subscriber) if alert.subscriber else None
@@ -211,16 +202,11 @@ def deliver_to_subscribers(
             permanent = error.permanent if isinstance(error, ChannelError) else is_permanent(error)
             status = _failed_attempt(engine, alert, error=text, permanent=permanent)
             log.warning("alert %s to %s not sent (%s): %s", alert.id, alert.channel, status, text)
-            report.errors.append(text)
-            if status == "failed":
-                report.failed += 1
-            else:
-                report.pending += 1
+            report.not_sent(status, text)
             continue
         _sent(engine, alert.id)
         log.info("alert %s sent to %s", alert.id, alert.subscriber or "MAIL_TO")
-        report.sent += 1
-        report.sent_message_ids.append(alert.message_id)
+        report.was_sent(alert)
     if config_error and report.pending:
         report.errors.append(config_error)
     return report

@@ -29,8 +29,10 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from alerts.digest import ChangeNote, Digest, EventNote, build_message, subject
+from alerts.digest import build_message
 from alerts.mailing import ListInfo, make_good_mail
+from alerts.naming import subject
+from alerts.notes import ChangeNote, Digest, EventNote
 from alerts.smtp import (
     MailSettings,
     SmtpConfig,
@@ -81,6 +83,19 @@ class DeliveryReport:
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict."""
         return asdict(self)
+
+    def not_sent(self, status: str, error: str) -> None:
+        """Count a message whose sending failed: given up on ("failed") or to retry."""
+        self.errors.append(error)
+        if status == "failed":
+            self.failed += 1
+        else:
+            self.pending += 1
+
+    def was_sent(self, alert: Alert) -> None:
+        """Count a message sent."""
+        self.sent += 1
+        self.sent_message_ids.append(alert.message_id)
 
 
 def new_message_id(sender: str) -> str:
@@ -276,6 +291,18 @@ def _note_error(engine: Engine, alert_id: int, error: str) -> None:
         session.commit()
 
 
+def _ready(engine: Engine, settings: MailSettings) -> tuple[SmtpConfig | None, str, list[Alert]]:
+    """The SMTP settings (None and why when unusable) and the messages waiting to be sent."""
+    try:
+        config: SmtpConfig | None = SmtpConfig.from_settings(settings)
+        config_error = ""
+    except SmtpConfigError as error:
+        config, config_error = None, str(error)
+    with open_session(engine) as session:
+        pending = store.pending_alerts(session=session, stale_before=utcnow() - SENDING_TIMEOUT)
+    return config, config_error, pending
+
+
 def _load_topics(settings: DeliverySettings) -> tuple[Topic, ...]:
     from compare.topics import load_topics
 
@@ -298,13 +325,7 @@ def deliver_pending(
     report.created, report.unaddressed = compose(
         engine, topics=topics, default=settings.mail_to, sender=settings.mail_from
     )
-    try:
-        config: SmtpConfig | None = SmtpConfig.from_settings(settings)
-        config_error = ""
-    except SmtpConfigError as error:
-        config, config_error = None, str(error)
-    with open_session(engine) as session:
-        pending = store.pending_alerts(session=session, stale_before=utcnow() - SENDING_TIMEOUT)
+    config, config_error, pending = _ready(engine, settings)
     for alert in pending:
         assert alert.id is not None
         if alert.subscriber is not None:  # a subscriber's: only alerts/dispatch.py sends those
@@ -323,16 +344,11 @@ def deliver_pending(
             text = config.scrub(f"{type(error).__name__}: {error}")
             status = _failed_attempt(engine, alert, error=text, permanent=is_permanent(error))
             log.warning("alert %s not sent (%s): %s", alert.id, status, text)
-            report.errors.append(text)
-            if status == "failed":
-                report.failed += 1
-            else:
-                report.pending += 1
+            report.not_sent(status, text)
             continue
         _sent(engine, alert.id)
         log.info("alert %s sent to %d recipient(s)", alert.id, len(alert.recipient_list()))
-        report.sent += 1
-        report.sent_message_ids.append(alert.message_id)
+        report.was_sent(alert)
     if config_error and report.pending:
         report.errors.append(config_error)
     report.smtp_configured = config is not None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlmodel import Session
 
 from alerts.notes import ChangeNote
@@ -42,8 +40,3 @@ def note_for(session: Session, row: ChangeRow, topic: str | None = None) -> Chan
 def change_identity(note: ChangeNote, ordinal: int) -> str:
     """A change's stored identity, the same in every database: document, version, ordinal."""
     return f"{note.document_id}/v{note.new_version}/{ordinal}"
-
-
-def notes_for(session: Session, rows: Sequence[ChangeRow]) -> list[tuple[ChangeRow, ChangeNote]]:
-    """Each row with its note."""
-    return [(row, note_for(session, row)) for row in rows]

@@ -10,6 +10,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
+from alerts.secrets import scrub
+
 SECURITY_MODES = ("starttls", "tls", "none")
 
 
@@ -108,9 +110,7 @@ class SmtpConfig:
 
     def scrub(self, text: str) -> str:
         """Remove the password from a text (an error message) before it is logged or stored."""
-        if self.password:
-            text = text.replace(self.password, "********")
-        return text
+        return scrub(text, [self.password])
 
 
 def is_permanent(error: BaseException) -> bool:

@@ -7,7 +7,8 @@ compare/statement.py gives every change its own one-line statement, this functio
 
 from __future__ import annotations
 
-from alerts.digest import ChangeNote, headline
+from alerts.naming import headline
+from alerts.notes import ChangeNote
 
 
 def statement(note: ChangeNote) -> str:

@@ -13,9 +13,7 @@ import textwrap
 
 from alerts.notes import Digest
 from alerts.templating import render
-from alerts.view import CONTEXT_LIMIT, digest_view
-
-__all__ = ["CONTEXT_LIMIT", "WIDTH", "render_text", "wrap"]
+from alerts.view import digest_view
 
 WIDTH = 72  # plain-text line length
 # kept on one line when wrapping: page numbers, a version, a command to copy

@@ -8,20 +8,44 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
 if TYPE_CHECKING:
+    from compare.topics import TopicSet
     from scrapers.fetch import FetchPolicy, HttpFetcher
 
 from alerts.dates import stamp as stamp  # the terminal's date format, for the cmd_* modules
+from alerts.subscribers import Subscribers, SubscribersError, load_subscribers
 from guidewatch.settings import Settings, load_settings
 from guidewatch.sources import Catalog, SourcesError, load_catalog
 
 
 class UserError(Exception):
     """A mistake or missing state the user can fix; printed without a traceback."""
+
+
+def read_topics(path: Path) -> TopicSet:
+    """Load the topics file, or a UserError in one line that names it."""
+    from compare.topics import load_topics
+
+    try:
+        return load_topics(path)
+    except OSError as error:
+        raise UserError(f"topics file {path}: {error}") from None
+    except ValueError as error:  # already names the file, the topic and the field
+        raise UserError(str(error)) from None
+
+
+def subscribers_in_force(settings: Settings) -> Subscribers:
+    """The subscribers in force, or a UserError that says what is wrong with the file."""
+    topics = read_topics(settings.topics_path)
+    try:
+        return load_subscribers(settings.subscribers_path, settings.mail_to, topics)
+    except SubscribersError as error:
+        raise UserError(str(error)) from None
 
 
 @dataclass

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from guidewatch.app import App
-from guidewatch.archive_settings import ArchiveSettings, load_archive_settings
+from guidewatch.archive_settings import ArchiveSettings, archive_settings
 from scrapers.wayback import WaybackClient
 
 
@@ -23,7 +23,7 @@ def archive_client(
     """
     from scrapers.fetch import HttpFetcher
 
-    settings = settings or load_archive_settings()
+    settings = settings or archive_settings(app.settings)
     tries = settings.retries if retries is None else retries
     policy = replace(app.policy(), pause_seconds=0.0, retries=tries)
     with HttpFetcher(policy) as http:  # in mirror mode it rewrites every request itself

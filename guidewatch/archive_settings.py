@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from guidewatch.settings import load_settings
+from guidewatch.settings import Settings
 from scrapers.wayback import DEFAULT_ARCHIVE_URL, MEMENTO_RATE, SEARCH_RATE
 
 
@@ -22,9 +21,8 @@ class ArchiveSettings:
     secret_key: str | None = field(default=None, repr=False)
 
 
-def load_archive_settings(env: Mapping[str, str] | None = None) -> ArchiveSettings:
-    """The GUIDEWATCH_ARCHIVE* settings, checked by the one settings model."""
-    s = load_settings(env)
+def archive_settings(s: Settings) -> ArchiveSettings:
+    """The GUIDEWATCH_ARCHIVE* part of the one settings model."""
     return ArchiveSettings(
         witness=s.archive,
         base_url=s.archive_url.rstrip("/"),

@@ -10,8 +10,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from guidewatch.app import App, UserError, emit, parse_when
-from guidewatch.archive_settings import load_archive_settings
+from guidewatch.app import App, UserError, emit, parse_when, read_topics
+from guidewatch.archive_settings import archive_settings
+from scrapers.wayback import to_timestamp
 
 
 def register(commands: Any) -> None:
@@ -40,8 +41,7 @@ def _prefix(value: str | None, *, end: bool) -> str | None:
     digits = value.replace("-", "")
     if digits.isdigit() and len(digits) in (4, 6):
         return digits
-    moment = parse_when(value, end_of_day=end).astimezone(UTC)
-    return moment.strftime("%Y%m%d%H%M%S")
+    return to_timestamp(parse_when(value, end_of_day=end))
 
 
 class Meter:
@@ -101,9 +101,7 @@ def cmd_backfill(args: argparse.Namespace, app: App) -> int:
                 break
         read_while_planning = client.mementos  # index pages of pdf-link documents
         if not args.dry_run:
-            from compare.topics import load_topics
-
-            topics = load_topics(app.settings.topics_path)
+            topics = read_topics(app.settings.topics_path)
             meter = Meter(sum(p.todo for p in plans), sys.stderr)
             for plan in plans:
                 outcomes.append(
@@ -120,7 +118,7 @@ def cmd_backfill(args: argparse.Namespace, app: App) -> int:
     told = None
     if not args.dry_run and not args.quiet:
         told = tell(app, outcomes)
-    rates = load_archive_settings()
+    rates = archive_settings(app.settings)
     estimate = Estimate(
         searches=searches,
         mementos=read_while_planning + sum(p.mementos for p in plans),

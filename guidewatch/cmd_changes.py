@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from compare.redline import Markup
-from guidewatch.app import App, UserError, emit, number, parse_when, stamp, table
+from guidewatch.app import App, UserError, emit, number, parse_when, read_topics, stamp, table
 
 RED_STRIKE = "\x1b[31;9m"
 GREEN = "\x1b[32;1m"
@@ -93,17 +93,6 @@ def _spec(app: App, document_id: str) -> Any:
         raise UserError(str(error)) from None
 
 
-def _topics(app: App) -> Any:
-    from compare.topics import load_topics
-
-    try:
-        return load_topics(app.settings.topics_path)
-    except OSError as error:
-        raise UserError(f"topics file {app.settings.topics_path}: {error}") from None
-    except ValueError as error:  # already names the file, the topic and the field
-        raise UserError(str(error)) from None
-
-
 class _Terminal(Markup):
     """The terminal's redline: ANSI colours, or [-removed-] and {+added+} without them."""
 
@@ -171,7 +160,7 @@ def cmd_diff(args: argparse.Namespace, app: App) -> int:
     from storage.db import open_session
 
     spec = _spec(app, args.document)
-    topics = _topics(app)
+    topics = read_topics(app.settings.topics_path)
     with open_session(app.engine) as session:
         versions = {v.number: v for v in repo.list_versions(session=session, document_id=spec.id)}
         if not versions:
@@ -396,7 +385,7 @@ def cmd_replay(args: argparse.Namespace, app: App) -> int:
     from storage.db import open_session
 
     spec = _spec(app, args.document)
-    topics = _topics(app)
+    topics = read_topics(app.settings.topics_path)
     with open_session(app.engine) as session:
         steps = replay(session, spec, topics=topics)
     data = {
@@ -436,7 +425,8 @@ def cmd_replay(args: argparse.Namespace, app: App) -> int:
 
 def cmd_test_email(args: argparse.Namespace, app: App) -> int:
     """Send one sample digest through the configured SMTP server."""
-    from alerts.digest import build_message, subject
+    from alerts.digest import build_message
+    from alerts.naming import subject
     from alerts.outbox import new_message_id, sample_digest
     from alerts.smtp import SmtpConfig, SmtpConfigError, send_message
 

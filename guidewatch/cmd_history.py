@@ -11,7 +11,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from guidewatch.app import App, UserError, emit, number, parse_when, stamp, table
+from alerts.dates import iso
+from guidewatch.app import (
+    App,
+    UserError,
+    emit,
+    number,
+    parse_when,
+    read_topics,
+    stamp,
+    subscribers_in_force,
+    table,
+)
 
 
 def register(commands: Any) -> None:
@@ -98,10 +109,6 @@ def _known_document(app: App, document_id: str) -> None:
             raise UserError(f"no document {document_id!r} in the database (stored: {known})")
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
 def cmd_search(args: argparse.Namespace, app: App) -> int:
     """Print every sentence holding the phrase, with the versions and dates it was seen."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -145,8 +152,8 @@ def cmd_search(args: argparse.Namespace, app: App) -> int:
                     h.section_key,
                     h.first_version,
                     h.last_version,
-                    _iso(h.first_seen_at),
-                    _iso(h.last_seen_at),
+                    iso(h.first_seen_at),
+                    iso(h.last_seen_at),
                     "yes" if h.current else "no",
                     h.sentence,
                 ]
@@ -195,15 +202,13 @@ def _first_seen_in(app: App, hits: Sequence[Any]) -> dict[tuple[str, int], str]:
 
 def cmd_timeline(args: argparse.Namespace, app: App) -> int:
     """Print the count of each watched term in every version, with dates."""
-    from compare.topics import load_topics
     from guidewatch.report.history import select_topics, shown_terms, term_timelines
     from storage.db import open_session
 
+    watched = read_topics(app.settings.topics_path)
     try:
-        topics, always = select_topics(
-            load_topics(app.settings.topics_path), topic=args.topic, term=args.term
-        )
-    except (OSError, ValueError) as error:
+        topics, always = select_topics(watched, topic=args.topic, term=args.term)
+    except ValueError as error:
         raise UserError(str(error)) from None
     if args.document:
         _known_document(app, args.document)
@@ -221,8 +226,8 @@ def cmd_timeline(args: argparse.Namespace, app: App) -> int:
                     [
                         r.document_id,
                         r.version,
-                        _iso(r.first_seen_at),
-                        _iso(r.last_seen_at),
+                        iso(r.first_seen_at),
+                        iso(r.last_seen_at),
                         *(r.counts.get(t, 0) for t in terms),
                     ]
                     for r in rows
@@ -309,21 +314,15 @@ def cmd_evidence(args: argparse.Namespace, app: App) -> int:
 
 def cmd_report(args: argparse.Namespace, app: App) -> int:
     """Write the static HTML report."""
-    from compare.topics import load_topics
     from guidewatch.outpaths import folder_out, write_failed
     from guidewatch.report.feeds import write_feeds
     from guidewatch.report.site import build_report
 
-    try:
-        topics = load_topics(app.settings.topics_path)
-    except (OSError, ValueError) as error:
-        raise UserError(str(error)) from None
+    topics = read_topics(app.settings.topics_path)
     out = folder_out(Path(args.out), force=args.force)
     subscribers: tuple[Any, ...] = ()
     if app.settings.subscribers_path is not None:  # their own feeds, for their readers
-        from guidewatch.cmd_subscribers import configured
-
-        subscribers = configured(app.settings).subscribers
+        subscribers = subscribers_in_force(app.settings).subscribers
     try:
         pages = build_report(engine=app.engine, out=out, topics=topics, specs=_declared(app))
         feeds = write_feeds(

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from alerts.subscribers import Subscribers, SubscribersError, load_subscribers
-from guidewatch.app import App, UserError, emit, table
-from guidewatch.settings import Settings
+from guidewatch.app import App, emit, subscribers_in_force, table
 
 
 def register(commands: Any) -> None:
@@ -31,23 +29,9 @@ def register(commands: Any) -> None:
     p.set_defaults(func=cmd_deliver)
 
 
-def configured(settings: Settings) -> Subscribers:
-    """The subscribers in force, or a UserError that says what is wrong with the file."""
-    from compare.topics import load_topics
-
-    try:
-        topics = load_topics(settings.topics_path)
-    except (OSError, ValueError) as error:
-        raise UserError(f"topics file {settings.topics_path}: {error}") from None
-    try:
-        return load_subscribers(settings.subscribers_path, settings.mail_to, topics)
-    except SubscribersError as error:
-        raise UserError(str(error)) from None
-
-
 def cmd_subscribers(args: argparse.Namespace, app: App) -> int:
     """List the subscribers."""
-    found = configured(app.settings)
+    found = subscribers_in_force(app.settings)
     data = {
         "file": str(app.settings.subscribers_path) if app.settings.subscribers_path else None,
         "subscribers": [s.to_dict() for s in found.subscribers],

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.robotparser import RobotFileParser
 
-from scrapers.base import get_extractor
+from scrapers.base import Getter, get_extractor
 from scrapers.blocks import largest_blocks
 from scrapers.decode import decode_text
 from scrapers.discover.model import DiscoveryError, Found, Record
 from scrapers.model import Document, DocumentSpec, Fetched, GoneError, ScrapeError, SuspectError
 
-Get = Callable[[str], Fetched]
 _RECOMMENDATION = re.compile(r"^\d+\.\d+\.\d+$")
 
 
@@ -47,7 +45,7 @@ class Finding:
 class Robots:
     """robots.txt of each host, read once through the same fetcher, and what it allows."""
 
-    def __init__(self, get: Get, user_agent: str) -> None:
+    def __init__(self, get: Getter, user_agent: str) -> None:
         self._get = get
         self._agent = user_agent
         self._seen: dict[str, tuple[RobotFileParser | None, str]] = {}
@@ -85,7 +83,7 @@ def _discovery_lines(record: Record) -> list[str]:
     return lines
 
 
-def _discover(spec: DocumentSpec, get: Get, finding: Finding) -> str | None:
+def _discover(spec: DocumentSpec, get: Getter, finding: Finding) -> str | None:
     extractor = get_extractor(spec.kind)
     try:
         url = extractor.discover(spec, get)
@@ -118,7 +116,7 @@ def _discover(spec: DocumentSpec, get: Get, finding: Finding) -> str | None:
     return str(url)
 
 
-def _fetch(spec: DocumentSpec, url: str, get: Get, finding: Finding) -> Fetched | None:
+def _fetch(spec: DocumentSpec, url: str, get: Getter, finding: Finding) -> Fetched | None:
     try:
         fetched = get(url)
     except GoneError as error:
@@ -142,7 +140,7 @@ def _fetch(spec: DocumentSpec, url: str, get: Get, finding: Finding) -> Fetched 
     return fetched
 
 
-def _related(spec: DocumentSpec, fetched: Fetched, get: Get) -> Fetched:
+def _related(spec: DocumentSpec, fetched: Fetched, get: Getter) -> Fetched:
     bodies = {}
     for extra in get_extractor(spec.kind).related(spec, fetched):
         try:
@@ -186,7 +184,7 @@ def _empty_selector(spec: DocumentSpec, fetched: Fetched, finding: Finding) -> N
     finding.worse("broken", f"selector {spec.selector!r} picks nothing", *fix)
 
 
-def diagnose(spec: DocumentSpec, get: Get, robots: Robots) -> Finding:
+def diagnose(spec: DocumentSpec, get: Getter, robots: Robots) -> Finding:
     """Fetch one document as a run would, and report each step; never store anything."""
     finding = Finding(spec.id, spec.kind, spec.url)
     finding.report.append(f"address: {spec.url}")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
-from guidewatch.app import App
+from guidewatch.app import App, subscribers_in_force
 from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult, Progress, run_cycle
 from scrapers.model import DocumentSpec
 from storage.models import FAILING
@@ -124,10 +124,11 @@ def deliver(app: App) -> dict[str, Any]:
     witness(app)
     if app.settings.subscribers_path is not None:
         from alerts.dispatch import deliver_to_subscribers
-        from guidewatch.cmd_subscribers import configured
 
         engine = app.writable_engine()
-        return deliver_to_subscribers(engine, app.settings, configured(app.settings)).to_dict()
+        return deliver_to_subscribers(
+            engine, app.settings, subscribers_in_force(app.settings)
+        ).to_dict()
     from alerts.outbox import deliver_pending
 
     return deliver_pending(app.writable_engine(), app.settings).to_dict()

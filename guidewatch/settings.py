@@ -16,10 +16,8 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from scrapers.rewrite import Rewrites, live_url, mirror_url, parse_rewrites
+from scrapers.rewrite import Rewrites, parse_rewrites
 from scrapers.wayback import DEFAULT_ARCHIVE_URL, MEMENTO_RATE, SEARCH_RATE
-
-__all__ = ["Rewrites", "Settings", "live_url", "load_settings", "mirror_url"]
 
 PACKAGE_DIR = Path(__file__).parent
 DEFAULT_TOPICS = PACKAGE_DIR / "topics.toml"
@@ -75,6 +73,7 @@ class Settings(BaseSettings):
     failure_threshold: int = Field(3, ge=1, description="failed runs in a row before an alert")
     retry_delay_seconds: float = Field(120.0, ge=0, description="between a Prefect task's tries")
     prefect_port: int = Field(4200, ge=1, le=65535, description="make run's Prefect server")
+    workers: int = Field(2, ge=1, description="how many workers `make run-postgres` starts")
     archive: bool = Field(False, description="ask the Wayback Machine to witness new versions")
     archive_url: str = Field(DEFAULT_ARCHIVE_URL, min_length=1, description="the archive")
     archive_search_rate: float = Field(SEARCH_RATE, ge=0, description="searches a second")
@@ -132,10 +131,6 @@ class Settings(BaseSettings):
     def user_agent(self) -> str:
         """The User-Agent sent with every request: the project and a contact."""
         return f"guidewatch/{VERSION} (+mailto:{self.contact}; ME/CFS guidance monitor)"
-
-    def rewrite(self, url: str) -> str:
-        """Apply the configured URL prefix rewrites (for a local mirror)."""
-        return mirror_url(url, self.rewrites)
 
 
 def env_name(field: str) -> str:

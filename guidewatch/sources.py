@@ -10,11 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from guidewatch.settings import PACKAGE_DIR
+from guidewatch.settings import DEFAULT_SOURCES
 from guidewatch.sources_model import KIND_MODELS, OtherKindModel, SourceModel
 from scrapers.model import DocumentSpec
 
-DEFAULT_SOURCES = PACKAGE_DIR / "sources.toml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 

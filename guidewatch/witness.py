@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 
 from guidewatch.app import App
-from guidewatch.archive_settings import ArchiveSettings, load_archive_settings
+from guidewatch.archive_settings import ArchiveSettings, archive_settings
 from scrapers.model import ScrapeError
 from storage import archive as history
 from storage.db import open_session
@@ -50,7 +50,7 @@ def _record(engine: Engine, version_id: int, address: str | None, error: str | N
 
 def witness(app: App, settings: ArchiveSettings | None = None) -> WitnessReport:
     """Ask for a capture of every current live version not yet witnessed; never raise."""
-    settings = settings or load_archive_settings()
+    settings = settings or archive_settings(app.settings)
     report = WitnessReport()
     if not settings.witness:
         return report

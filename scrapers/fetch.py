@@ -25,15 +25,6 @@ from scrapers.rewrite import Rewriter, Rewrites, UncoveredError
 from scrapers.robots import ROBOTS_MAX_BYTES, Robots, RobotsAnswer, origin_url
 from scrapers.sniff import KINDS, sniff_kind
 
-__all__ = [
-    "FetchPolicy",
-    "HttpFetcher",
-    "key_headers",
-    "origin_url",
-    "parse_retry_after",
-    "sniff_kind",
-]
-
 log = logging.getLogger("guidewatch.fetch")
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)

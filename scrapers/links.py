@@ -62,11 +62,6 @@ def pdf_anchors(html: str, base_url: str) -> list[tuple[tuple[str, str], str]]:
     ]
 
 
-def pdf_links(html: str, base_url: str) -> list[tuple[str, str]]:
-    """Every link on the page that looks like a PDF, as (text, absolute URL), in page order."""
-    return [(_link_text(a) or file_name(url), url) for a, url in _anchors(html, base_url)]
-
-
 def find_pdf_link(html: str, base_url: str, pattern: str) -> str | None:
     """The absolute URL of the first PDF link whose text, title or file name matches `pattern`.
 

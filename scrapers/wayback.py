@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode
 
+from scrapers.base import Getter
 from scrapers.model import Fetched, ScrapeError
 from scrapers.rewrite import Rewriter
 
@@ -28,8 +29,6 @@ SEARCH_FIELDS = ("timestamp", "original", "mimetype", "statuscode", "digest", "l
 SEARCH_RATE = 0.8
 MEMENTO_RATE = 8.0
 _CAPTURE_PATH = re.compile(r"/web/(\d{14})[a-z_]*/(.+)$")
-
-Get = Callable[[str], Fetched]
 
 
 class ArchiveError(ScrapeError):
@@ -155,7 +154,7 @@ class WaybackClient:
 
     def __init__(
         self,
-        get: Get,
+        get: Getter,
         *,
         base_url: str = DEFAULT_ARCHIVE_URL,
         search_rate: float = SEARCH_RATE,
@@ -326,9 +325,3 @@ class KeyedSaver:
                 raise ArchiveError(f"Save Page Now failed for {url}: {state.get('message')}")
             self._sleep(self.poll_seconds)
         raise ArchiveError(f"Save Page Now still working on {url}; asked again on the next run")
-
-
-def capture_from_address(address: str) -> tuple[str, str] | None:
-    """Split a capture address into (timestamp, original URL), or None."""
-    found = _CAPTURE_PATH.search(address)
-    return (found.group(1), found.group(2)) if found else None

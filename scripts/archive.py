@@ -13,15 +13,14 @@ Ctrl-C stops it.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.archive import ArchiveSite, load_fixture_captures  # noqa: E402
+from tests.support.site import serve_until, stop_on_term  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,19 +28,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     args = parser.parse_args(argv)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop = stop_on_term()
     site = ArchiveSite(port=args.port)
     with site:
         load_fixture_captures(site.archive)
         print(f"archive: {len(site.archive.snapshots)} captures on {site.base_url}")
         print("Send guidewatch here with:")
         print(f"export GUIDEWATCH_ARCHIVE_URL={site.base_url}", flush=True)
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
-            pass
+        serve_until(stop)
     return 0
 
 

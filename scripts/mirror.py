@@ -23,16 +23,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.support.pdfgen import Block, Heading, Para, make_pdf  # noqa: E402
-from tests.support.site import FixtureSite, Reply  # noqa: E402
+from tests.support.site import FixtureSite, Reply, serve_until, stop_on_term  # noqa: E402
 from tests.support.wordpress import (  # noqa: E402
     MEDIA_PATH,
     media_items,
@@ -269,8 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         "--port", type=int, default=0, help="port to listen on (default: a free one)"
     )
     args = parser.parse_args(argv)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop = stop_on_term()
     with FixtureSite(port=args.port) as site:
         paths = serve(site, args.version)
         print(f"mirror: version {args.version} of tests/fixtures on {site.base_url}")
@@ -278,12 +275,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {site.url(path)}")
         print("everything else answers 404. Send guidewatch here with:")
         print(f"export GUIDEWATCH_REWRITE='{rewrites(site)}'", flush=True)
-        try:
-            # Waking up now and then lets the signal handlers run.
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
-            pass
+        serve_until(stop)
     return 0
 
 

@@ -32,6 +32,9 @@ from typing import Any
 import httpx
 import yaml
 
+from guidewatch.monitor import shown_url
+from guidewatch.settings import SettingsError, load_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 PREFECT = str(Path(sys.executable).parent / "prefect")
 POOL = "guidewatch"
@@ -74,15 +77,6 @@ def auth_string(env: Mapping[str, str], home: Path) -> str:
         kept.touch(mode=0o600)
         kept.write_text(f"guidewatch:{secrets.token_urlsafe(24)}\n")
     return kept.read_text().strip()
-
-
-def shown(url: str) -> str:
-    """A database URL with its password hidden."""
-    scheme, _, rest = url.partition("://")
-    credentials, at, place = rest.rpartition("@")
-    if not at or ":" not in credentials:
-        return url
-    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{place}"
 
 
 def descendants(pid: int) -> list[int]:
@@ -218,6 +212,11 @@ class Stack:
         self.client.close()
 
 
+def _set(env: Mapping[str, str]) -> dict[str, str]:
+    """The variables that hold a value (load_settings counts an empty one as unset)."""
+    return {name: value for name, value in env.items() if value.strip()}
+
+
 def main() -> int:
     """Start everything, print where to look, and stay up until a signal."""
     try:
@@ -225,12 +224,16 @@ def main() -> int:
     except SetupError as error:
         print(f"guidewatch: {error}", file=sys.stderr)
         return 2
-    data = Path(os.environ.get("GUIDEWATCH_DATA_DIR", ROOT / "data")).resolve()
-    home = data / "scale-out"
+    try:  # the data folder defaults to the project's, wherever this is started from
+        settings = load_settings({"GUIDEWATCH_DATA_DIR": str(ROOT / "data")} | _set(os.environ))
+    except SettingsError as error:
+        print(f"guidewatch: {error}", file=sys.stderr)
+        return 2
+    home = settings.data_dir / "scale-out"
     logs = home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    port = int(os.environ.get("GUIDEWATCH_PREFECT_PORT", "4200"))
-    workers = int(os.environ.get("GUIDEWATCH_WORKERS", "2"))
+    port = settings.prefect_port
+    workers = settings.workers
     auth = auth_string(os.environ, home)
     env = dict(os.environ) | {
         "PWD": str(ROOT),  # prefect.yaml's pull step: the flow runs start from here
@@ -249,9 +252,8 @@ def main() -> int:
     for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(stop_signal, lambda *_: sys.exit(0))
     try:
-        print(
-            f"guidewatch: starting the Prefect server on 127.0.0.1:{port}, on {shown(prefect_url)}"
-        )
+        where = shown_url(prefect_url)
+        print(f"guidewatch: starting the Prefect server on 127.0.0.1:{port}, on {where}")
         stack.start("server.log", "server", "start", "--host", "127.0.0.1", "--port", str(port))
         stack.wait_healthy()
         stack.crash_leftovers()
@@ -278,7 +280,7 @@ def main() -> int:
         stack.run("first-run.log", "deployment", "run", "monitor/monitor-all")
         print(
             f"""
-guidewatch is running: {workers} workers, one history in {shown(guidewatch_url)}.
+guidewatch is running: {workers} workers, one history in {shown_url(guidewatch_url)}.
 A first run of every document has started now.
 
   Prefect UI:  http://127.0.0.1:{port}  (user and password: the file below)

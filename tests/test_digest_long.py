@@ -7,8 +7,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from alerts.digest import ChangeNote, Digest, build_message, render_html, render_text, subject
-from alerts.naming import FULL_ITEMS, headline
+from alerts.digest import build_message
+from alerts.html import render_html
+from alerts.naming import FULL_ITEMS, headline, subject
+from alerts.notes import ChangeNote, Digest
+from alerts.text import render_text
 from compare.diff import compare_documents
 from compare.topics import load_topics
 from guidewatch.settings import DEFAULT_TOPICS

@@ -18,17 +18,13 @@ from types import ModuleType
 
 import pytest
 
-from alerts.digest import (
-    ChangeNote,
-    Digest,
-    build_message,
-    render_html,
-    render_text,
-    subject,
-    what,
-)
-from alerts.digest import word_diff as redline_runs
+from alerts.digest import build_message
+from alerts.html import render_html
+from alerts.naming import subject, what
+from alerts.notes import ChangeNote, Digest
+from alerts.text import render_text
 from compare.model import Change
+from compare.redline import word_diff as redline_runs
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "sample_digest.py"
 LIMIT = 72

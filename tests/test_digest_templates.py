@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from alerts.digest import ChangeNote, Digest, EventNote, render_html, render_text
+from alerts.html import render_html
 from alerts.naming import FULL_ITEMS
+from alerts.notes import ChangeNote, Digest, EventNote
+from alerts.text import render_text
 from compare.model import Change
 
 HOSTILE = "<script>alert(\"x\")</script> & 'quoted'"

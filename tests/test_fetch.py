@@ -10,8 +10,10 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from scrapers.fetch import FetchPolicy, HttpFetcher, parse_retry_after, sniff_kind
+from scrapers.failures import parse_retry_after
+from scrapers.fetch import FetchPolicy, HttpFetcher
 from scrapers.model import GoneError, ScrapeError, SuspectError
+from scrapers.sniff import sniff_kind
 from tests.support.site import FixtureSite, RecordedRequest, Reply
 
 AGENT = "guidewatch-test/0.1 (+mailto:tests@example.org)"

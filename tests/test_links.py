@@ -8,7 +8,7 @@ import pytest
 
 from scrapers.base import get_extractor
 from scrapers.fetch import FetchPolicy, HttpFetcher
-from scrapers.links import file_name, find_pdf_link, looks_like_pdf, pdf_links
+from scrapers.links import file_name, find_pdf_link, looks_like_pdf, pdf_anchors
 from scrapers.model import DocumentSpec, ScrapeError
 from tests.support.pdfgen import Heading, Para, make_pdf
 from tests.support.site import FixtureSite, Reply
@@ -74,9 +74,9 @@ def test_drupal_era_links_count_as_pdfs() -> None:
     )
 
 
-def test_pdf_links_lists_every_pdf_in_page_order() -> None:
-    links = pdf_links(page("bacme/resources-v1.html"), BACME)
-    texts = [text for text, _ in links]
+def test_pdf_anchors_lists_every_pdf_in_page_order() -> None:
+    links = pdf_anchors(page("bacme/resources-v1.html"), BACME)
+    texts = [text for (text, _title), _ in links]
     assert texts == [
         "Constitution",
         "ME/CFS Guide to Therapy",

@@ -11,8 +11,11 @@ from typing import Any
 
 import pytest
 
-from alerts.digest import ChangeNote, Digest, build_message, render_html, render_text
+from alerts.digest import build_message
+from alerts.html import render_html
 from alerts.naming import place
+from alerts.notes import ChangeNote, Digest
+from alerts.text import render_text
 from compare.diff import compare_documents
 from compare.model import Change
 from compare.topics import load_topics

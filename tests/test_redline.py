@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from alerts.digest import ChangeNote, Digest, render_html
+from alerts.html import render_html
+from alerts.notes import ChangeNote, Digest
 from compare.model import Change
 from compare.redline import ADDED, KEPT, REMOVED, Row, edges, rows, spaced, word_diff
 from flows.report import redline as markdown_redline

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from alerts.digest import word_diff
+from compare.redline import word_diff
 
 
 def test_one_word_change_keeps_the_context() -> None:

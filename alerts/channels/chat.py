@@ -7,7 +7,7 @@ subject as title and, per change, its statement and the document's address.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from alerts.naming import event_line, most_important
 from alerts.notes import Digest
@@ -41,14 +41,6 @@ def chat_body(digest: Digest) -> str:
         if event.live_url:
             lines.append(f"  {event.live_url}")
     return "\n".join(lines) or "guidewatch: nothing to report"
-
-
-def scrub(text: str, secrets: Sequence[str]) -> str:
-    """Remove secrets (tokens from the environment) from a text before it is logged or stored."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "********")
-    return text
 
 
 def send_apprise(url: str, title: str, body: str) -> None:

@@ -1,4 +1,4 @@
-"""The PDF extractors: a whole PDF read into sections, and PDFs found on index pages."""
+"""The PDF extractor: a whole PDF read into sections (index-page PDFs: scrapers/discover)."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -319,3 +320,20 @@ def site() -> Iterator[FixtureSite]:
         yield fixture_site
     finally:
         fixture_site.close()
+
+
+def stop_on_term() -> threading.Event:
+    """An event SIGTERM sets (for the scripts that serve fixtures until stopped)."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    return stop
+
+
+def serve_until(stop: threading.Event) -> None:
+    """Return when `stop` is set or on Ctrl-C."""
+    try:
+        # Waking up now and then lets the signal handlers run.
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
