@@ -24,6 +24,7 @@ from compare.model import Topic
 from guidewatch.backfill_plan import Window, captures_for
 from guidewatch.backfill_read import ArchiveDown, captured_failure, read_capture, same_bytes
 from guidewatch.changes import compare_versions
+from guidewatch.cycle import declare
 from scrapers.base import Extractor, get_extractor
 from scrapers.model import (
     Document,
@@ -100,20 +101,6 @@ class Outcome:
 def aware(moment: datetime) -> datetime:
     """A stored moment as an aware UTC datetime (SQLite gives naive ones back)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def declare(engine: Engine, spec: DocumentSpec) -> None:
-    """Create or update the document's row."""
-    with open_session(engine) as session:
-        repo.upsert_document(
-            session=session,
-            id=spec.id,
-            source=spec.source,
-            title=spec.title,
-            kind=spec.kind,
-            url=spec.url,
-        )
-        session.commit()
 
 
 def plan_document(
@@ -358,7 +345,7 @@ def backfill_document(
     outcome = Outcome(plan.spec.id, error=plan.error)
     if plan.error or not plan.todo:
         return outcome
-    declare(engine, plan.spec)
+    declare(plan.spec, engine)
     steps = [(c, True) for c in plan.before] + [(c, False) for c in plan.after]
     for capture, before in steps:
         try:

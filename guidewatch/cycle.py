@@ -98,7 +98,7 @@ def _fetch_row(
     return row
 
 
-def _declare(spec: DocumentSpec, engine: Engine) -> None:
+def declare(spec: DocumentSpec, engine: Engine) -> None:
     """Create or update the document's row (a concurrent run may create it first)."""
     declared = (spec.source, spec.title, spec.kind, spec.url)
     for attempt in (1, 2):
@@ -206,7 +206,7 @@ def _check(
     stopped: Callable[[], bool] | None,
 ) -> CheckResult:
     started = repo.utcnow()
-    _declare(spec, engine)
+    declare(spec, engine)
     url = spec.url
     fetched: Fetched | None = None
     discovery: Record | None = None
