@@ -5,7 +5,7 @@ Each function takes a session and never commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Row, func, inspect
@@ -66,3 +66,12 @@ def fetches_of_version(*, session: Session, version_id: int) -> list[Fetch]:
         .order_by(col(Fetch.started_at), col(Fetch.id))
     )
     return list(session.exec(query))
+
+
+def versions_by_id(*, session: Session, ids: Iterable[int]) -> dict[int, Version]:
+    """These versions by id (an id with no version is left out)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    found = session.exec(select(Version).where(col(Version.id).in_(wanted)))
+    return {v.id: v for v in found if v.id is not None}
