@@ -25,9 +25,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import and_, or_, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from alerts.digest import build_message
 from alerts.mailing import ListInfo, make_good_mail
@@ -42,6 +41,7 @@ from alerts.smtp import (
 )
 from compare.model import Change, Topic
 from storage import changes as store
+from storage import outbox
 from storage.changes import Alert, AlertItem
 from storage.db import open_session
 from storage.models import Version
@@ -234,51 +234,35 @@ def _claim(engine: Engine, alert: Alert) -> bool:
     Only a pending message, or one left sending longer than SENDING_TIMEOUT, can be claimed;
     the attempts count must still be the one this run read.
     """
+    assert alert.id is not None
     now = utcnow()
     with open_session(engine) as session:
-        result = session.execute(
-            update(Alert)
-            .where(
-                col(Alert.id) == alert.id,
-                col(Alert.attempts) == alert.attempts,
-                or_(
-                    col(Alert.status) == "pending",
-                    and_(
-                        col(Alert.status) == "sending",
-                        col(Alert.last_attempt_at) < now - SENDING_TIMEOUT,
-                    ),
-                ),
-            )
-            .values(status="sending", attempts=alert.attempts + 1, last_attempt_at=now)
+        claimed = outbox.claim_alert(
+            session=session,
+            alert_id=alert.id,
+            attempts=alert.attempts,
+            now=now,
+            stale_before=now - SENDING_TIMEOUT,
         )
         session.commit()
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return claimed
 
 
 def _sent(engine: Engine, alert_id: int) -> None:
     """Mark a message sent, in its own transaction."""
     with open_session(engine) as session:
-        session.execute(
-            update(Alert)
-            .where(col(Alert.id) == alert_id)
-            .values(status="sent", sent_at=utcnow(), last_error=None)
-        )
+        outbox.mark_sent(session=session, alert_id=alert_id, now=utcnow())
         session.commit()
 
 
 def _failed_attempt(engine: Engine, alert: Alert, *, error: str, permanent: bool) -> str:
     """Put a message this run claimed back to pending (or failed); return its new status."""
+    assert alert.id is not None
     attempts = alert.attempts + 1  # as counted by this run's claim
     status = "failed" if permanent and attempts >= MAX_PERMANENT_FAILURES else "pending"
     with open_session(engine) as session:
-        session.execute(
-            update(Alert)
-            .where(
-                col(Alert.id) == alert.id,
-                col(Alert.status) == "sending",
-                col(Alert.attempts) == attempts,
-            )
-            .values(status=status, last_error=error)
+        outbox.end_attempt(
+            session=session, alert_id=alert.id, attempts=attempts, status=status, error=error
         )
         session.commit()
     return status
@@ -287,7 +271,7 @@ def _failed_attempt(engine: Engine, alert: Alert, *, error: str, permanent: bool
 def _note_error(engine: Engine, alert_id: int, error: str) -> None:
     """Record why a message was not even tried (no SMTP settings)."""
     with open_session(engine) as session:
-        session.execute(update(Alert).where(col(Alert.id) == alert_id).values(last_error=error))
+        outbox.note_error(session=session, alert_id=alert_id, error=error)
         session.commit()
 
 
@@ -361,11 +345,9 @@ def deliver_pending(
 def requeue_failed(engine: Engine) -> int:
     """Put failed messages back to pending (same Message-ID); return how many."""
     with open_session(engine) as session:
-        result = session.execute(
-            update(Alert).where(col(Alert.status) == "failed").values(status="pending", attempts=0)
-        )
+        count = outbox.release_failed(session=session)
         session.commit()
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return count
 
 
 def outbox_summary(engine: Engine) -> dict[str, Any]:

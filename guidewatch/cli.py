@@ -16,6 +16,7 @@ from guidewatch.settings import SettingsError
 COMMAND_MODULES = (
     "guidewatch.cmd_documents",
     "guidewatch.cmd_changes",
+    "guidewatch.cmd_alerts",
     "guidewatch.cmd_history",
     "guidewatch.cmd_doctor",
     "guidewatch.cmd_backfill",

@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from guidewatch.damage import damaged_body
 from guidewatch.provenance import fetch_provenance, source_line, version_provenance, witness_line
 from scrapers.sniff import sniff_kind
-from storage import repo
+from storage import history, repo
 from storage.models import Fetch, StoredDocument, Version
 
 EXTENSIONS = {"pdf": ".pdf", "html": ".html", "json": ".json", "text": ".txt", "binary": ".bin"}
@@ -139,13 +139,8 @@ def build_pack(*, session: Session, document_id: str, number: int | None = None)
     except repo.CorruptBlobError as error:
         raise EvidenceError(damaged_body(session, version, error)) from None
     origin = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
-    seen = list(
-        session.exec(
-            select(Fetch)
-            .where(Fetch.version_id == version.id)
-            .order_by(col(Fetch.started_at), col(Fetch.id))
-        )
-    )
+    assert version.id is not None
+    seen = history.fetches_of_version(session=session, version_id=version.id)
     headers: Mapping[str, str] = repo.fetch_headers(session=session, fetch=origin) if origin else {}
     kind = sniff_kind(body, headers.get("content-type"))
     raw_name = f"raw/body{EXTENSIONS.get(kind, '.bin')}"

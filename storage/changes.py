@@ -22,10 +22,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Text, UniqueConstraint, and_, func, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.db import insert_or_ignore
 from storage.models import Fetch
 from storage.repo import utcnow
 
@@ -203,11 +202,9 @@ def queue_item(
         "payload": json.dumps(payload or {}, ensure_ascii=False, default=str),
         "created_at": utcnow(),
     }
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
-        insert(AlertItem)
+        insert_or_ignore(session, AlertItem, index_elements=["key"])
         .values(**values)
-        .on_conflict_do_nothing(index_elements=["key"])
         .returning(AlertItem)
     )
     return session.scalars(statement).first()

@@ -7,6 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, inspect
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -96,3 +100,11 @@ def migrate(engine: Engine) -> None:
 def open_session(engine: Engine) -> Session:
     """Return a new session that does not expire objects on commit."""
     return Session(engine, expire_on_commit=False)
+
+
+def insert_or_ignore(
+    session: Session, table: Any, *, index_elements: list[str] | None = None
+) -> PgInsert | SqliteInsert:
+    """An INSERT into `table` that skips a row whose key exists, in the session's dialect."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing(index_elements=index_elements)

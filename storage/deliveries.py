@@ -11,11 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint, func, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.changes import Alert, AlertItem
+from storage.db import insert_or_ignore
 from storage.repo import utcnow
 
 
@@ -48,14 +47,11 @@ def unrouted_items(*, session: Session) -> list[AlertItem]:
 def route(*, session: Session, item: AlertItem, targets: Sequence[tuple[str, str]]) -> int:
     """Hand an item to these (subscriber, channel) pairs, once each; return rows added."""
     assert item.id is not None
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     added = 0
     for subscriber, channel in targets:
-        statement = (
-            insert(Delivery)
-            .values(item_id=item.id, subscriber=subscriber, channel=channel, created_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["item_id", "subscriber", "channel"])
-        )
+        statement = insert_or_ignore(
+            session, Delivery, index_elements=["item_id", "subscriber", "channel"]
+        ).values(item_id=item.id, subscriber=subscriber, channel=channel, created_at=utcnow())
         added += int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
     session.execute(
         update(AlertItem).where(col(AlertItem.id) == item.id).values(routed_at=utcnow())

@@ -11,11 +11,10 @@ from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 
 from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from scrapers.model import Document, Section
+from storage.db import insert_or_ignore
 from storage.models import (
     CONFIRMING,
     Blob,
@@ -130,8 +129,7 @@ def put_blob(*, session: Session, body: bytes) -> str:
             "created_at": utcnow(),
         }
         # Another run may store the same bytes at the same moment: that is no conflict.
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(insert(Blob).values(**values).on_conflict_do_nothing())
+        session.execute(insert_or_ignore(session, Blob).values(**values))
     return digest
 
 
@@ -311,10 +309,7 @@ def intern_headers(*, session: Session, headers: dict[str, str]) -> int:
     query = select(HeaderSet.id).where(HeaderSet.sha256 == digest)
     found = session.exec(query).first()
     if found is None:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(
-            insert(HeaderSet).values(sha256=digest, headers=payload).on_conflict_do_nothing()
-        )
+        session.execute(insert_or_ignore(session, HeaderSet).values(sha256=digest, headers=payload))
         found = session.exec(query).one()
     assert found is not None
     return found

@@ -16,10 +16,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from sqlalchemy import Column, Text, and_, or_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.db import insert_or_ignore
 from storage.models import Version, VersionSection
 
 Counts = dict[str, int]
@@ -161,7 +160,6 @@ def keep_counts(*, session: Session, fingerprint: str, counts: Mapping[str, Coun
     """Keep counts per section hash (a concurrent writer's identical row is no conflict)."""
     if not counts:
         return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     rows = [
         {
             "fingerprint": fingerprint,
@@ -171,7 +169,7 @@ def keep_counts(*, session: Session, fingerprint: str, counts: Mapping[str, Coun
         for digest, found in counts.items()
     ]
     for start in range(0, len(rows), CHUNK):
-        session.execute(insert(TermCount).on_conflict_do_nothing(), rows[start : start + CHUNK])
+        session.execute(insert_or_ignore(session, TermCount), rows[start : start + CHUNK])
 
 
 def count_missing(

@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, inspect
-from sqlalchemy import select as columns
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from compare.diff import compare_documents
 from compare.model import Change, Topic
@@ -19,8 +17,8 @@ from compare.topics import count_terms, make_term
 from guidewatch.provenance import version_provenance
 from scrapers.base import get_extractor
 from scrapers.model import DocumentSpec
-from storage import repo
-from storage.models import Version, VersionSection
+from storage import history, repo
+from storage.models import Version
 
 
 @dataclass(frozen=True)
@@ -102,17 +100,7 @@ def term_timelines(
     """
     from guidewatch.term_counts import has_term_counts, version_totals
 
-    query = columns(
-        col(Version.id),
-        col(Version.document_id),
-        col(Version.number),
-        col(Version.first_seen_at),
-        col(Version.last_seen_at),
-        col(Version.provenance),
-    ).order_by(col(Version.document_id), col(Version.number))
-    if document_ids is not None:
-        query = query.where(col(Version.document_id).in_(list(document_ids)))
-    versions = list(session.execute(query))
+    versions = history.version_rows(session=session, document_ids=document_ids)
     if not versions:
         return []
     in_headings = _heading_counts(session, [v.id for v in versions], topics)
@@ -132,10 +120,9 @@ def _heading_counts(
 ) -> dict[int, dict[str, int]]:
     """Terms in each version's distinct headings; each distinct heading is counted once."""
     wanted = set(version_ids)
-    query = columns(col(VersionSection.version_id), col(VersionSection.heading_path)).distinct()
-    if len(wanted) <= 500:  # one document's versions: ask for them alone
-        query = query.where(col(VersionSection.version_id).in_(sorted(wanted)))
-    paths = session.execute(query)
+    # One document's versions: ask for them alone; many: read all rather than a huge IN list.
+    only = sorted(wanted) if len(wanted) <= 500 else None
+    paths = history.heading_paths(session=session, version_ids=only)
     headings: dict[int, set[str]] = defaultdict(set)
     for version_id, path in paths:
         if version_id in wanted and path and path != "[]":
@@ -165,7 +152,7 @@ def _row(version: Any, counts: dict[str, int]) -> TimelineRow:
 
 
 def _count_now(session: Session, version_id: int, topics: Sequence[Topic]) -> dict[str, int]:
-    texts = session.exec(select(VersionSection.text).where(VersionSection.version_id == version_id))
+    texts = history.section_texts(session=session, version_id=version_id)
     total: Counter[str] = Counter()
     for text in texts:
         total.update(count_terms(text, topics))
@@ -178,18 +165,6 @@ def shown_terms(
     """Return the terms worth a column: those counted somewhere, and those asked for by name."""
     counted = {term for row in rows for term, n in row.counts.items() if n}
     return [name for name in term_names(topics) if name in counted or name in always]
-
-
-def _has_changes_table(session: Session) -> bool:
-    """Whether the changes table of migration 0002 is there."""
-    return bool(inspect(session.connection()).has_table("changes"))
-
-
-def _first_recorded_version(session: Session) -> int | None:
-    """The id of the first version any change was recorded for (None: none ever was)."""
-    from storage.changes import ChangeRow
-
-    return session.exec(select(func.min(ChangeRow.to_version_id))).one()
 
 
 def compare_now(
@@ -223,10 +198,10 @@ def document_changes(
     versions = repo.list_versions(session=session, document_id=spec.id)
     recorded: dict[int, list[Change]] = defaultdict(list)
     first_recorded: int | None = None
-    if _has_changes_table(session):
+    if history.has_changes_table(session=session):
         from storage.changes import list_changes
 
-        first_recorded = _first_recorded_version(session)
+        first_recorded = history.first_recorded_version_id(session=session)
         for row in list_changes(session=session, document_id=spec.id, on_topic_only=False):
             recorded[row.to_version_id].append(Change.from_dict(row.data()))
     out: list[VersionChanges] = []
