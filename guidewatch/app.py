@@ -15,12 +15,12 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from alerts.subscribers import Subscribers
-    from guidewatch.sources import Catalog
     from compare.topics import TopicSet
+    from guidewatch.settings import Settings
+    from guidewatch.sources import Catalog
     from scrapers.fetch import FetchPolicy, HttpFetcher
 
 from alerts.dates import stamp as stamp  # the terminal's date format, for the cmd_* modules
-from guidewatch.settings import Settings, load_settings
 
 
 class UserError(Exception):
@@ -50,11 +50,18 @@ def subscribers_in_force(settings: Settings) -> Subscribers:
         raise UserError(str(error)) from None
 
 
+def _load_settings() -> Settings:
+    """The settings in force (pydantic-settings is imported only once a command runs)."""
+    from guidewatch.settings import load_settings
+
+    return load_settings()
+
+
 @dataclass
 class App:
     """Lazily opened settings, catalog and database for one command."""
 
-    settings: Settings = field(default_factory=load_settings)
+    settings: Settings = field(default_factory=_load_settings)
     sources_path: str | None = None
     _writable: Engine | None = field(default=None, init=False, repr=False)
 
