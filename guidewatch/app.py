@@ -11,16 +11,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import Engine
-
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from alerts.subscribers import Subscribers
     from compare.topics import TopicSet
+    from guidewatch.settings import Settings
+    from guidewatch.sources import Catalog
     from scrapers.fetch import FetchPolicy, HttpFetcher
 
 from alerts.dates import stamp as stamp  # the terminal's date format, for the cmd_* modules
-from alerts.subscribers import Subscribers, SubscribersError, load_subscribers
-from guidewatch.settings import Settings, load_settings
-from guidewatch.sources import Catalog, SourcesError, load_catalog
 
 
 class UserError(Exception):
@@ -41,6 +41,8 @@ def read_topics(path: Path) -> TopicSet:
 
 def subscribers_in_force(settings: Settings) -> Subscribers:
     """The subscribers in force, or a UserError that says what is wrong with the file."""
+    from alerts.subscribers import SubscribersError, load_subscribers
+
     topics = read_topics(settings.topics_path)
     try:
         return load_subscribers(settings.subscribers_path, settings.mail_to, topics)
@@ -48,11 +50,18 @@ def subscribers_in_force(settings: Settings) -> Subscribers:
         raise UserError(str(error)) from None
 
 
+def _load_settings() -> Settings:
+    """The settings in force (pydantic-settings is imported only once a command runs)."""
+    from guidewatch.settings import load_settings
+
+    return load_settings()
+
+
 @dataclass
 class App:
     """Lazily opened settings, catalog and database for one command."""
 
-    settings: Settings = field(default_factory=load_settings)
+    settings: Settings = field(default_factory=_load_settings)
     sources_path: str | None = None
     _writable: Engine | None = field(default=None, init=False, repr=False)
 
@@ -64,6 +73,8 @@ class App:
             from pathlib import Path
 
             path = Path(self.sources_path)
+        from guidewatch.sources import SourcesError, load_catalog
+
         try:
             return load_catalog(path)
         except SourcesError as error:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from guidewatch.settings import Settings
 from scrapers.wayback import DEFAULT_ARCHIVE_URL, MEMENTO_RATE, SEARCH_RATE
+
+if TYPE_CHECKING:
+    from guidewatch.settings import Settings
 
 
 @dataclass(frozen=True)

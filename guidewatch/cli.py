@@ -10,9 +10,6 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from guidewatch.app import App, UserError
-from guidewatch.settings import SettingsError
-
 COMMAND_MODULES = (
     "guidewatch.cmd_documents",
     "guidewatch.cmd_changes",
@@ -52,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    from guidewatch.app import App, UserError  # after parsing: `--help` needs neither
+    from guidewatch.settings import SettingsError
+
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -6,7 +6,6 @@ import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-import soupsieve
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from compare.noise import IGNORE_PRESETS
@@ -34,6 +33,8 @@ def _ignore_rule(value: str) -> str:
 
 
 def _css(value: str) -> str:
+    import soupsieve  # with bs4, a tenth of a second that commands reading no page need not pay
+
     try:
         soupsieve.compile(value)
     except soupsieve.SelectorSyntaxError as error:

@@ -174,3 +174,51 @@ def test_query_commands_import_neither_prefect_nor_httpx(tmp_path: Path) -> None
         assert (status, printed) == (0, True), (command, result.stderr)
         assert heavy == [], f"{command} imported {heavy}"
     assert (tmp_path / "pack.zip").is_file() and (tmp_path / "site" / "index.html").is_file()
+
+
+# What a reading command does not need: the page parsers and the sources catalog (bs4 and
+# soupsieve cost about a tenth of a second per process), the subscribers file's code.
+UNUSED_BY_QUERIES = ("bs4", "soupsieve", "guidewatch.sources", "alerts.subscribers", *HEAVY)
+# `--help` needs no settings, database or validation library at all.
+UNUSED_BY_HELP = ("guidewatch.settings", "pydantic", "sqlalchemy", "sqlmodel", *UNUSED_BY_QUERIES)
+ALONE = """
+import contextlib, io, json, sys
+from guidewatch.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        status = main(json.loads(sys.argv[1]))
+    except SystemExit as done:
+        status = done.code
+print(json.dumps([status, sorted(m for m in sys.argv[2].split(",") if m in sys.modules)]))
+"""
+
+
+def test_each_query_command_alone_imports_only_what_it_uses(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(SOURCES, encoding="utf-8")
+    data = tmp_path / "data"
+    store_history(f"sqlite:///{data / 'guidewatch.db'}")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("GUIDEWATCH_", "PREFECT_API"))
+    }
+    env |= {"GUIDEWATCH_DATA_DIR": str(data), "GUIDEWATCH_SOURCES": str(sources)}
+    cases = [
+        (["--help"], UNUSED_BY_HELP),
+        (["history", DOC], UNUSED_BY_QUERIES),
+        (["search", "graded exercise therapy"], UNUSED_BY_QUERIES),
+        (["show", DOC, "--at", "2024-01-05"], UNUSED_BY_QUERIES),
+    ]
+    for argv, unused in cases:
+        result = subprocess.run(
+            [sys.executable, "-c", ALONE, json.dumps(argv), ",".join(unused)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        status, loaded = json.loads(result.stdout.strip().splitlines()[-1])
+        assert (status, loaded) == (0, []), (argv, result.stderr)
