@@ -40,20 +40,11 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
 import storage.models  # noqa: E402,F401  (registers the tables)
+from benchmarks.words import WORDS  # noqa: E402
 from guidewatch.cli import main  # noqa: E402
 from storage.db import make_engine, migrate  # noqa: E402
 
 START = datetime(2024, 1, 1, 6, 0, tzinfo=UTC)
-WORDS = (
-    "people with ME/CFS should be offered care that recognises post-exertional malaise and "
-    "the need for energy management within their limits agreed with a healthcare professional "
-    "review the plan regularly and do not offer any programme that uses fixed incremental "
-    "increases in physical activity or exercise such as graded exercise therapy symptoms "
-    "fluctuate and can worsen after minimal activity so pacing is central and rest is part of "
-    "the day provide information about the condition and its management to families carers "
-    "schools and employers support for daily living equipment and adaptations may be needed "
-    "children and young people have the same right to assessment and a named contact"
-).split()
 RARE = "Lightning Process"
 COMMON = "This guidance covers diagnosing and managing ME/CFS in people of all ages."
 BATCH = 5000

@@ -19,18 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.words import WORDS  # noqa: E402
 from tests.support.site import FixtureSite, Reply  # noqa: E402
 
-WORDS = (
-    "people with ME/CFS should be offered care that recognises post-exertional malaise and "
-    "the need for energy management within their limits agreed with a healthcare professional "
-    "review the plan regularly and do not offer any programme that uses fixed incremental "
-    "increases in physical activity or exercise such as graded exercise therapy symptoms "
-    "fluctuate and can worsen after minimal activity so pacing is central and rest is part of "
-    "the day provide information about the condition and its management to families carers "
-    "schools and employers support for daily living equipment and adaptations may be needed "
-    "children and young people have the same right to assessment and a named contact"
-).split()
 LAST_MODIFIED = "Mon, 01 Jan 2024 06:00:00 GMT"
 _SITE = random.Random(1)
 NAV = "".join(
