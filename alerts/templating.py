@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.nodes import EvalContext
@@ -55,6 +54,6 @@ def environment(folder: Path = TEMPLATES) -> Environment:
     return env
 
 
-def render(name: str, /, *, folder: Path = TEMPLATES, **values: Any) -> str:
+def render(name: str, /, *, folder: Path = TEMPLATES, **values: object) -> str:
     """Render one template of `folder` (the digest's by default) with these values."""
     return environment(folder).get_template(name).render(**values)

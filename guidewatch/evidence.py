@@ -45,7 +45,7 @@ class Pack:
         return {name: repo.sha256(data) for name, data in self.files.items() if name != MANIFEST}
 
 
-def _json(data: Any) -> bytes:
+def _json(data: object) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
 
 

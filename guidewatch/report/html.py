@@ -4,7 +4,6 @@ as the email's (alerts.templating), so every value is escaped by default."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from alerts import templating
 from compare.model import Change
@@ -13,7 +12,7 @@ from compare.redline import lines
 TEMPLATES = Path(__file__).with_name("templates")
 
 
-def render(name: str, /, **values: Any) -> str:
+def render(name: str, /, **values: object) -> str:
     """Render one of the report's templates with these values."""
     return templating.render(name, folder=TEMPLATES, **values)
 
