@@ -18,11 +18,11 @@ from sqlalchemy.engine import Engine
 from compare.model import Topic
 from guidewatch.report import history
 from guidewatch.report.html import render
-from guidewatch.report.view import IndexEntry, document_view, index_entry
+from guidewatch.report.view import DocumentView, IndexEntry, document_view, index_entry
 from scrapers.model import DocumentSpec
 from storage import repo
 from storage.db import open_session
-from storage.models import StoredDocument, Version
+from storage.models import StoredDocument
 
 STYLE = Path(__file__).with_name("style.css")
 Specs = Callable[[str], DocumentSpec | None]
@@ -47,15 +47,9 @@ def stored_spec(document: StoredDocument) -> DocumentSpec:
     )
 
 
-def document_page(
-    document: StoredDocument,
-    versions: Sequence[Version],
-    rows: Sequence[history.TimelineRow],
-    groups: Sequence[history.VersionChanges],
-    topics: Sequence[Topic],
-) -> str:
+def document_page(view: DocumentView) -> str:
     """Return the HTML page of one document."""
-    return render("document.html", doc=document_view(document, versions, rows, groups, topics))
+    return render("document.html", doc=view)
 
 
 def index_page(entries: Sequence[IndexEntry], generated_at: datetime) -> str:
@@ -85,9 +79,8 @@ def build_report(
             groups = history.document_changes(session=session, spec=spec, topics=topics)
             name = page_name(document.id)
             target = out / "documents" / name
-            target.write_text(
-                document_page(document, versions, rows, groups, topics), encoding="utf-8"
-            )
+            view = document_view(document, versions, rows, groups, topics)
+            target.write_text(document_page(view), encoding="utf-8")
             written.append(target)
             entries.append(index_entry(document, f"documents/{name}", versions, groups))
     index = out / "index.html"
