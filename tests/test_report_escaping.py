@@ -24,7 +24,7 @@ from tests.test_search import add_document_history
 TOPICS = load_topics(DEFAULT_TOPICS)
 DOCUMENT = "hostile"
 TITLE = """<script>alert("title")</script> & 'Co'"""
-SOURCE = "<src> & \"co\""
+SOURCE = '<src> & "co"'
 HEADING = """<script>alert("heading")</script> & 'H'"""
 OLD = """Offer <b>graded</b> exercise & "rest"."""
 NEW = """Offer <script>alert('sentence')</script> & "rest"."""
