@@ -14,8 +14,9 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from html import escape
 from urllib.parse import quote
+
+from alerts.templating import esc
 
 LIST_LABEL = "alerts.guidewatch"
 WIDTH = 72  # the plain-text part's line length, as the digest's
@@ -73,7 +74,7 @@ def _with_footer_text(text: str, lines: Sequence[str]) -> str:
 def _with_footer_html(html: str, lines: Sequence[str]) -> str:
     block = (
         '<p style="color:#666;font-size:13px;border-top:1px solid #ddd;padding-top:6px;">'
-        + "<br>".join(escape(line) for line in lines)
+        + "<br>".join(esc(line) for line in lines)
         + "</p>"
     )
     closing = html.rfind("</div></body>")

@@ -169,15 +169,14 @@ class Subscribers:
         return next((s for s in self.subscribers if s.name == name), None)
 
 
-def _strings(name: str, key: str, value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+def _strings(name: str, key: str, value: object) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
         raise SubscribersError(f"subscriber {name!r}: {key} must be a list of strings")
-    return tuple(v.strip() for v in value)
+    return tuple(str(v).strip() for v in items)
 
 
-def _time(name: str, value: Any) -> time:
+def _time(name: str, value: object) -> time:
     try:
         return time.fromisoformat(str(value))
     except ValueError:

@@ -4,7 +4,7 @@ statement (the meaning rules are in compare.rules, the line itself in compare.st
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
 from compare.meaning import facts_of
@@ -15,7 +15,7 @@ from compare.redline import rows
 from compare.rules import find_patterns, negation_changed
 from compare.said import said_phrases
 from compare.sentences import words
-from compare.statement import build_statement
+from compare.statement import Facts, build_statement
 from compare.topics import count_terms, find_terms
 
 FLIP_SIMILAR = 0.5  # a removed and an added sentence this alike are one sentence reworded
@@ -166,8 +166,99 @@ def _renamed_terms(
     return vanished, surviving, replaced[vanished[0]]
 
 
+@dataclass(frozen=True)
+class _Counts:
+    """How the watched terms' counts moved between the removed and the added wording."""
+
+    seen: set[str]  # in either
+    counted: set[str]  # whose count changed
+    lost: set[str]  # whose count went down
+    gained: set[str]  # whose count went up
+
+
+def _counts(removed: Sequence[str], added: Sequence[str], topics: Sequence[Topic]) -> _Counts:
+    before = count_terms("\n".join(removed), topics)
+    after = count_terms("\n".join(added), topics)
+    seen = set(before) | set(after)
+    counted = {t for t in seen if before.get(t, 0) != after.get(t, 0)}
+    lost = {t for t in counted if before.get(t, 0) > after.get(t, 0)}
+    return _Counts(seen, counted, lost, counted - lost)
+
+
+def _reasons(
+    counts: _Counts,
+    *,
+    context: set[str],
+    in_lists: set[str],
+    vanished: Sequence[str],
+    kept: set[str],
+    term_topic: dict[str, Topic],
+) -> dict[str, int]:
+    """Each term's biggest reason (see SIGNIFICANCE); the change's is the biggest of them all."""
+    reason: dict[str, int] = {}
+    for found, why in (
+        (context, "term-in-heading"),
+        (in_lists, "term-in-list"),
+        (counts.seen, "term-in-sentence"),
+        (counts.counted, "term-count"),
+        ({t for t in counts.lost if term_topic[t].removal_is_news}, "safeguard-lost"),
+        (set(vanished), "term-renamed"),
+        (kept, "polarity-flip"),
+    ):
+        for term in found:
+            reason[term] = max(reason.get(term, 0), SIGNIFICANCE[why])
+    return reason
+
+
+def _statement(
+    facts: Facts,
+    removed: Sequence[str],
+    added: Sequence[str],
+    terms: Sequence[str],
+    counts: _Counts,
+    topics: Sequence[Topic],
+) -> str:
+    """The change's one line, naming the phrases of the terms lost and gained as written."""
+    lost = [t for t in terms if t in counts.lost]
+    gained = [t for t in terms if t in counts.gained]
+    return build_statement(
+        replace(
+            facts,
+            terms_removed=said_phrases("\n".join(removed), lost, topics),
+            terms_added=said_phrases("\n".join(added), gained, topics),
+        )
+    )
+
+
+def _raise_to_rule(reason: dict[str, int], rule: str, found: set[str]) -> None:
+    """The terms of the sentence that met a rule (gained a condition, changed strength), read
+    with its list, count at least as much as the rule."""
+    for term in found & set(reason):
+        reason[term] = max(reason[term], SIGNIFICANCE[rule])
+
+
+def _ordered_terms(
+    reason: dict[str, int], vanished: Sequence[str], topics: Sequence[Topic]
+) -> list[str]:
+    """The term behind the biggest reason first; a term renamed away leads among its equals,
+    then the order the topics declare them in."""
+    rank = {term.name: i for i, term in enumerate(t for topic in topics for t in topic.terms)}
+    order = {t: (-reason[t], t not in vanished, rank[t]) for t in reason}
+    return sorted(reason, key=order.__getitem__)
+
+
+def _significance(kind: str, size: int, reason: dict[str, int], patterns: dict[str, int]) -> int:
+    """The biggest reason of the kind, its terms and its patterns, plus a little for size."""
+    base = SIGNIFICANCE["moved"] if kind == "moved" else SIGNIFICANCE[kind]
+    biggest = max([base, *reason.values(), *patterns.values()])
+    return min(100, biggest + min(5, size // 5))
+
+
 def classify(delta: Delta, topics: Sequence[Topic]) -> Change | None:
-    """Turn one section's delta into a Change, or None when nothing is left of it."""
+    """Turn one section's delta into a Change, or None when nothing is left of it.
+
+    Each reading is a helper above; what stays here is their order (each needs the ones
+    before it) and the Change's fields, hence the length."""
     wording = _wording(delta)
     if wording is None:
         return None
@@ -177,44 +268,32 @@ def classify(delta: Delta, topics: Sequence[Topic]) -> Change | None:
     words_added = [w for _, came in chunks for w in came]
     flipped, kept, around = _flips(delta, topics)
     in_lists, lead_in = _list_context(delta, topics)
-
-    before = count_terms("\n".join(removed), topics)
-    after = count_terms("\n".join(added), topics)
-    seen = set(before) | set(after)
-    counted = {t for t in seen if before.get(t, 0) != after.get(t, 0)}
-    lost = {t for t in counted if before.get(t, 0) > after.get(t, 0)}
-    gained = counted - lost
+    counts = _counts(removed, added, topics)
     term_topic = {term.name: topic for topic in topics for term in topic.terms}
-    rank = {term.name: i for i, term in enumerate(t for topic in topics for t in topic.terms)}
     vanished, surviving, renamed = (
-        _renamed_terms(delta, lost, (removed, added), topics)
-        if lost and words_added
+        _renamed_terms(delta, counts.lost, (removed, added), topics)
+        if counts.lost and words_added
         else ([], [], None)
     )
     if vanished:
         kind = "term-renamed"
 
     section = (delta.new or delta.old).section  # type: ignore[union-attr]
+    paired = delta.old is not None and delta.new is not None
+    old_section = delta.old.section if paired else section  # type: ignore[union-attr]
     # the heading over the changed wording says what it is about ("Neuroplasticity programs …")
     context = set()
     if kind != "renamed":
         context = terms_in("\n".join(section.heading_path), topics)
-
-    # each term's biggest reason (see SIGNIFICANCE); the change's is the biggest of them all
-    reason: dict[str, int] = {}
-    for found, why in (
-        (context, "term-in-heading"),
-        (in_lists, "term-in-list"),
-        (seen, "term-in-sentence"),
-        (counted, "term-count"),
-        ({t for t in lost if term_topic[t].removal_is_news}, "safeguard-lost"),
-        (set(vanished), "term-renamed"),
-        (kept, "polarity-flip"),
-    ):
-        for term in found:
-            reason[term] = max(reason.get(term, 0), SIGNIFICANCE[why])
-    old_section = delta.old.section if delta.old is not None and delta.new is not None else None
-    moved_from = _moved_from(delta, old_section.heading_path if old_section else None)
+    reason = _reasons(
+        counts,
+        context=context,
+        in_lists=in_lists,
+        vanished=vanished,
+        kept=kept,
+        term_topic=term_topic,
+    )
+    moved_from = _moved_from(delta, old_section.heading_path if paired else None)
     facts, rule, where = facts_of(
         kind=kind,
         old_sentences=tuple(removed),
@@ -224,31 +303,22 @@ def classify(delta: Delta, topics: Sequence[Topic]) -> Change | None:
         renamed=renamed,
         moved=moved_from,
         topics=topics,
-        terms=(set(reason), lost, gained),
+        terms=(set(reason), counts.lost, counts.gained),
     )
     if rule and where is not None and kind not in ("renamed", "renumbered"):
-        # the sentence that gained a condition or changed strength, read with its list
         found = terms_in(f"{lead_in}\n{where.old}\n{where.new}", topics) | in_lists
-        for term in found & set(reason):
-            reason[term] = max(reason[term], SIGNIFICANCE[rule])
+        _raise_to_rule(reason, rule, found)
     patterns = find_patterns("\n".join([*removed, *added]), topics)
     pattern_topics = {h.topic: SIGNIFICANCE["pattern"] for h in patterns}
-    # the term behind the biggest reason first; a term renamed away leads among its equals
-    order = {t: (-reason[t], t not in vanished, rank[t]) for t in reason}
-    terms = sorted(reason, key=order.__getitem__)
+    terms = _ordered_terms(reason, vanished, topics)
     size = len(words_removed) + len(words_added)
-    base = SIGNIFICANCE["moved"] if kind == "moved" else SIGNIFICANCE[kind]
-    biggest = max([base, *reason.values(), *pattern_topics.values()])
-    significance = min(100, biggest + min(5, size // 5))
     return Change(
         section_key=section.key,
         heading_path=section.heading_path,
         kind=kind,
-        old_section_key=old_section.key if old_section and old_section.key != section.key else None,
+        old_section_key=old_section.key if old_section.key != section.key else None,
         old_heading_path=(
-            old_section.heading_path
-            if old_section and old_section.heading_path != section.heading_path
-            else None
+            old_section.heading_path if old_section.heading_path != section.heading_path else None
         ),
         pages=section.pages,
         old_sentences=tuple(removed),
@@ -257,23 +327,13 @@ def classify(delta: Delta, topics: Sequence[Topic]) -> Change | None:
         words_added=tuple(words_added),
         topics=_topic_order(terms, reason, context, term_topic, topics, pattern_topics),
         terms=tuple(terms),
-        terms_removed=tuple(t for t in terms if t in lost),
-        terms_added=tuple(t for t in terms if t in gained),
+        terms_removed=tuple(t for t in terms if t in counts.lost),
+        terms_added=tuple(t for t in terms if t in counts.gained),
         polarity_flip=flipped,
         surviving=tuple(surviving or around),
-        significance=significance,
+        significance=_significance(kind, size, reason, pattern_topics),
         lead_in=lead_in,
-        statement=build_statement(
-            replace(
-                facts,
-                terms_removed=said_phrases(
-                    "\n".join(removed), [t for t in terms if t in lost], topics
-                ),
-                terms_added=said_phrases(
-                    "\n".join(added), [t for t in terms if t in gained], topics
-                ),
-            )
-        ),
+        statement=_statement(facts, removed, added, terms, counts, topics),
         patterns=tuple(h.pattern.name for h in patterns),
         explanations=tuple(h.pattern.explanation for h in patterns),
     )

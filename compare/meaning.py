@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from compare.model import Strength, Topic, strengths_of
 from compare.redline import Row, rows
 from compare.rules import (
+    ConditionChange,
+    StrengthChange,
     condition_change,
     negation_changed,
     pattern_changes,
@@ -40,27 +42,9 @@ def facts_of(
     edited = [row for row in found if row.runs]
     whole = [row for row in found if not row.runs]
     flip = _first(edited, lambda r: negation_changed(r.old, r.new)) if flipped else None
-    strength = None
-    for row in edited:
-        change = strength_change(row.old, row.new, strengths, lead_in)
-        if change is not None:
-            strength = (change, row)
-            break
-    condition = None
-    for row in [*edited, *whole]:
-        found_condition = condition_change(row.runs or None, row.old, row.new)
-        if found_condition is not None:
-            condition = (found_condition, row)
-            break
-    scope = None
-    for row in edited:
-        how = scope_change(row.runs)
-        held = strength_of(row.new, strengths) or (
-            strength_of(lead_in, strengths) if lead_in else None
-        )
-        if how is not None and held is not None:
-            scope = ("prohibition" if held[0].level < 0 else "recommendation", how, row)
-            break
+    strength = _strength(edited, strengths, lead_in)
+    condition = _condition([*edited, *whole])
+    scope = _scope(edited, strengths, lead_in)
     # a practice named in order to prohibit it ("Do not offer … programmes based on
     # deconditioning") is not described by the document
     came, went = pattern_changes(
@@ -96,6 +80,40 @@ def facts_of(
         if scope is not None:
             return facts, "scope", scope[2]
     return facts, "", None
+
+
+def _strength(
+    edited: Sequence[Row], strengths: Sequence[Strength], lead_in: str
+) -> tuple[StrengthChange, Row] | None:
+    """The first sentence edited in place whose recommendation changed strength."""
+    for row in edited:
+        change = strength_change(row.old, row.new, strengths, lead_in)
+        if change is not None:
+            return change, row
+    return None
+
+
+def _condition(found: Sequence[Row]) -> tuple[ConditionChange, Row] | None:
+    """The first sentence that gained or lost a condition ("only if", "unless")."""
+    for row in found:
+        condition = condition_change(row.runs or None, row.old, row.new)
+        if condition is not None:
+            return condition, row
+    return None
+
+
+def _scope(
+    edited: Sequence[Row], strengths: Sequence[Strength], lead_in: str
+) -> tuple[str, str, Row] | None:
+    """The first recommendation or prohibition edited in place whose scope widened or narrowed."""
+    for row in edited:
+        how = scope_change(row.runs)
+        held = strength_of(row.new, strengths) or (
+            strength_of(lead_in, strengths) if lead_in else None
+        )
+        if how is not None and held is not None:
+            return ("prohibition" if held[0].level < 0 else "recommendation", how, row)
+    return None
 
 
 def _first(found: Sequence[Row], test: Callable[[Row], bool]) -> Row | None:

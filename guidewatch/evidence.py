@@ -45,7 +45,7 @@ class Pack:
         return {name: repo.sha256(data) for name, data in self.files.items() if name != MANIFEST}
 
 
-def _json(data: Any) -> bytes:
+def _json(data: object) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
 
 
@@ -123,8 +123,10 @@ An archive capture's address opens the Wayback Machine's own copy: anyone can co
 """
 
 
-def build_pack(*, session: Session, document_id: str, number: int | None = None) -> Pack:
-    """Gather one version's evidence (the newest when number is None), verifying every hash."""
+def _chosen_version(
+    session: Session, document_id: str, number: int | None
+) -> tuple[StoredDocument, Version]:
+    """The document and its version `number` (the newest when None), or an EvidenceError."""
     document = repo.get_document(session=session, id=document_id)
     if document is None:
         raise EvidenceError(f"no document {document_id!r} in the database")
@@ -134,30 +136,28 @@ def build_pack(*, session: Session, document_id: str, number: int | None = None)
         version = repo.get_version(session=session, document_id=document_id, number=number)
     if version is None:
         raise EvidenceError(f"{document_id} has no version {number if number else 'yet'}")
+    return document, version
+
+
+def _stored_body(session: Session, version: Version, sha: str, what: str = "raw body") -> bytes:
+    """A stored body, or an EvidenceError saying it is damaged and what to do."""
     try:
-        body = repo.get_blob(session=session, sha=version.body_sha256)
+        return repo.get_blob(session=session, sha=sha)
     except repo.CorruptBlobError as error:
-        raise EvidenceError(damaged_body(session, version, error)) from None
-    origin = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
-    assert version.id is not None
-    seen = history.fetches_of_version(session=session, version_id=version.id)
-    headers: Mapping[str, str] = repo.fetch_headers(session=session, fetch=origin) if origin else {}
-    kind = sniff_kind(body, headers.get("content-type"))
-    raw_name = f"raw/body{EXTENSIONS.get(kind, '.bin')}"
-    folder = f"{document_id}-v{version.number}"
-    files: dict[str, bytes] = {raw_name: body}
-    related: dict[str, str] = json.loads(origin.related) if origin else {}
-    for i, (url, sha) in enumerate(sorted(related.items()), start=1):
-        try:
-            files[f"raw/related-{i}-{sha[:12]}.bin"] = repo.get_blob(session=session, sha=sha)
-        except repo.CorruptBlobError as error:
-            what = f"related body {url}"
-            raise EvidenceError(damaged_body(session, version, error, what)) from None
-    files["response.json"] = _json(fetch_dict(origin, session=session) if origin else None)
-    files["fetches.json"] = _json([fetch_dict(f, session=session) for f in seen])
-    files["sections.json"] = hashed_text(session, version)
-    files["text.txt"] = plain_text(session, document, version).encode("utf-8")
-    files["version.json"] = _json(
+        raise EvidenceError(damaged_body(session, version, error, what)) from None
+
+
+def _version_json(
+    document: StoredDocument,
+    version: Version,
+    *,
+    raw_name: str,
+    body_size: int,
+    seen: int,
+    related: Mapping[str, str],
+) -> bytes:
+    """version.json: what the version is and where its bytes came from."""
+    return _json(
         {
             "document": {
                 "id": document.id,
@@ -171,17 +171,42 @@ def build_pack(*, session: Session, document_id: str, number: int | None = None)
             "url": version.url,
             "raw_body": raw_name,
             "body_sha256": version.body_sha256,
-            "body_size": len(body),
+            "body_size": body_size,
             "text_sha256": version.text_sha256,
             "text_characters": version.text_size,
             "title": version.title,
             "meta": json.loads(version.meta),
             "extractor": version.extractor,
             "extractor_version": version.extractor_version,
-            "fetches_seeing_it": len(seen),
-            "related": related,
+            "fetches_seeing_it": seen,
+            "related": dict(related),
             **version_provenance(version),
         }
+    )
+
+
+def build_pack(*, session: Session, document_id: str, number: int | None = None) -> Pack:
+    """Gather one version's evidence (the newest when number is None), verifying every hash."""
+    document, version = _chosen_version(session, document_id, number)
+    body = _stored_body(session, version, version.body_sha256)
+    origin = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
+    assert version.id is not None
+    seen = history.fetches_of_version(session=session, version_id=version.id)
+    headers: Mapping[str, str] = repo.fetch_headers(session=session, fetch=origin) if origin else {}
+    kind = sniff_kind(body, headers.get("content-type"))
+    raw_name = f"raw/body{EXTENSIONS.get(kind, '.bin')}"
+    folder = f"{document_id}-v{version.number}"
+    files: dict[str, bytes] = {raw_name: body}
+    related: dict[str, str] = json.loads(origin.related) if origin else {}
+    for i, (url, sha) in enumerate(sorted(related.items()), start=1):
+        related_body = _stored_body(session, version, sha, f"related body {url}")
+        files[f"raw/related-{i}-{sha[:12]}.bin"] = related_body
+    files["response.json"] = _json(fetch_dict(origin, session=session) if origin else None)
+    files["fetches.json"] = _json([fetch_dict(f, session=session) for f in seen])
+    files["sections.json"] = hashed_text(session, version)
+    files["text.txt"] = plain_text(session, document, version).encode("utf-8")
+    files["version.json"] = _version_json(
+        document, version, raw_name=raw_name, body_size=len(body), seen=len(seen), related=related
     )
     files["README.txt"] = _readme(folder, raw_name, version).encode("utf-8")
     pack = Pack(folder=folder, files=files, version=version)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, inspect
+from sqlalchemy import Row, func
 from sqlalchemy import select as columns
 from sqlmodel import Session, col, select
 
@@ -46,11 +46,6 @@ def section_texts(*, session: Session, version_id: int) -> list[str]:
     """The texts of one version's sections."""
     query = select(VersionSection.text).where(VersionSection.version_id == version_id)
     return list(session.exec(query))
-
-
-def has_changes_table(*, session: Session) -> bool:
-    """Whether the changes table of migration 0002 is there."""
-    return bool(inspect(session.connection()).has_table("changes"))
 
 
 def first_recorded_version_id(*, session: Session) -> int | None:

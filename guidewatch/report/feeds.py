@@ -25,7 +25,8 @@ from alerts.recorded import change_identity, note_for
 from alerts.statement import statement
 from alerts.subscribers import Subscriber
 from compare.model import Topic
-from guidewatch.report.html import esc, redline
+from compare.redline import lines
+from guidewatch.report.html import render
 from storage.changes import list_changes
 from storage.db import open_session
 from storage.models import StoredDocument
@@ -78,19 +79,19 @@ def entries(engine: Engine) -> list[FeedEntry]:
 def content(note: ChangeNote) -> str:
     """An entry's HTML body: the statement, section, dates, redline and where to look."""
     change = note.change
-    heading = " › ".join(change.heading_path)
-    parts = [
-        f"<p><strong>{esc(statement(note))}</strong></p>",
-        f"<p>Section: {esc(place(change))}{': ' + esc(heading) if heading else ''}<br>",
-        f"Versions: {esc(versions_line(note))}<br>",
-        f"Topics: {esc(', '.join(change.topics) or note.topic)}</p>",
-        redline(change),
-        f'<p>Document: <a href="{esc(note.live_url)}">{esc(note.document_title)}</a>',
-    ]
-    if pdf_link(note):
-        parts.append(f'<br>PDF at that page: <a href="{esc(pdf_link(note))}">PDF</a>')
-    parts.append(f"<br>Stored copy: <code>{esc(show_command(note))}</code></p>")
-    return "".join(parts)
+    return render(
+        "entry.html",
+        statement=statement(note),
+        place=place(change),
+        heading=" › ".join(change.heading_path),
+        versions=versions_line(note),
+        topics=", ".join(change.topics) or note.topic,
+        rows=tuple(lines(change.old_sentences, change.new_sentences)),
+        live_url=note.live_url,
+        title=note.document_title,
+        pdf_link=pdf_link(note),
+        show_command=show_command(note),
+    ).strip()
 
 
 def build_feed(

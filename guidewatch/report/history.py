@@ -17,7 +17,7 @@ from compare.topics import count_terms, make_term
 from guidewatch.provenance import version_provenance
 from scrapers.base import get_extractor
 from scrapers.model import DocumentSpec
-from storage import history, repo
+from storage import checks, history, repo
 from storage.models import Version
 
 
@@ -98,13 +98,13 @@ def term_timelines(
     per topics selection and kept (guidewatch.term_counts), not recounted on every query;
     plus each distinct heading of the version once (a PDF's term may live in a heading alone).
     """
-    from guidewatch.term_counts import has_term_counts, version_totals
+    from guidewatch.term_counts import version_totals
 
     versions = history.version_rows(session=session, document_ids=document_ids)
     if not versions:
         return []
     in_headings = _heading_counts(session, [v.id for v in versions], topics)
-    if not has_term_counts(session):  # a database older than migration 0008
+    if not checks.has_term_counts(session=session):  # a database older than migration 0008
         totals = {v.id: _count_now(session, v.id, topics) for v in versions}
     else:
         totals = version_totals(session, topics, document_ids)
@@ -198,7 +198,7 @@ def document_changes(
     versions = repo.list_versions(session=session, document_id=spec.id)
     recorded: dict[int, list[Change]] = defaultdict(list)
     first_recorded: int | None = None
-    if history.has_changes_table(session=session):
+    if checks.has_changes_table(session=session):
         from storage.changes import list_changes
 
         first_recorded = history.first_recorded_version_id(session=session)
