@@ -240,7 +240,7 @@ def _keep_before(
     if first is not None and first.text_sha256 == repo.text_hash(document):
         # The same wording, seen earlier: the version was first seen in this capture.
         earlier = repo.get_fetch(session=session, id=first.fetch_id) if first.fetch_id else None
-        if earlier is not None and earlier.provenance == "archive":
+        if earlier is not None and repo.provenance(earlier) == "archive":
             earlier.outcome = "unchanged"
             session.add(earlier)
         repo.add_fetch(session=session, fetch=row)

@@ -3,7 +3,6 @@ and today's extraction of them; what the CDX status says a capture is when it is
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
 
@@ -65,14 +64,14 @@ def same_bytes(engine: Engine, spec: DocumentSpec, capture: Capture) -> Fetched 
             body = repo.get_blob(session=session, sha=row.body_sha256)
             related = {
                 url: repo.get_blob(session=session, sha=sha)
-                for url, sha in json.loads(row.related).items()
+                for url, sha in repo.related(row).items()
             }
         except repo.CorruptBlobError:
             return None
         headers = repo.fetch_headers(session=session, fetch=row)
     return Fetched(
         url=capture.original,
-        final_url=row.final_url or capture.original,
+        final_url=repo.final_url(row) or capture.original,
         status=row.status or 200,
         headers=headers,
         body=body,

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ def stored_fetched(session: Session, version: Version) -> Fetched:
     body = repo.get_blob(session=session, sha=version.body_sha256)
     fetch = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
     headers: dict[str, str] = repo.fetch_headers(session=session, fetch=fetch) if fetch else {}
-    related_shas: dict[str, str] = json.loads(fetch.related) if fetch else {}
+    related_shas: dict[str, str] = repo.related(fetch) if fetch else {}
     related = {url: repo.get_blob(session=session, sha=sha) for url, sha in related_shas.items()}
     return Fetched(
         url=fetch.url if fetch else version.url,
@@ -54,7 +53,7 @@ def stored_fetched(session: Session, version: Version) -> Fetched:
         headers=headers,
         body=body,
         content_kind=sniff_kind(body, headers.get("content-type")),
-        redirects=tuple(json.loads(fetch.redirects)) if fetch else (),
+        redirects=tuple(repo.redirects(fetch)) if fetch else (),
         related=related,
     )
 

@@ -296,8 +296,9 @@ def cmd_fetches(args: argparse.Namespace, app: App) -> int:
                     f.outcome,
                     str(f.status or "-"),
                     str(f.size or "-"),
-                    f.provenance,
-                    f.error or f.archive_url or f.final_url or f.url,  # whole: cut short misleads
+                    repo.provenance(f),
+                    # whole: cut short misleads
+                    f.error or f.archive_url or repo.final_url(f) or f.url,
                 ]
                 for f in rows
             ],

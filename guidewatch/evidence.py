@@ -56,7 +56,7 @@ def fetch_dict(fetch: Fetch, *, session: Session) -> dict[str, Any]:
         "started_at": fetch.started_at,
         "url": fetch.url,
         "final_url": repo.final_url(fetch),
-        "redirects": json.loads(fetch.redirects),
+        "redirects": repo.redirects(fetch),
         "status": fetch.status,
         "headers": repo.fetch_headers(session=session, fetch=fetch),
         "body_sha256": fetch.body_sha256,
@@ -65,8 +65,8 @@ def fetch_dict(fetch: Fetch, *, session: Session) -> dict[str, Any]:
         "outcome": fetch.outcome,
         "error": fetch.error,
         "version_id": fetch.version_id,
-        "related": json.loads(fetch.related),
-        "discovery": json.loads(fetch.discovery),
+        "related": repo.related(fetch),
+        "discovery": repo.discovery(fetch),
         **fetch_provenance(fetch),
     }
 
@@ -146,7 +146,7 @@ def build_pack(*, session: Session, document_id: str, number: int | None = None)
     raw_name = f"raw/body{EXTENSIONS.get(kind, '.bin')}"
     folder = f"{document_id}-v{version.number}"
     files: dict[str, bytes] = {raw_name: body}
-    related: dict[str, str] = json.loads(origin.related) if origin else {}
+    related: dict[str, str] = repo.related(origin) if origin else {}
     for i, (url, sha) in enumerate(sorted(related.items()), start=1):
         try:
             files[f"raw/related-{i}-{sha[:12]}.bin"] = repo.get_blob(session=session, sha=sha)

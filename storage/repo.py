@@ -9,6 +9,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -17,6 +18,7 @@ from scrapers.model import Document, Section
 from storage.db import insert_or_ignore
 from storage.models import (
     CONFIRMING,
+    LIVE_FETCH,
     Blob,
     Fetch,
     HeaderSet,
@@ -322,17 +324,35 @@ def add_fetch(*, session: Session, fetch: Fetch) -> Fetch:
     reference, not its headers again: the Date header, the only one that changes on every
     fetch, is kept as an offset from started_at when it can be rebuilt exactly.
     """
-    if fetch.headers_id is None and fetch.headers not in ("", "{}"):
+    if fetch.headers_id is None and fetch.headers not in (None, "", "{}"):
         headers = dict(json.loads(fetch.headers))
         offset = _date_offset(fetch.started_at, headers.get("date"))
         if offset is not None:
             del headers["date"]
             fetch.date_offset = offset
         fetch.headers_id = intern_headers(session=session, headers=headers)
-        fetch.headers = "{}"
+        fetch.headers = None
+    compact_fetch(fetch)
     session.add(fetch)
     session.flush()
     return fetch
+
+
+def compact_fetch(fetch: Fetch) -> None:
+    """Put NULL where a fetch row would only repeat a value the readers below rebuild exactly."""
+    answered = fetch.status is not None and fetch.size is not None
+    if answered and fetch.final_url == fetch.url:
+        fetch.final_url = None
+    if fetch.provenance == "live":
+        fetch.provenance = None
+    if fetch.redirects == "[]":
+        fetch.redirects = None
+    if fetch.headers == "{}":
+        fetch.headers = None
+    if fetch.related == "{}":
+        fetch.related = None
+    if fetch.discovery == "{}":
+        fetch.discovery = None
 
 
 def final_url(fetch: Fetch) -> str | None:
@@ -340,6 +360,26 @@ def final_url(fetch: Fetch) -> str | None:
     if fetch.final_url is not None or fetch.status is None:
         return fetch.final_url
     return fetch.url
+
+
+def provenance(fetch: Fetch) -> str:
+    """Return where a fetch came from: "live", or "archive" (a Wayback Machine capture)."""
+    return fetch.provenance or "live"
+
+
+def redirects(fetch: Fetch) -> list[str]:
+    """Return the addresses a fetch was redirected from, in order."""
+    return list(json.loads(fetch.redirects or "[]"))
+
+
+def related(fetch: Fetch) -> dict[str, str]:
+    """Return the related bodies a fetch brought: URL to raw body SHA-256."""
+    return dict(json.loads(fetch.related or "{}"))
+
+
+def discovery(fetch: Fetch) -> dict[str, Any]:
+    """Return how a discovered file was found ({} for a document fetched at its address)."""
+    return dict(json.loads(fetch.discovery or "{}"))
 
 
 def fetch_headers(*, session: Session, fetch: Fetch) -> dict[str, str]:
@@ -385,7 +425,7 @@ def validators_for(
         .where(
             Fetch.document_id == document_id,
             Fetch.url == url,
-            Fetch.provenance == "live",
+            LIVE_FETCH,
             col(Fetch.outcome).in_(("new_version", "unchanged")),
         )
         .order_by(col(Fetch.started_at).desc(), col(Fetch.id).desc())
@@ -412,7 +452,7 @@ def fetch_state(*, session: Session, document_id: str, url: str) -> FetchState:
     """Return validators, last good URL and last outcome: one query when the last fetch was good."""
     newest = session.exec(
         select(Fetch)
-        .where(Fetch.document_id == document_id, Fetch.provenance == "live")
+        .where(Fetch.document_id == document_id, LIVE_FETCH)
         .order_by(col(Fetch.started_at).desc(), col(Fetch.id).desc())
         .limit(1)
     ).first()
@@ -437,7 +477,7 @@ def last_url(*, session: Session, document_id: str) -> str | None:
         select(Fetch.url)
         .where(
             Fetch.document_id == document_id,
-            Fetch.provenance == "live",
+            LIVE_FETCH,
             col(Fetch.outcome).in_(CONFIRMING),
         )
         .order_by(col(Fetch.started_at).desc(), col(Fetch.id).desc())
