@@ -77,8 +77,8 @@ class Fetch(SQLModel, table=True):
     final_url: str | None = Field(default=None, sa_column=Column(Text))
     # Since 0010 a row stores NULL for what it would only repeat: a final URL that is the URL
     # asked, no redirects, headers, related bodies or discovery record, live provenance. Read
-    # them through storage.repo (final_url, redirects, fetch_headers, related, discovery,
-    # provenance), which rebuilds them exactly.
+    # them through storage.fetch_log (final_url, redirects, fetch_headers, related, discovery,
+    # provenance), which rebuild them exactly.
     redirects: str | None = Field(default=None, sa_column=Column(Text))
     status: int | None = None
     headers: str | None = Field(default=None, sa_column=Column(Text))
@@ -96,14 +96,14 @@ class Fetch(SQLModel, table=True):
     provenance: str | None = Field(default=None, max_length=20)
     archive_url: str | None = Field(default=None, sa_column=Column(Text))
     archive_digest: str | None = Field(default=None, max_length=64)
-    # Since 0008 the headers are a shared set (repo.fetch_headers reads them back), and the
+    # Since 0008 the headers are a shared set (fetch_log.fetch_headers reads them back), and the
     # server's Date header is kept as its offset in seconds from started_at.
     headers_id: int | None = Field(default=None, foreign_key="header_sets.id")
     date_offset: int | None = None
 
 
 # A live fetch (not an archive capture), as a query condition: NULL, or "live" in a row
-# written in full (by a bulk insert that did not go through storage.repo.add_fetch).
+# written in full (by a bulk insert that did not go through storage.fetch_log.add_fetch).
 LIVE_FETCH = or_(col(Fetch.provenance).is_(None), col(Fetch.provenance) == "live")
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from storage import repo
+from storage import fetch_log, repo
 from storage.db import MIGRATIONS, make_engine, migrate, open_session
 from storage.models import LIVE_FETCH, Fetch
 
@@ -89,12 +89,12 @@ def _read(engine: Engine) -> tuple[list[dict[str, Any]], list[int]]:
         rows = session.exec(select(Fetch).order_by(col(Fetch.id))).all()
         seen = [
             {
-                "final_url": repo.final_url(f),
-                "provenance": repo.provenance(f),
-                "redirects": repo.redirects(f),
-                "headers": repo.fetch_headers(session=session, fetch=f),
-                "related": repo.related(f),
-                "discovery": repo.discovery(f),
+                "final_url": fetch_log.final_url(f),
+                "provenance": fetch_log.provenance(f),
+                "redirects": fetch_log.redirects(f),
+                "headers": fetch_log.fetch_headers(session=session, fetch=f),
+                "related": fetch_log.related(f),
+                "discovery": fetch_log.discovery(f),
             }
             for f in rows
         ]
@@ -172,7 +172,7 @@ def test_a_new_fetch_is_stored_compact_and_read_back_whole(engine: Engine) -> No
         )
         failed = Fetch(document_id=DOC, started_at=repo.utcnow(), url=URL, outcome="failed")
         for row in (plain, failed):
-            repo.add_fetch(session=session, fetch=row)
+            fetch_log.add_fetch(session=session, fetch=row)
         session.commit()
     with engine.connect() as connection:
         stored = connection.execute(
