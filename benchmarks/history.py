@@ -160,11 +160,11 @@ def build(engine: Engine, shape: Shape) -> dict[str, Any]:
                 fetch_id += 1
                 pending[TABLES["fetches"]].append(
                     {"id": fetch_id, "document_id": doc, "started_at": when, "url": url,
-                     "final_url": url, "redirects": "[]", "status": 200,
+                     "final_url": None, "redirects": None, "status": 200,  # as stored since 0010
                      "headers": '{"content-type": "text/html; charset=utf-8"}',
                      "body_sha256": current["body_sha256"], "size": 5000, "duration_ms": 120,
                      "outcome": "new_version" if changed else "unchanged", "error": None,
-                     "version_id": version_id, "related": "{}"}
+                     "version_id": version_id, "related": None}
                 )  # fmt: skip
             if sum(len(rows) for rows in pending.values()) > BATCH:
                 for table in order:

@@ -11,6 +11,7 @@ this process against a fresh SQLite file, and reports:
 
     uv run python benchmarks/storage.py                  # 150 HTML pages + 50 PDFs
     uv run python benchmarks/storage.py --html 30 --pdf 10 --cycles 3
+    uv run python benchmarks/storage.py --cycles 10 --changed 10 --makeup   # a longer history
 
 Not a test: it prints figures, asserts nothing.
 """
@@ -39,6 +40,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.mirror import Mirror, make_documents  # noqa: E402
+from benchmarks.storage_makeup import report  # noqa: E402
 
 
 class SqlCounter:
@@ -153,6 +155,12 @@ def main() -> int:
     parser.add_argument("--html", type=int, default=150)
     parser.add_argument("--pdf", type=int, default=50)
     parser.add_argument("--cycles", type=int, default=5, help="unchanged cycles of each kind")
+    parser.add_argument(
+        "--changed", type=int, default=1, help="cycles with 5%% of the documents changed, last"
+    )
+    parser.add_argument(
+        "--makeup", action="store_true", help="what the database holds, and with texts once"
+    )
     args = parser.parse_args()
     docs = make_documents(args.html, args.pdf)
     mirror = Mirror(docs)
@@ -169,7 +177,11 @@ def main() -> int:
         with environment(data):
             run_cycle(sources)
             first_size = db_bytes(db)
-            print(f"  first cycle: database {first_size / 1e6:.2f} MB")
+            packed = unique_bodies(db)[2]
+            print(
+                f"  first cycle: database {first_size / 1e6:.2f} MB "
+                f"= {first_size / packed:.2f}x the unique bodies gzip-compressed"
+            )
             # Unchanged, answered 304 (the site sends ETag and Last-Modified). The first 304
             # of a document brings a header set not seen before: measure from the second.
             run_cycle(sources)
@@ -207,12 +219,14 @@ def main() -> int:
                 f"({', '.join(f'{k} {v / per:.1f}' for k, v in sql.statements.most_common())}), "
                 f"{sql.commits / per:.1f} commits"
             )
-            # 5% changed
-            mirror.change(0.05, random.Random(5))
-            run_cycle(sources)
+            # 5% changed, once or more
+            rng = random.Random(5)
+            for _ in range(args.changed):
+                mirror.change(0.05, rng)
+                run_cycle(sources)
         size = db_bytes(db)
         count, raw, packed = unique_bodies(db)
-        fetches = n * (4 + 2 * args.cycles + 1)
+        fetches = n * (4 + 2 * args.cycles + args.changed)
         print(
             f"  after {fetches:,} fetches: database {size / 1e6:.2f} MB; {count} unique bodies, "
             f"{raw / 1e6:.2f} MB as served, {packed / 1e6:.2f} MB gzip-compressed; "
@@ -220,6 +234,8 @@ def main() -> int:
         )
         for name, used in sorted(used_bytes(db).items(), key=lambda kv: -kv[1])[:12]:
             print(f"      {name:32} {used / 1e6:7.2f} MB")
+        if args.makeup:
+            report(db, packed)
     print(f"  load {os.getloadavg()[0]:.2f}")
     return 0
 

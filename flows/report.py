@@ -14,7 +14,7 @@ from compare.model import Change
 from compare.redline import Markup, edges
 from compare.statement import statement_of
 from storage import changes as store
-from storage import repo
+from storage import version_store
 from storage.db import open_session
 from storage.models import NOT_CLEAN
 
@@ -32,7 +32,9 @@ def load_changes(engine: Engine, results: Sequence[Mapping[str, Any]]) -> dict[s
             if result.get("outcome") != "new_version" or not number:
                 continue
             document_id = str(result["document_id"])
-            version = repo.get_version(session=session, document_id=document_id, number=number)
+            version = version_store.get_version(
+                session=session, document_id=document_id, number=number
+            )
             if version is None or version.id is None:
                 continue
             rows = store.list_changes(

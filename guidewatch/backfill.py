@@ -34,8 +34,8 @@ from scrapers.model import (
 )
 from scrapers.wayback import Capture, WaybackClient
 from storage import archive as history
+from storage import blobs, fetch_log, version_store
 from storage import changes as store
-from storage import repo
 from storage.db import open_session
 from storage.models import Fetch, Version
 
@@ -121,7 +121,7 @@ def plan_document(
         digests = history.archive_digests(session=session, document_id=spec.id)
         floor = history.first_live_fetch(session=session, document_id=spec.id)
         first = history.earliest_version(session=session, document_id=spec.id)
-        latest = repo.latest_version(session=session, document_id=spec.id)
+        latest = version_store.latest_version(session=session, document_id=spec.id)
         plan.existing = latest.number if latest else 0
         starts = aware(first.first_seen_at) if first else None
         ends = aware(latest.last_seen_at) if latest else None
@@ -164,9 +164,9 @@ def _fill(session: Session, row: Fetch, fetched: Fetched) -> None:
     row.size = len(fetched.body)
     row.duration_ms = fetched.duration_ms
     if fetched.body:
-        row.body_sha256 = repo.put_blob(session=session, body=fetched.body)
+        row.body_sha256 = blobs.put_blob(session=session, body=fetched.body)
     row.related = json.dumps(
-        {u: repo.put_blob(session=session, body=b) for u, b in fetched.related.items()}
+        {u: blobs.put_blob(session=session, body=b) for u, b in fetched.related.items()}
     )
 
 
@@ -207,7 +207,7 @@ def _new_version(
     number: int,
 ) -> Version:
     assert row.body_sha256 is not None
-    version = repo.add_version(
+    version = version_store.add_version(
         session=session,
         document_id=spec.id,
         document=document,
@@ -237,13 +237,15 @@ def _keep_before(
     """Store a capture older than every stored version."""
     first = history.earliest_version(session=session, document_id=spec.id)
     row.outcome = "new_version"
-    if first is not None and first.text_sha256 == repo.text_hash(document):
+    if first is not None and first.text_sha256 == version_store.text_hash(document):
         # The same wording, seen earlier: the version was first seen in this capture.
-        earlier = repo.get_fetch(session=session, id=first.fetch_id) if first.fetch_id else None
-        if earlier is not None and earlier.provenance == "archive":
+        earlier = (
+            fetch_log.get_fetch(session=session, id=first.fetch_id) if first.fetch_id else None
+        )
+        if earlier is not None and fetch_log.provenance(earlier) == "archive":
             earlier.outcome = "unchanged"
             session.add(earlier)
-        repo.add_fetch(session=session, fetch=row)
+        fetch_log.add_fetch(session=session, fetch=row)
         assert row.body_sha256 is not None
         first.first_seen_at = row.started_at
         first.fetch_id, first.body_sha256, first.url = row.id, row.body_sha256, row.url
@@ -252,7 +254,7 @@ def _keep_before(
         session.add_all([first, row])
         outcome.confirmed += 1
         return
-    repo.add_fetch(session=session, fetch=row)
+    fetch_log.add_fetch(session=session, fetch=row)
     history.make_room_first(session=session, document_id=spec.id)
     version = _new_version(session, spec, extractor, row, document, 1)
     row.version_id = version.id
@@ -274,9 +276,9 @@ def _keep_after(
     outcome: Outcome,
 ) -> None:
     """Store a capture newer than every stored version (a document never fetched live)."""
-    latest = repo.latest_version(session=session, document_id=spec.id)
-    repo.add_fetch(session=session, fetch=row)
-    if latest is not None and latest.text_sha256 == repo.text_hash(document):
+    latest = version_store.latest_version(session=session, document_id=spec.id)
+    fetch_log.add_fetch(session=session, fetch=row)
+    if latest is not None and latest.text_sha256 == version_store.text_hash(document):
         row.outcome, row.version_id = "unchanged", latest.id
         latest.last_seen_at = row.started_at
         session.add_all([latest, row])
@@ -322,7 +324,7 @@ def store_capture(
             assert failure is not None
             row.outcome, row.error = failure.outcome, str(failure)
             row.status = failure.status or row.status
-            repo.add_fetch(session=session, fetch=row)
+            fetch_log.add_fetch(session=session, fetch=row)
             session.commit()
             outcome.not_versions += 1
             return row.outcome

@@ -3,7 +3,6 @@ and today's extraction of them; what the CDX status says a capture is when it is
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
 
@@ -21,7 +20,7 @@ from scrapers.model import (
 from scrapers.sniff import sniff_kind
 from scrapers.wayback import Capture, WaybackClient
 from storage import archive as history
-from storage import repo
+from storage import blobs, fetch_log
 from storage.db import open_session
 
 log = logging.getLogger("guidewatch.backfill")
@@ -62,17 +61,17 @@ def same_bytes(engine: Engine, spec: DocumentSpec, capture: Capture) -> Fetched 
         if row is None or row.body_sha256 is None:
             return None
         try:
-            body = repo.get_blob(session=session, sha=row.body_sha256)
+            body = blobs.get_blob(session=session, sha=row.body_sha256)
             related = {
-                url: repo.get_blob(session=session, sha=sha)
-                for url, sha in json.loads(row.related).items()
+                url: blobs.get_blob(session=session, sha=sha)
+                for url, sha in fetch_log.related(row).items()
             }
-        except repo.CorruptBlobError:
+        except blobs.CorruptBlobError:
             return None
-        headers = repo.fetch_headers(session=session, fetch=row)
+        headers = fetch_log.fetch_headers(session=session, fetch=row)
     return Fetched(
         url=capture.original,
-        final_url=row.final_url or capture.original,
+        final_url=fetch_log.final_url(row) or capture.original,
         status=row.status or 200,
         headers=headers,
         body=body,

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,8 +26,8 @@ from guidewatch.settings import Settings
 from guidewatch.term_counts import keep_version_counts
 from scrapers.base import Extractor, get_extractor
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError
+from storage import blobs, fetch_log, version_store
 from storage import changes as store
-from storage import repo
 from storage.changes import ChangeRow
 from storage.db import open_session
 from storage.models import CONFIRMING, FAILING, NOT_CLEAN, Fetch, Version
@@ -42,19 +41,19 @@ def stored_fetched(session: Session, version: Version) -> Fetched:
     """Rebuild the response a version was extracted from, related bodies included."""
     from scrapers.sniff import sniff_kind
 
-    body = repo.get_blob(session=session, sha=version.body_sha256)
-    fetch = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
-    headers: dict[str, str] = repo.fetch_headers(session=session, fetch=fetch) if fetch else {}
-    related_shas: dict[str, str] = json.loads(fetch.related) if fetch else {}
-    related = {url: repo.get_blob(session=session, sha=sha) for url, sha in related_shas.items()}
+    body = blobs.get_blob(session=session, sha=version.body_sha256)
+    fetch = fetch_log.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
+    headers: dict[str, str] = fetch_log.fetch_headers(session=session, fetch=fetch) if fetch else {}
+    related_shas: dict[str, str] = fetch_log.related(fetch) if fetch else {}
+    related = {url: blobs.get_blob(session=session, sha=sha) for url, sha in related_shas.items()}
     return Fetched(
         url=fetch.url if fetch else version.url,
-        final_url=(repo.final_url(fetch) if fetch else None) or version.url,
+        final_url=(fetch_log.final_url(fetch) if fetch else None) or version.url,
         status=(fetch.status if fetch else None) or 200,
         headers=headers,
         body=body,
         content_kind=sniff_kind(body, headers.get("content-type")),
-        redirects=tuple(json.loads(fetch.redirects)) if fetch else (),
+        redirects=tuple(fetch_log.redirects(fetch)) if fetch else (),
         related=related,
     )
 
@@ -64,10 +63,10 @@ def comparable_document(
 ) -> Document:
     """A version's text as the current extractor sees it (stored sections when it made them)."""
     if version.extractor == extractor.kind and version.extractor_version == extractor.version:
-        return repo.version_document(session=session, version=version)
+        return version_store.version_document(session=session, version=version)
     try:
         return extractor.extract(spec, stored_fetched(session, version))
-    except (ScrapeError, repo.CorruptBlobError) as error:
+    except (ScrapeError, blobs.CorruptBlobError) as error:
         log.warning(
             "%s version %s: cannot re-extract with %s %s (%s); comparing stored text",
             spec.id,
@@ -76,7 +75,7 @@ def comparable_document(
             extractor.version,
             error,
         )
-        return repo.version_document(session=session, version=version)
+        return version_store.version_document(session=session, version=version)
 
 
 def compare_versions(
@@ -341,7 +340,7 @@ def replay(
     extractors: Extractors = get_extractor,
 ) -> list[ReplayStep]:
     """Re-extract and compare every stored version in turn; writes and sends nothing."""
-    versions = repo.list_versions(session=session, document_id=spec.id)
+    versions = version_store.list_versions(session=session, document_id=spec.id)
     steps = []
     for old, new in zip(versions, versions[1:], strict=False):
         found = compare_versions(session, spec, old, new, topics=topics, extractors=extractors)

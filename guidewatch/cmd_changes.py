@@ -131,13 +131,15 @@ def cmd_diff(args: argparse.Namespace, app: App) -> int:
     """Compare two stored versions of a document section by section."""
     from guidewatch.changes import compare_versions
     from guidewatch.provenance import source_line, version_provenance
-    from storage import repo
+    from storage import version_store
     from storage.db import open_session
 
     spec = _spec(app, args.document)
     topics = read_topics(app.settings.topics_path)
     with open_session(app.engine) as session:
-        versions = {v.number: v for v in repo.list_versions(session=session, document_id=spec.id)}
+        versions = {
+            v.number: v for v in version_store.list_versions(session=session, document_id=spec.id)
+        }
         if not versions:
             raise UserError(
                 f"{spec.id} has no stored version yet: nothing to compare "

@@ -114,12 +114,12 @@ def _document(app: App, document_id: str) -> Any:
 def cmd_history(args: argparse.Namespace, app: App) -> int:
     """List a document's versions with first and last seen dates and where each came from."""
     from guidewatch.provenance import source_label, version_provenance
-    from storage import repo
+    from storage import version_store
     from storage.db import open_session
 
     _document(app, args.document)
     with open_session(app.engine) as session:
-        versions = repo.list_versions(session=session, document_id=args.document)
+        versions = version_store.list_versions(session=session, document_id=args.document)
     if not versions:
         raise UserError(f"{args.document} has no stored version yet (see `guidewatch fetches`)")
     data = [
@@ -163,41 +163,45 @@ def cmd_show(args: argparse.Namespace, app: App) -> int:
     from guidewatch.evidence import fetch_dict
     from guidewatch.provenance import source_line, witness_line
     from guidewatch.report.history import version_summary
-    from storage import repo
+    from storage import blobs, fetch_log, version_store
     from storage.db import open_session
 
     _document(app, args.document)
     with open_session(app.engine) as session:
         if args.version is not None:
-            version = repo.get_version(
+            version = version_store.get_version(
                 session=session, document_id=args.document, number=args.version
             )
             missing = f"{args.document} has no version {args.version}"
         elif args.at:
             when = parse_when(args.at, end_of_day=True)
-            version = repo.version_at(session=session, document_id=args.document, when=when)
+            version = version_store.version_at(
+                session=session, document_id=args.document, when=when
+            )
             missing = f"{args.document} had no stored version on {args.at}"
         else:
-            version = repo.latest_version(session=session, document_id=args.document)
+            version = version_store.latest_version(session=session, document_id=args.document)
             missing = f"{args.document} has no stored version yet"
         if version is None:
             raise UserError(missing)
         if args.raw:
             try:
-                body = repo.get_blob(session=session, sha=version.body_sha256)
-            except repo.CorruptBlobError as error:
+                body = blobs.get_blob(session=session, sha=version.body_sha256)
+            except blobs.CorruptBlobError as error:
                 raise UserError(damaged_body(session, version, error)) from None
             sys.stdout.buffer.write(body)
             sys.stdout.buffer.flush()
             return 0
         try:
-            document = repo.verified_document(session=session, version=version)
-        except repo.CorruptTextError as error:
+            document = version_store.verified_document(session=session, version=version)
+        except version_store.CorruptTextError as error:
             raise UserError(str(error)) from None
-        fetch = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
+        fetch = (
+            fetch_log.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
+        )
         asked = parse_when(args.at, end_of_day=True) if args.at else None
         before, after = (
-            repo.confirming_fetches(session=session, version_id=version.id or 0, when=asked)
+            fetch_log.confirming_fetches(session=session, version_id=version.id or 0, when=asked)
             if asked
             else (None, None)
         )
@@ -279,12 +283,12 @@ def _confirmation(when: Any, before: Any, after: Any) -> str:
 def cmd_fetches(args: argparse.Namespace, app: App) -> int:
     """Print the fetch log of a document, newest first."""
     from guidewatch.evidence import fetch_dict
-    from storage import repo
+    from storage import fetch_log
     from storage.db import open_session
 
     _document(app, args.document)
     with open_session(app.engine) as session:
-        rows = repo.list_fetches(session=session, document_id=args.document, limit=args.limit)
+        rows = fetch_log.list_fetches(session=session, document_id=args.document, limit=args.limit)
         data = [fetch_dict(f, session=session) for f in rows]
     emit(
         args.json,
@@ -296,8 +300,9 @@ def cmd_fetches(args: argparse.Namespace, app: App) -> int:
                     f.outcome,
                     str(f.status or "-"),
                     str(f.size or "-"),
-                    f.provenance,
-                    f.error or f.archive_url or f.final_url or f.url,  # whole: cut short misleads
+                    fetch_log.provenance(f),
+                    # whole: cut short misleads
+                    f.error or f.archive_url or fetch_log.final_url(f) or f.url,
                 ]
                 for f in rows
             ],

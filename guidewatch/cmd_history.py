@@ -188,13 +188,13 @@ def cmd_search(args: argparse.Namespace, app: App) -> int:
 
 def _first_seen_in(app: App, hits: Sequence[Any]) -> dict[tuple[str, int], str]:
     """The archive capture each hit's first version was first seen in (live ones left out)."""
-    from storage import repo
+    from storage import version_store
     from storage.db import open_session
 
     found: dict[tuple[str, int], str] = {}
     with open_session(app.engine) as session:
         for key in {(h.document_id, h.first_version) for h in hits}:
-            version = repo.get_version(session=session, document_id=key[0], number=key[1])
+            version = version_store.get_version(session=session, document_id=key[0], number=key[1])
             if version is not None and version.provenance == "archive" and version.archive_url:
                 found[key] = version.archive_url
     return found
@@ -257,17 +257,17 @@ def cmd_timeline(args: argparse.Namespace, app: App) -> int:
 
 def _check_texts(session: Any, hits: Any) -> None:
     """Check the text SHA-256 of every version a hit quotes (its first and last)."""
-    from storage import repo
+    from storage import version_store
 
     for doc, version_number in sorted(
         {(h.document_id, n) for h in hits for n in (h.first_version, h.last_version)}
     ):
-        version = repo.get_version(session=session, document_id=doc, number=version_number)
+        version = version_store.get_version(session=session, document_id=doc, number=version_number)
         if version is None:
             continue
         try:
-            repo.verified_document(session=session, version=version)
-        except repo.CorruptTextError as error:
+            version_store.verified_document(session=session, version=version)
+        except version_store.CorruptTextError as error:
             raise UserError(str(error)) from None
 
 

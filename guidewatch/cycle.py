@@ -19,7 +19,7 @@ from scrapers.base import check_content_kind, get_extractor
 from scrapers.discover.model import DiscoveryError, Found, Record
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError, StoppedError, SuspectError
 from scrapers.rewrite import Rewrites
-from storage import repo
+from storage import blobs, fetch_log, repo, version_store
 from storage.db import open_session
 from storage.models import CONFIRMING, Fetch, Version
 
@@ -147,8 +147,8 @@ def _check_shrink(
         raise SuspectError("extracted text is empty")
     if previous is None or len(text) >= SHRINK_LIMIT * previous.text_size:
         return
-    mark = f"text sha256 {repo.text_hash(document)[:16]}"
-    earlier = repo.list_fetches(
+    mark = f"text sha256 {version_store.text_hash(document)[:16]}"
+    earlier = fetch_log.list_fetches(
         session=session, document_id=spec_id, limit=SHRINK_CONFIRMATIONS - 1
     )
     if len(earlier) == SHRINK_CONFIRMATIONS - 1 and all(
@@ -217,7 +217,7 @@ def _check(
         if url != spec.url:
             log.debug("%s: %s leads to %s", spec.id, spec.url, url)
         with open_session(engine) as session:
-            state = repo.fetch_state(session=session, document_id=spec.id, url=url)
+            state = fetch_log.fetch_state(session=session, document_id=spec.id, url=url)
         etag, modified, moved_from = state.etag, state.last_modified, state.last_url
         fetched = fetcher.get(url, etag=etag, last_modified=modified)
         if fetched.status != 304:
@@ -291,7 +291,7 @@ def _keep(
     discovery: Record | None = None,
 ) -> CheckResult:
     with open_session(engine) as session:
-        previous = repo.latest_version(session=session, document_id=spec.id)
+        previous = version_store.latest_version(session=session, document_id=spec.id)
         stored = repo.get_document(session=session, id=spec.id)
         if stored is not None and stored.gone_at is not None:
             stored.gone_at = None
@@ -303,7 +303,7 @@ def _keep(
                 previous.last_seen_at = started
                 row.version_id = previous.id
                 session.add(previous)
-            repo.add_fetch(session=session, fetch=row)
+            fetch_log.add_fetch(session=session, fetch=row)
             session.commit()
             return CheckResult(
                 spec.id,
@@ -313,9 +313,9 @@ def _keep(
                 row.id,
                 moved_from,
             )
-        row.body_sha256 = repo.put_blob(session=session, body=fetched.body)
+        row.body_sha256 = blobs.put_blob(session=session, body=fetched.body)
         row.related = json.dumps(
-            {u: repo.put_blob(session=session, body=b) for u, b in fetched.related.items()}
+            {u: blobs.put_blob(session=session, body=b) for u, b in fetched.related.items()}
         )
         try:
             document = extract(fetched)
@@ -323,21 +323,21 @@ def _keep(
         except ScrapeError as error:
             row.outcome = error.outcome
             row.error = str(error)
-            repo.add_fetch(session=session, fetch=row)
+            fetch_log.add_fetch(session=session, fetch=row)
             session.commit()
             return CheckResult(spec.id, row.outcome, str(error), None, row.id, moved_from)
-        digest = repo.text_hash(document)
+        digest = version_store.text_hash(document)
         if previous is not None and previous.text_sha256 == digest:
             row.outcome = "unchanged"
             row.version_id = previous.id
             previous.last_seen_at = started
             session.add(previous)
-            repo.add_fetch(session=session, fetch=row)
+            fetch_log.add_fetch(session=session, fetch=row)
             session.commit()
             return CheckResult(spec.id, "unchanged", "", previous.number, row.id, moved_from)
         row.outcome = "new_version"
-        repo.add_fetch(session=session, fetch=row)
-        version = repo.add_version(
+        fetch_log.add_fetch(session=session, fetch=row)
+        version = version_store.add_version(
             session=session,
             document_id=spec.id,
             document=document,
@@ -373,13 +373,13 @@ def _record_failure(
         if row.status is None:
             row.status = error.status
         if fetched is not None and fetched.body:
-            row.body_sha256 = repo.put_blob(session=session, body=fetched.body)
+            row.body_sha256 = blobs.put_blob(session=session, body=fetched.body)
         if error.outcome == "gone":
             stored = repo.get_document(session=session, id=spec.id)
             if stored is not None and stored.gone_at is None:
                 stored.gone_at = started
                 session.add(stored)
-        repo.add_fetch(session=session, fetch=row)
+        fetch_log.add_fetch(session=session, fetch=row)
         session.commit()
         return CheckResult(spec.id, error.outcome, str(error), None, row.id)
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from guidewatch.app import stamp
-from storage import repo
+from storage import blobs, fetch_log
 from storage.models import Version
 
 
 def damaged_body(
-    session: Session, version: Version, error: repo.CorruptBlobError, what: str = "raw body"
+    session: Session, version: Version, error: blobs.CorruptBlobError, what: str = "raw body"
 ) -> str:
     """One line: the damaged body, the fetch that stored it, and the ways to recover."""
     doc = version.document_id
-    origin = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
+    origin = fetch_log.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
     fetched = (
         f", stored by fetch #{origin.id} of {origin.url} at {stamp(origin.started_at)}"
         if origin is not None

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from guidewatch.damage import damaged_body
 from guidewatch.provenance import fetch_provenance, source_line, version_provenance, witness_line
 from scrapers.sniff import sniff_kind
-from storage import history, repo
+from storage import blobs, fetch_log, history, repo, version_store
 from storage.models import Fetch, StoredDocument, Version
 
 EXTENSIONS = {"pdf": ".pdf", "html": ".html", "json": ".json", "text": ".txt", "binary": ".bin"}
@@ -55,25 +55,27 @@ def fetch_dict(fetch: Fetch, *, session: Session) -> dict[str, Any]:
         "fetch_id": fetch.id,
         "started_at": fetch.started_at,
         "url": fetch.url,
-        "final_url": repo.final_url(fetch),
-        "redirects": json.loads(fetch.redirects),
+        "final_url": fetch_log.final_url(fetch),
+        "redirects": fetch_log.redirects(fetch),
         "status": fetch.status,
-        "headers": repo.fetch_headers(session=session, fetch=fetch),
+        "headers": fetch_log.fetch_headers(session=session, fetch=fetch),
         "body_sha256": fetch.body_sha256,
         "size": fetch.size,
         "duration_ms": fetch.duration_ms,
         "outcome": fetch.outcome,
         "error": fetch.error,
         "version_id": fetch.version_id,
-        "related": json.loads(fetch.related),
-        "discovery": json.loads(fetch.discovery),
+        "related": fetch_log.related(fetch),
+        "discovery": fetch_log.discovery(fetch),
         **fetch_provenance(fetch),
     }
 
 
 def hashed_text(session: Session, version: Version) -> bytes:
-    """Return the exact bytes whose SHA-256 is the version's text_sha256 (repo.text_payload)."""
-    payload = repo.text_payload(repo.version_document(session=session, version=version))
+    """Return the exact bytes whose SHA-256 is the version's text_sha256 (text_payload)."""
+    payload = version_store.text_payload(
+        version_store.version_document(session=session, version=version)
+    )
     if repo.sha256(payload) != version.text_sha256:
         raise EvidenceError(
             f"the stored sections of version {version.number} no longer match their SHA-256"
@@ -83,7 +85,7 @@ def hashed_text(session: Session, version: Version) -> bytes:
 
 def plain_text(session: Session, document: StoredDocument, version: Version) -> str:
     """Return the version's text for people: a header, then each section under its key."""
-    extracted = repo.version_document(session=session, version=version)
+    extracted = version_store.version_document(session=session, version=version)
     lines = [
         f"{document.title} ({document.id}), version {version.number}",
         f"first seen {version.first_seen_at.astimezone(UTC).isoformat()}",
@@ -131,9 +133,9 @@ def _chosen_version(
     if document is None:
         raise EvidenceError(f"no document {document_id!r} in the database")
     if number is None:
-        version = repo.latest_version(session=session, document_id=document_id)
+        version = version_store.latest_version(session=session, document_id=document_id)
     else:
-        version = repo.get_version(session=session, document_id=document_id, number=number)
+        version = version_store.get_version(session=session, document_id=document_id, number=number)
     if version is None:
         raise EvidenceError(f"{document_id} has no version {number if number else 'yet'}")
     return document, version
@@ -142,8 +144,8 @@ def _chosen_version(
 def _stored_body(session: Session, version: Version, sha: str, what: str = "raw body") -> bytes:
     """A stored body, or an EvidenceError saying it is damaged and what to do."""
     try:
-        return repo.get_blob(session=session, sha=sha)
-    except repo.CorruptBlobError as error:
+        return blobs.get_blob(session=session, sha=sha)
+    except blobs.CorruptBlobError as error:
         raise EvidenceError(damaged_body(session, version, error, what)) from None
 
 
@@ -189,15 +191,17 @@ def build_pack(*, session: Session, document_id: str, number: int | None = None)
     """Gather one version's evidence (the newest when number is None), verifying every hash."""
     document, version = _chosen_version(session, document_id, number)
     body = _stored_body(session, version, version.body_sha256)
-    origin = repo.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
+    origin = fetch_log.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
     assert version.id is not None
     seen = history.fetches_of_version(session=session, version_id=version.id)
-    headers: Mapping[str, str] = repo.fetch_headers(session=session, fetch=origin) if origin else {}
+    headers: Mapping[str, str] = (
+        fetch_log.fetch_headers(session=session, fetch=origin) if origin else {}
+    )
     kind = sniff_kind(body, headers.get("content-type"))
     raw_name = f"raw/body{EXTENSIONS.get(kind, '.bin')}"
     folder = f"{document_id}-v{version.number}"
     files: dict[str, bytes] = {raw_name: body}
-    related: dict[str, str] = json.loads(origin.related) if origin else {}
+    related: dict[str, str] = fetch_log.related(origin) if origin else {}
     for i, (url, sha) in enumerate(sorted(related.items()), start=1):
         related_body = _stored_body(session, version, sha, f"related body {url}")
         files[f"raw/related-{i}-{sha[:12]}.bin"] = related_body

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from storage import fetch_log
 from storage.models import Fetch, Version
 
 
@@ -19,7 +20,7 @@ def version_provenance(version: Version) -> dict[str, Any]:
 def fetch_provenance(fetch: Fetch) -> dict[str, Any]:
     """The provenance facts of a fetch row, for JSON views."""
     return {
-        "provenance": fetch.provenance,
+        "provenance": fetch_log.provenance(fetch),
         "archive_url": fetch.archive_url,
         "archive_digest": fetch.archive_digest,
     }

@@ -7,14 +7,12 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from storage.models import Fetch, Version
+from storage.models import LIVE_FETCH, Fetch, Version
 
 
 def first_live_fetch(*, session: Session, document_id: str) -> datetime | None:
     """Return when the document was first fetched live (any outcome), or None."""
-    query = select(func.min(Fetch.started_at)).where(
-        Fetch.document_id == document_id, Fetch.provenance == "live"
-    )
+    query = select(func.min(Fetch.started_at)).where(Fetch.document_id == document_id, LIVE_FETCH)
     return session.exec(query).one()
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import Column, ColumnElement, Text, UniqueConstraint, and_, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.db import insert_or_ignore
-from storage.models import Fetch
+from storage.models import LIVE_FETCH, Fetch
 from storage.repo import utcnow
 
 ALERT_STATUSES = ("pending", "sending", "sent", "failed")
@@ -279,7 +279,7 @@ def previous_fetch(
     return _newest_position(
         session,
         Fetch.document_id == document_id,
-        Fetch.provenance == "live",  # archive captures are not runs
+        LIVE_FETCH,  # archive captures are not runs
         _not_after(position),
         col(Fetch.id) != position[1],
     )
@@ -295,7 +295,7 @@ def fetch_streak(
     """
     upto: list[ColumnElement[bool]] = [
         col(Fetch.document_id) == document_id,
-        col(Fetch.provenance) == "live",  # archive captures are not runs
+        LIVE_FETCH,  # archive captures are not runs
         _not_after(last),
     ]
     before = _newest_position(session, *upto, col(Fetch.outcome).not_in(list(outcomes)))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, or_, text
+from sqlmodel import Field, SQLModel, col
 
 OUTCOMES = ("new_version", "unchanged", "not_modified", "failed", "suspect", "gone")
 # The wording was seen (a version created or confirmed).
@@ -75,28 +75,36 @@ class Fetch(SQLModel, table=True):
     started_at: datetime
     url: str = Field(sa_column=Column(Text, nullable=False))
     final_url: str | None = Field(default=None, sa_column=Column(Text))
-    redirects: str = Field(default="[]", sa_column=Column(Text, nullable=False))
+    # Since 0010 a row stores NULL for what it would only repeat: a final URL that is the URL
+    # asked, no redirects, headers, related bodies or discovery record, live provenance. Read
+    # them through storage.fetch_log (final_url, redirects, fetch_headers, related, discovery,
+    # provenance), which rebuild them exactly.
+    redirects: str | None = Field(default=None, sa_column=Column(Text))
     status: int | None = None
-    headers: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    headers: str | None = Field(default=None, sa_column=Column(Text))
     body_sha256: str | None = Field(default=None, max_length=64)
     size: int | None = None
     duration_ms: int | None = None
     outcome: str = Field(max_length=20)
     error: str | None = Field(default=None, sa_column=Column(Text))
     version_id: int | None = Field(default=None, foreign_key="versions.id")
-    related: str = Field(default="{}", sa_column=Column(Text, nullable=False))
-    # How a discovered file was found: methods tried and every candidate (JSON; "{}" if none).
-    discovery: str = Field(
-        default="{}", sa_column=Column(Text, nullable=False, server_default="{}")
-    )
+    related: str | None = Field(default=None, sa_column=Column(Text))
+    # How a discovered file was found: methods tried and every candidate (JSON; NULL if none).
+    discovery: str | None = Field(default=None, sa_column=Column(Text))
     # An archive fetch: started_at is the capture's moment, archive_url its address.
-    provenance: str = Field(default="live", max_length=20)
+    # NULL for a live fetch (LIVE_FETCH selects those), "archive" for a capture.
+    provenance: str | None = Field(default=None, max_length=20)
     archive_url: str | None = Field(default=None, sa_column=Column(Text))
     archive_digest: str | None = Field(default=None, max_length=64)
-    # Since 0008 the headers are a shared set (repo.fetch_headers reads them back), and the
+    # Since 0008 the headers are a shared set (fetch_log.fetch_headers reads them back), and the
     # server's Date header is kept as its offset in seconds from started_at.
     headers_id: int | None = Field(default=None, foreign_key="header_sets.id")
     date_offset: int | None = None
+
+
+# A live fetch (not an archive capture), as a query condition: NULL, or "live" in a row
+# written in full (by a bulk insert that did not go through storage.fetch_log.add_fetch).
+LIVE_FETCH = or_(col(Fetch.provenance).is_(None), col(Fetch.provenance) == "live")
 
 
 class Version(SQLModel, table=True):

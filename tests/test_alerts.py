@@ -335,10 +335,10 @@ def test_a_version_that_cannot_be_compared_is_mailed_with_the_replay_command(
 
     # The hook running again for the same version (a retried transaction) queues nothing more.
     after_version, _ = keeper.hooks()
-    from storage import repo
+    from storage import version_store
 
     with open_session(engine) as session:
-        v1 = repo.get_version(session=session, document_id=keeper.spec.id, number=1)
+        v1 = version_store.get_version(session=session, document_id=keeper.spec.id, number=1)
         after_version(session, keeper.spec, v1, version)
         session.commit()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from storage import fetch_log
 from storage.changes import AlertItem, ChangeRow
 from storage.db import make_engine, open_session
 from storage.models import Fetch, Version
@@ -91,7 +92,7 @@ def test_backfill_then_live_cycles(env: str, capsys: pytest.CaptureFixture[str])
         (2024, "new_version"),
         (2025, "unchanged"),
     ]
-    assert all(f.provenance == "archive" and f.archive_digest for f in fetches)
+    assert all(fetch_log.provenance(f) == "archive" and f.archive_digest for f in fetches)
     assert "redirect (301)" in (fetches[2].error or "")
     assert fetches[1].body_sha256 == fetches[0].body_sha256
     assert changes, "changes between archived versions are recorded"
@@ -102,7 +103,7 @@ def test_backfill_then_live_cycles(env: str, capsys: pytest.CaptureFixture[str])
     assert status == 0, (out, err)
     assert "unchanged (version 2)" in out  # today's page is the last archived wording
     versions, fetches, _, items = rows(env)
-    assert len(versions) == 2 and fetches[-1].provenance == "live"
+    assert len(versions) == 2 and fetch_log.provenance(fetches[-1]) == "live"
     assert [i.kind for i in items] == ["backfill"]
 
 

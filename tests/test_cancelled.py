@@ -12,7 +12,7 @@ from guidewatch.changes import make_hooks
 from guidewatch.cycle import check_document
 from guidewatch.monitor import RunSummary
 from scrapers.fetch import HttpFetcher
-from storage import repo
+from storage import fetch_log
 from storage.changes import AlertItem
 from storage.db import open_session
 from tests.support.site import FixtureSite, Reply
@@ -37,7 +37,7 @@ def test_a_check_on_a_closed_client_is_cancelled_and_not_counted(
     assert result.outcome == "cancelled", result.message
     assert RunSummary(results=[result]).ok
     with open_session(engine) as session:
-        assert repo.list_fetches(session=session, document_id=NICE) == []
+        assert fetch_log.list_fetches(session=session, document_id=NICE) == []
         assert list(session.exec(select(AlertItem))) == []
 
 
@@ -65,7 +65,7 @@ def test_a_check_in_flight_when_the_run_stops_is_cancelled(
     )
     assert result.outcome == "cancelled", result.message
     with open_session(engine) as session:
-        outcomes = [f.outcome for f in repo.list_fetches(session=session, document_id=NICE)]
+        outcomes = [f.outcome for f in fetch_log.list_fetches(session=session, document_id=NICE)]
     assert "failed" not in outcomes
 
 

@@ -55,11 +55,11 @@ def test_wording_change_is_recorded_once_and_queued_on_its_topic(
 
     # The hook running again for the same version (a retried transaction) adds nothing.
     after_version, _ = keeper.hooks()
-    from storage import repo
+    from storage import version_store
 
     with open_session(engine) as session:
-        v1 = repo.get_version(session=session, document_id=keeper.spec.id, number=1)
-        v2 = repo.get_version(session=session, document_id=keeper.spec.id, number=2)
+        v1 = version_store.get_version(session=session, document_id=keeper.spec.id, number=1)
+        v2 = version_store.get_version(session=session, document_id=keeper.spec.id, number=2)
         after_version(session, keeper.spec, v1, v2)  # type: ignore[arg-type]
         session.commit()
     assert len(_changes(engine)) == 1 and len(_items(engine)) == 2
@@ -137,14 +137,14 @@ def test_extractor_upgrade_with_same_raw_text_records_nothing(
 
     # Compared naively (stored sections of both), the footer would read as a removal.
     from compare.diff import compare_documents
-    from storage import repo
+    from storage import version_store
 
     with open_session(sqlite_engine) as session:
-        v1 = repo.get_version(session=session, document_id=keeper.spec.id, number=1)
+        v1 = version_store.get_version(session=session, document_id=keeper.spec.id, number=1)
         assert v1 is not None and upgraded is not None
         naive = compare_documents(
-            repo.version_document(session=session, version=v1),
-            repo.version_document(session=session, version=upgraded),
+            version_store.version_document(session=session, version=v1),
+            version_store.version_document(session=session, version=upgraded),
             topics=keeper.topics,
         )
     assert naive and naive[0].topics

@@ -10,7 +10,7 @@ import pytest
 from guidewatch.app import App
 from guidewatch.cycle import run_cycle
 from guidewatch.settings import load_settings
-from storage import repo
+from storage import version_store
 from storage.db import open_session
 from tests.support.site import FixtureSite, Reply
 from tests.support.world import html, rewrites
@@ -49,7 +49,7 @@ def check(app: App) -> tuple[str, str, int]:
     engine = app.writable_engine()
     (result,) = run_cycle(specs, engine=engine, policy=app.policy(), rewrites=app.settings.rewrites)
     with open_session(engine) as session:
-        count = len(repo.list_versions(session=session, document_id="bhc-leaflet"))
+        count = len(version_store.list_versions(session=session, document_id="bhc-leaflet"))
     return result.outcome, result.message, count
 
 

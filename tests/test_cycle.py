@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from guidewatch.app import App
 from guidewatch.cycle import CheckResult, run_cycle
-from storage import repo
+from storage import blobs, fetch_log, repo, version_store
 from storage.db import open_session
 from storage.models import Fetch, Version, VersionSection
 from tests.support.site import FixtureSite, Reply
@@ -46,12 +46,12 @@ def cycle(app: App, *ids: str) -> dict[str, CheckResult]:
 
 def versions(app: App, document_id: str) -> list[Version]:
     with open_session(app.engine) as session:
-        return repo.list_versions(session=session, document_id=document_id)
+        return version_store.list_versions(session=session, document_id=document_id)
 
 
 def fetches(app: App, document_id: str) -> list[Fetch]:
     with open_session(app.engine) as session:
-        return repo.list_fetches(session=session, document_id=document_id)
+        return fetch_log.list_fetches(session=session, document_id=document_id)
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_first_cycle_stores_versions_then_unchanged_moves_last_seen(
     nice = versions(app, NICE)
     assert len(nice) == 1
     with open_session(app.engine) as session:
-        doc = repo.version_document(session=session, version=nice[0])
+        doc = version_store.version_document(session=session, version=nice[0])
     keys = [s.key for s in doc.sections]
     assert "1.11.14" in keys and "1.12.27" in keys
     lightning = next(s for s in doc.sections if s.key == "1.12.27")
@@ -99,8 +99,8 @@ def test_same_text_in_new_bytes_is_unchanged_and_changed_text_is_one_new_version
     stored = versions(app, NICE)
     assert [v.number for v in stored] == [1, 2]
     with open_session(app.engine) as session:
-        new = repo.version_document(session=session, version=stored[1])
-        raw = repo.get_blob(session=session, sha=stored[1].body_sha256)
+        new = version_store.version_document(session=session, version=stored[1])
+        raw = blobs.get_blob(session=session, sha=stored[1].body_sha256)
     rec = next(s for s in new.sections if s.key == "1.11.14")
     assert "as a cure" in rec.text and "treatment or cure" not in rec.text
     assert (
@@ -250,7 +250,7 @@ def test_the_same_shorter_text_three_times_in_a_row_is_a_real_cut(
     stored = versions(app, NICE)
     assert [v.number for v in stored] == [1, 2]
     with open_session(app.engine) as session:
-        assert "Other." in repo.version_document(session=session, version=stored[1]).text
+        assert "Other." in version_store.version_document(session=session, version=stored[1]).text
 
 
 def test_redirects_are_followed_and_recorded(app: App, site: FixtureSite) -> None:
@@ -260,8 +260,9 @@ def test_redirects_are_followed_and_recorded(app: App, site: FixtureSite) -> Non
     )
     assert cycle(app, NICE)[NICE].outcome == "new_version"
     row = fetches(app, NICE)[0]
-    assert row.final_url and row.final_url.endswith("/chapter/1-recommendations")
-    assert json.loads(row.redirects)
+    final = fetch_log.final_url(row)
+    assert final and final.endswith("/chapter/1-recommendations")
+    assert fetch_log.redirects(row)
     assert row.status == 200
 
 
@@ -284,7 +285,7 @@ def test_every_version_has_its_sections_and_fetch(app: App, site: FixtureSite) -
                 ).all()
             )
             assert count > 0
-            fetch = repo.get_fetch(session=session, id=version.fetch_id or -1)
+            fetch = fetch_log.get_fetch(session=session, id=version.fetch_id or -1)
             assert fetch is not None and fetch.outcome == "new_version"
             assert fetch.version_id == version.id
 
@@ -295,14 +296,14 @@ def test_govuk_document_keeps_body_and_the_parent_change_notes(app: App, site: F
     doc_id = "dhsc-final-delivery-plan-text"
     assert cycle(app, doc_id)[doc_id].outcome == "new_version"
     with open_session(app.engine) as session:
-        version = repo.latest_version(session=session, document_id=doc_id)
+        version = version_store.latest_version(session=session, document_id=doc_id)
         assert version is not None
-        document = repo.version_document(session=session, version=version)
-        fetch = repo.get_fetch(session=session, id=version.fetch_id or -1)
+        document = version_store.version_document(session=session, version=version)
+        fetch = fetch_log.get_fetch(session=session, id=version.fetch_id or -1)
     meta = json.loads(version.meta)
     assert meta["change_history"] and meta["public_updated_at"]
     assert any("graded exercise therapy" in s.text.lower() for s in document.sections)
-    assert fetch is not None and len(json.loads(fetch.related)) == 1  # the parent, kept too
+    assert fetch is not None and len(fetch_log.related(fetch)) == 1  # the parent, kept too
 
 
 def test_a_run_killed_half_way_leaves_history_consistent(
@@ -340,10 +341,10 @@ def test_a_run_killed_half_way_leaves_history_consistent(
     assert results[NICE].outcome == "not_modified"
     assert results[BHC].outcome == "new_version"
     with open_session(app.engine) as session:
-        assert [f.outcome for f in repo.list_fetches(session=session, document_id=BHC)] == [
+        assert [f.outcome for f in fetch_log.list_fetches(session=session, document_id=BHC)] == [
             "new_version"
         ]
-        assert len(repo.list_versions(session=session, document_id=NICE)) == 1
+        assert len(version_store.list_versions(session=session, document_id=NICE)) == 1
 
 
 def test_show_at_a_date_gives_the_wording_and_its_evidence(
@@ -354,7 +355,7 @@ def test_show_at_a_date_gives_the_wording_and_its_evidence(
     cycle(app, NICE)
     cycle(app, NICE)
     with open_session(app.engine) as session:
-        log = repo.list_fetches(session=session, document_id=NICE)
+        log = fetch_log.list_fetches(session=session, document_id=NICE)
     between = log[1].started_at + (log[0].started_at - log[1].started_at) / 2
     os.environ["GUIDEWATCH_DATA_DIR"] = str(app.settings.data_dir)
     try:
@@ -388,7 +389,7 @@ def test_the_same_history_on_sqlite_and_postgresql(
     assert [v.number for v in stored] == [1, 2]
     assert stored[0].last_seen_at > stored[0].first_seen_at
     with open_session(app.engine) as session:
-        new = repo.version_document(session=session, version=stored[1])
+        new = version_store.version_document(session=session, version=stored[1])
     assert next(s for s in new.sections if s.key == "1.12.27").text.startswith("Offer")
 
 

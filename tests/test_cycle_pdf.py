@@ -10,7 +10,7 @@ from sqlmodel import select
 from guidewatch.app import App
 from guidewatch.changes import make_hooks
 from guidewatch.cycle import CheckResult, run_cycle
-from storage import repo
+from storage import blobs, fetch_log, version_store
 from storage.changes import ChangeRow, list_changes
 from storage.db import open_session
 from storage.models import VersionSection
@@ -67,9 +67,9 @@ def test_pdf_found_on_index_page_is_stored_with_sections_and_pages(app: App) -> 
     result = cycle(app)
     assert result.outcome == "new_version", result.message
     with open_session(app.engine) as session:
-        version = repo.latest_version(session=session, document_id=GUIDE)
+        version = version_store.latest_version(session=session, document_id=GUIDE)
         assert version is not None and version.url == LIVE_OLD
-        document = repo.version_document(session=session, version=version)
+        document = version_store.version_document(session=session, version=version)
     section = next(s for s in document.sections if s.key.startswith("4. What is Graded"))
     assert "no more than 10-20%" in section.text
     assert section.pages == (1,)
@@ -86,10 +86,10 @@ def test_moved_link_is_the_same_document_with_a_moved_url(app: App, site: Fixtur
     assert result.outcome == "unchanged", result.message
     assert result.moved_from == LIVE_OLD
     with open_session(app.engine) as session:
-        assert len(repo.list_versions(session=session, document_id=GUIDE)) == 1
-        log = repo.list_fetches(session=session, document_id=GUIDE)
+        assert len(version_store.list_versions(session=session, document_id=GUIDE)) == 1
+        log = fetch_log.list_fetches(session=session, document_id=GUIDE)
         assert (log[0].url, log[1].url) == (LIVE_NEW, LIVE_OLD)
-        assert repo.final_url(log[0]) == LIVE_NEW
+        assert fetch_log.final_url(log[0]) == LIVE_NEW
         assert log[0].body_sha256 != log[1].body_sha256  # new bytes kept as evidence
 
 
@@ -116,10 +116,12 @@ def test_bad_pdfs_are_suspect_and_kept_as_evidence(
     result = cycle(app)
     assert result.outcome == outcome and words in result.message.lower(), result.message
     with open_session(app.engine) as session:
-        assert repo.list_versions(session=session, document_id=GUIDE) == []
-        row = repo.list_fetches(session=session, document_id=GUIDE)[0]
-        assert row.body_sha256 and repo.get_blob(session=session, sha=row.body_sha256) == body
-        assert repo.fetch_headers(session=session, fetch=row)["content-type"] == "application/pdf"
+        assert version_store.list_versions(session=session, document_id=GUIDE) == []
+        row = fetch_log.list_fetches(session=session, document_id=GUIDE)[0]
+        assert row.body_sha256 and blobs.get_blob(session=session, sha=row.body_sha256) == body
+        assert (
+            fetch_log.fetch_headers(session=session, fetch=row)["content-type"] == "application/pdf"
+        )
 
 
 def test_pdf_over_the_size_cap_is_refused(site: FixtureSite, tmp_path: Path) -> None:
@@ -172,7 +174,7 @@ def test_a_version_read_by_an_older_extractor_is_read_again_before_comparing(
     assert recorded_cycle(app).outcome == "new_version"
     # What an older extractor made of it: the same words, cut by page.
     with open_session(app.writable_engine()) as session:
-        version = repo.latest_version(session=session, document_id=GUIDE)
+        version = version_store.latest_version(session=session, document_id=GUIDE)
         assert version is not None
         version.extractor_version = "pdf-1"
         for row in session.exec(

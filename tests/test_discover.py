@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -222,6 +221,7 @@ def test_a_new_edition_is_the_same_document_moved_and_told_once(
     from sqlmodel import col, select
 
     from guidewatch.monitor import run_once
+    from storage import fetch_log
     from storage.changes import AlertItem
     from storage.db import open_session
     from storage.models import Fetch
@@ -258,7 +258,7 @@ def test_a_new_edition_is_the_same_document_moved_and_told_once(
         moved = list(session.exec(select(AlertItem).where(AlertItem.kind == "moved")))
         rows = list(session.exec(select(Fetch).order_by(col(Fetch.id))))
     assert len(moved) == 1 and "a new edition now at " + REDRAFT in moved[0].payload
-    assert [json.loads(r.discovery)["chosen"] for r in rows] == [
+    assert [fetch_log.discovery(r)["chosen"] for r in rows] == [
         UPLOADS + "/2022/11/BACME-Guide-to-Therapy-2022.pdf",
         REDRAFT,
         REDRAFT,

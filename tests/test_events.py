@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from guidewatch.changes import record_event
 from guidewatch.cycle import CheckResult
-from storage import repo
+from storage import fetch_log, repo
 from storage.changes import AlertItem
 from storage.db import open_session
 from storage.models import Fetch
@@ -103,7 +103,7 @@ def _long_history(keeper: Keeper, runs: Iterator[str]) -> None:
         )
         session.flush()
         for n, outcome in enumerate(outcomes):
-            repo.add_fetch(
+            fetch_log.add_fetch(
                 session=session,
                 fetch=Fetch(
                     document_id=keeper.spec.id,
@@ -177,7 +177,7 @@ def test_a_failing_spell_is_counted_from_its_first_fetch_whatever_the_log_before
     assert _check(keeper, "suspect") == ["failing"]
     [item] = _items(sqlite_engine)
     with open_session(sqlite_engine) as session:
-        log = repo.list_fetches(session=session, document_id=keeper.spec.id)
+        log = fetch_log.list_fetches(session=session, document_id=keeper.spec.id)
     spell = [f for f in log if f.outcome in ("failed", "suspect")]
     assert item.fetch_id == spell[-1].id  # the oldest failed fetch of the spell
     assert item.key == f"failing:{keeper.spec.id}:{spell[-1].id}"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from storage import repo
+from storage import version_store
 from storage.db import open_session
 from storage.models import Blob
 from tests.support.cli import Cli
@@ -117,7 +117,7 @@ def test_same_version_gives_the_same_zip(cli: Cli, tmp_path: Path) -> None:
 
 def test_damaged_store_refuses_to_make_a_pack(cli: Cli, engine: Engine, tmp_path: Path) -> None:
     with open_session(engine) as session:
-        version = repo.get_version(session=session, document_id=NG206, number=1)
+        version = version_store.get_version(session=session, document_id=NG206, number=1)
         assert version is not None
         blob = session.get(Blob, version.body_sha256)
         assert blob is not None

@@ -13,7 +13,7 @@ from compare.topics import load_topics
 from guidewatch.report.feeds import write_feeds
 from guidewatch.settings import DEFAULT_TOPICS
 from storage import changes as store
-from storage import repo
+from storage import version_store
 from storage.db import open_session
 from tests.support.feeds import ATOM, atom_errors
 from tests.test_search import BACME, NG206, Cli, build_history
@@ -44,8 +44,8 @@ LIGHTNING = Change(
 def record(engine: Engine, document_id: str, number: int, changes: list[Change]) -> None:
     """Record changes that made version `number` of a document."""
     with open_session(engine) as session:
-        old = repo.get_version(session=session, document_id=document_id, number=number - 1)
-        new = repo.get_version(session=session, document_id=document_id, number=number)
+        old = version_store.get_version(session=session, document_id=document_id, number=number - 1)
+        new = version_store.get_version(session=session, document_id=document_id, number=number)
         assert old is not None and new is not None and new.id is not None
         for ordinal, change in enumerate(changes):
             store.add_change(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import json
 import re
 import time
 import zlib
@@ -14,7 +13,7 @@ import pytest
 from guidewatch.cycle import run_cycle
 from scrapers.fetch import FetchPolicy, HttpFetcher
 from scrapers.model import ScrapeError
-from storage import repo
+from storage import fetch_log
 from storage.db import open_session
 from tests.support.site import FixtureSite, Reply
 from tests.support.world import BHC_PAGE_PATH, NICE_PATH, html, make_app
@@ -198,12 +197,12 @@ def test_a_chain_over_the_cap_is_recorded_in_the_fetch_log(
     (result,) = run_cycle(specs, engine=app.writable_engine(), policy=app.policy())
     assert result.outcome == "failed" and "too many redirects" in result.message
     with open_session(app.engine) as session:
-        (row,) = repo.list_fetches(session=session, document_id="nice-ng206-recommendations")
+        (row,) = fetch_log.list_fetches(session=session, document_id="nice-ng206-recommendations")
     live = "https://www.nice.org.uk"
-    hops = json.loads(row.redirects or "[]")
+    hops = fetch_log.redirects(row)
     assert hops[0] == live + "/guidance/ng206/chapter/recommendations"
     assert hops[1:] == [f"{live}/hop/{n}" for n in range(10)]
-    assert row.final_url == f"{live}/hop/10" and row.status == 302
+    assert fetch_log.final_url(row) == f"{live}/hop/10" and row.status == 302
 
 
 def test_an_encoding_we_did_not_ask_for_fails_at_once_and_a_corrupt_one_is_retried(

@@ -165,7 +165,7 @@ def test_one_source_down_fails_the_run_but_not_the_others(
     """BHC refuses connections: NICE and BACME are stored, the run is Failed, BHC's log says why."""
     from flows.monitor import monitor, summary_from_dict
     from guidewatch.app import App
-    from storage import repo
+    from storage import fetch_log, version_store
     from storage.db import open_session
 
     serve(world, 1)
@@ -188,12 +188,15 @@ def test_one_source_down_fails_the_run_but_not_the_others(
     }
     app = App()
     with open_session(app.engine) as session:
-        assert repo.latest_version(session=session, document_id="nice-ng206-recommendations")
-        assert repo.latest_version(session=session, document_id="bacme-guide")
-        assert (
-            repo.latest_version(session=session, document_id="bhc-orthostatic-intolerance") is None
+        assert version_store.latest_version(
+            session=session, document_id="nice-ng206-recommendations"
         )
-        fetches = repo.list_fetches(session=session, document_id="bhc-orthostatic-intolerance")
+        assert version_store.latest_version(session=session, document_id="bacme-guide")
+        assert (
+            version_store.latest_version(session=session, document_id="bhc-orthostatic-intolerance")
+            is None
+        )
+        fetches = fetch_log.list_fetches(session=session, document_id="bhc-orthostatic-intolerance")
     # One failed fetch per run: the fetcher retried inside it; the task does not run again.
     assert [f.outcome for f in fetches] == ["failed"]
     # In the Prefect UI the failed document is a Failed task, the others Completed.

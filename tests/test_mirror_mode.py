@@ -6,7 +6,6 @@ escaped the mirror would fail at once, and never reach the internet.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from guidewatch.cycle import CheckResult, run_cycle
 from scrapers.fetch import FetchPolicy, HttpFetcher
 from scrapers.model import GoneError, ScrapeError
 from scrapers.rewrite import UncoveredError
-from storage import repo
+from storage import fetch_log
 from storage.db import open_session
 from storage.models import Fetch
 from tests.support.pdfgen import Heading, Para, make_pdf
@@ -201,7 +200,7 @@ def cycle(app: App) -> dict[str, CheckResult]:
 
 def last_fetch(app: App, document_id: str) -> Fetch:
     with open_session(app.engine) as session:
-        return repo.list_fetches(session=session, document_id=document_id, limit=1)[0]
+        return fetch_log.list_fetches(session=session, document_id=document_id, limit=1)[0]
 
 
 def serve_bacme(site: FixtureSite) -> None:
@@ -222,12 +221,12 @@ def test_a_cycle_keeps_live_addresses_for_redirects_and_discovered_links(
     results = cycle(app)
     assert {r.outcome for r in results.values()} == {"new_version"}, results
     nice = last_fetch(app, "nice-recs")
-    assert (nice.url, nice.final_url) == (NICE + LOWER, NICE + CHAPTER)
-    assert json.loads(nice.redirects or "[]") == [NICE + LOWER]
+    assert (nice.url, fetch_log.final_url(nice)) == (NICE + LOWER, NICE + CHAPTER)
+    assert fetch_log.redirects(nice) == [NICE + LOWER]
     guide = last_fetch(app, "bacme-guide")
     assert guide.url == BACME + "/guide.pdf"
-    assert guide.final_url == BACME + "/wp-content/uploads/2025/guide.pdf"
-    assert json.loads(guide.redirects or "[]") == [BACME + "/guide.pdf"]
+    assert fetch_log.final_url(guide) == BACME + "/wp-content/uploads/2025/guide.pdf"
+    assert fetch_log.redirects(guide) == [BACME + "/guide.pdf"]
     assert all(p.startswith(("/nice/", "/bacme/")) for p in paths(site))
 
 
@@ -244,8 +243,10 @@ def test_a_cycle_refuses_an_uncovered_redirect_for_that_document_only(
     )
     assert results["bacme-guide"].outcome == "new_version"
     row = last_fetch(app, "nice-recs")
-    assert row.status == 308 and row.final_url == "https://nice.elsewhere.invalid" + CHAPTER
-    assert json.loads(row.redirects or "[]") == [NICE + LOWER]
+    assert (
+        row.status == 308 and fetch_log.final_url(row) == "https://nice.elsewhere.invalid" + CHAPTER
+    )
+    assert fetch_log.redirects(row) == [NICE + LOWER]
 
 
 def test_a_cycle_records_live_addresses_for_gone_and_failed(
@@ -258,12 +259,12 @@ def test_a_cycle_records_live_addresses_for_gone_and_failed(
     assert results["nice-recs"].outcome == "gone"
     assert results["bacme-guide"].outcome == "failed"
     gone, failed = last_fetch(app, "nice-recs"), last_fetch(app, "bacme-guide")
-    assert gone.final_url == NICE + LOWER
+    assert fetch_log.final_url(gone) == NICE + LOWER
     assert gone.error is not None and gone.error.startswith(NICE + LOWER)
     assert failed.error is not None
     assert f"server error 500 from {BACME}/resources/ after 2 attempts" in failed.error
     for row in (gone, failed):
-        assert site.base_url not in (row.final_url or "") + (row.error or "")
+        assert site.base_url not in (fetch_log.final_url(row) or "") + (row.error or "")
 
 
 def test_settings_put_the_rewrite_and_the_deadline_in_the_fetch_policy(tmp_path: Path) -> None:

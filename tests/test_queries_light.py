@@ -14,7 +14,7 @@ from guidewatch.changes import record_changes
 from guidewatch.settings import DEFAULT_TOPICS
 from scrapers.html import HtmlExtractor
 from scrapers.model import DocumentSpec, Fetched
-from storage import repo
+from storage import blobs, fetch_log, repo, version_store
 from storage.db import make_engine, migrate, open_session
 from storage.models import Fetch
 
@@ -89,7 +89,7 @@ def store_history(database_url: str) -> None:
             rows = []
             for at, outcome in ((seen, "new_version"), (seen + timedelta(days=7), "unchanged")):
                 rows.append(
-                    repo.add_fetch(
+                    fetch_log.add_fetch(
                         session=session,
                         fetch=Fetch(
                             document_id=DOC,
@@ -98,13 +98,13 @@ def store_history(database_url: str) -> None:
                             final_url=URL,
                             status=200,
                             headers=json.dumps(headers),
-                            body_sha256=repo.put_blob(session=session, body=body),
+                            body_sha256=blobs.put_blob(session=session, body=body),
                             size=len(body),
                             outcome=outcome,
                         ),
                     )
                 )
-            version = repo.add_version(
+            version = version_store.add_version(
                 session=session,
                 document_id=DOC,
                 document=document,

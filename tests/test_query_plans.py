@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from storage import repo
+from storage import fetch_log
 from storage.db import open_session
 
 
@@ -37,7 +37,7 @@ def test_confirming_fetches_use_the_version_index(sqlite_engine: Engine) -> None
     when = datetime(2024, 7, 1, tzinfo=UTC)
     plans = _plans(
         sqlite_engine,
-        lambda s: repo.confirming_fetches(session=s, version_id=1, when=when),
+        lambda s: fetch_log.confirming_fetches(session=s, version_id=1, when=when),
     )
     assert len(plans) == 2
     for plan in plans:  # a version's own fetches, sorted: never a scan of the whole log
@@ -50,8 +50,8 @@ def test_validators_and_last_url_read_the_log_backwards_without_sorting(
     plans = _plans(
         sqlite_engine,
         lambda s: (
-            repo.validators_for(session=s, document_id="d", url="http://x/"),
-            repo.last_url(session=s, document_id="d"),
+            fetch_log.validators_for(session=s, document_id="d", url="http://x/"),
+            fetch_log.last_url(session=s, document_id="d"),
         ),
     )
     assert len(plans) == 2

@@ -17,8 +17,8 @@ from guidewatch.report.site import build_report, page_name
 from guidewatch.settings import DEFAULT_TOPICS
 from scrapers.html import HtmlExtractor
 from scrapers.model import Document, DocumentSpec, Fetched, Section
+from storage import blobs, fetch_log, repo, version_store
 from storage import changes as store
-from storage import repo
 from storage.db import open_session
 from storage.models import Fetch
 from tests.test_search import BACME, NG206, Cli, add_document_history, build_history
@@ -165,8 +165,8 @@ def test_recorded_rows_are_the_record(engine: Engine, tmp_path: Path) -> None:
         topics=("rehabilitation",),
     )
     with open_session(engine) as session:
-        v1 = repo.get_version(session=session, document_id=BACME, number=1)
-        v2 = repo.get_version(session=session, document_id=BACME, number=2)
+        v1 = version_store.get_version(session=session, document_id=BACME, number=1)
+        v2 = version_store.get_version(session=session, document_id=BACME, number=2)
         assert v1 is not None and v2 is not None and v2.id is not None
         store.add_change(
             session=session,
@@ -213,8 +213,8 @@ def keep_html_version(
             session=session, id=UPGRADED, source="test", title="Guide", kind="html", url=URL
         )
         session.flush()
-        sha = repo.put_blob(session=session, body=UPGRADED_HTML)
-        fetch = repo.add_fetch(
+        sha = blobs.put_blob(session=session, body=UPGRADED_HTML)
+        fetch = fetch_log.add_fetch(
             session=session,
             fetch=Fetch(
                 document_id=UPGRADED,
@@ -228,7 +228,7 @@ def keep_html_version(
                 outcome="new_version",
             ),
         )
-        version = repo.add_version(
+        version = version_store.add_version(
             session=session,
             document_id=UPGRADED,
             document=document,
@@ -275,7 +275,7 @@ def test_an_extractor_upgrade_is_no_change_in_the_report(engine: Engine, tmp_pat
     )
     # The alert path compares like with like and records nothing.
     with open_session(engine) as session:
-        old, new = repo.list_versions(session=session, document_id=UPGRADED)
+        old, new = version_store.list_versions(session=session, document_id=UPGRADED)
         assert record_changes(session, spec, old, new, topics=TOPICS) == []
         session.commit()
     build_report(engine=engine, out=tmp_path, topics=TOPICS)

@@ -16,7 +16,7 @@ from guidewatch.report.site import build_report, page_name
 from guidewatch.settings import DEFAULT_TOPICS
 from scrapers.model import Document, Section
 from storage import changes as store
-from storage import repo
+from storage import version_store
 from storage.db import open_session
 from tests.support.feeds import ATOM
 from tests.test_search import add_document_history
@@ -79,8 +79,8 @@ def hostile_history(engine: Engine) -> None:
         significance=60,
     )
     with open_session(engine) as session:
-        v1 = repo.get_version(session=session, document_id=DOCUMENT, number=1)
-        v2 = repo.get_version(session=session, document_id=DOCUMENT, number=2)
+        v1 = version_store.get_version(session=session, document_id=DOCUMENT, number=1)
+        v2 = version_store.get_version(session=session, document_id=DOCUMENT, number=2)
         assert v1 is not None and v1.id is not None and v2 is not None and v2.id is not None
         store.add_change(
             session=session,

@@ -197,14 +197,14 @@ def test_a_scheduled_run_completes_and_keeps_versions(site: FixtureSite, stack: 
         f"server:\n{stack.tail('server')}\nworker:\n{stack.tail('worker')}"
     )
 
-    from storage import repo
+    from storage import fetch_log, version_store
     from storage.db import make_engine, open_session
 
     engine = make_engine(stack.env["GUIDEWATCH_DATABASE_URL"])
     try:
         with open_session(engine) as session:
-            versions = repo.list_versions(session=session, document_id=DOCUMENT)
-            fetches = repo.list_fetches(session=session, document_id=DOCUMENT)
+            versions = version_store.list_versions(session=session, document_id=DOCUMENT)
+            fetches = fetch_log.list_fetches(session=session, document_id=DOCUMENT)
     finally:
         engine.dispose()
     assert [v.number for v in versions] == [1]

@@ -18,7 +18,7 @@ from sqlmodel import col, delete
 
 from guidewatch.cli import main
 from scrapers.model import Document, Section
-from storage import repo
+from storage import blobs, fetch_log, repo, version_store
 from storage.db import make_engine, migrate, open_session
 from storage.models import Fetch, VersionSection
 from storage.search import (
@@ -181,13 +181,13 @@ def add_document_history(
         session.flush()
         for first, last, document in versions:
             body = page_bytes(document)
-            sha = repo.put_blob(session=session, body=body)
+            sha = blobs.put_blob(session=session, body=body)
             headers = {
                 "content-type": "text/html; charset=utf-8",
                 "etag": f'"{sha[:8]}"',
                 "last-modified": "Mon, 01 Jan 2024 00:00:00 GMT",
             }
-            fetch = repo.add_fetch(
+            fetch = fetch_log.add_fetch(
                 session=session,
                 fetch=Fetch(
                     document_id=document_id,
@@ -202,7 +202,7 @@ def add_document_history(
                     outcome="new_version",
                 ),
             )
-            version = repo.add_version(
+            version = version_store.add_version(
                 session=session,
                 document_id=document_id,
                 document=document,
@@ -215,7 +215,7 @@ def add_document_history(
             )
             fetch.version_id = version.id
             session.add(fetch)
-            repo.add_fetch(
+            fetch_log.add_fetch(
                 session=session,
                 fetch=Fetch(
                     document_id=document_id,

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from scrapers.model import Document, Section
-from storage import repo
+from storage import blobs, fetch_log, repo, version_store
 from storage.db import database_exists, make_engine, migrate, open_session
 from storage.models import Blob, Fetch
 
@@ -43,35 +43,35 @@ def _add_doc(engine: Engine) -> None:
 def test_blob_is_stored_once_compressed_and_verified(engine: Engine) -> None:
     body = b"%PDF-1.7 " + b"graded exercise therapy " * 1000
     with open_session(engine) as session:
-        first = repo.put_blob(session=session, body=body)
-        second = repo.put_blob(session=session, body=body)
+        first = blobs.put_blob(session=session, body=body)
+        second = blobs.put_blob(session=session, body=body)
         session.commit()
         assert first == second == repo.sha256(body)
         assert len(session.exec(select(Blob)).all()) == 1
         row = session.get(Blob, first)
         assert row is not None and len(row.data) < len(body)
-        assert repo.get_blob(session=session, sha=first) == body
+        assert blobs.get_blob(session=session, sha=first) == body
 
 
 def test_damaged_blob_is_detected_on_read(engine: Engine) -> None:
     with open_session(engine) as session:
-        digest = repo.put_blob(session=session, body=b"original")
+        digest = blobs.put_blob(session=session, body=b"original")
         session.commit()
         row = session.get(Blob, digest)
         assert row is not None
         row.data = zlib.compress(b"tampered")
         session.add(row)
         session.commit()
-        with pytest.raises(repo.CorruptBlobError):
-            repo.get_blob(session=session, sha=digest)
+        with pytest.raises(blobs.CorruptBlobError):
+            blobs.get_blob(session=session, sha=digest)
 
 
 def test_versions_are_numbered_and_round_trip(engine: Engine) -> None:
     _add_doc(engine)
     now = datetime(2026, 1, 1, tzinfo=UTC)
     with open_session(engine) as session:
-        sha = repo.put_blob(session=session, body=b"<html>")
-        v1 = repo.add_version(
+        sha = blobs.put_blob(session=session, body=b"<html>")
+        v1 = version_store.add_version(
             session=session,
             document_id="nice-ng206-recommendations",
             document=DOC,
@@ -82,7 +82,7 @@ def test_versions_are_numbered_and_round_trip(engine: Engine) -> None:
             fetch_id=None,
             seen_at=now,
         )
-        v2 = repo.add_version(
+        v2 = version_store.add_version(
             session=session,
             document_id="nice-ng206-recommendations",
             document=DOC,
@@ -95,8 +95,8 @@ def test_versions_are_numbered_and_round_trip(engine: Engine) -> None:
         )
         session.commit()
         assert (v1.number, v2.number) == (1, 2)
-        assert repo.version_document(session=session, version=v1) == DOC
-        at = repo.version_at(
+        assert version_store.version_document(session=session, version=v1) == DOC
+        at = version_store.version_at(
             session=session,
             document_id="nice-ng206-recommendations",
             when=now + timedelta(days=1),
@@ -109,8 +109,8 @@ def test_duplicate_version_number_is_refused(engine: Engine) -> None:
     _add_doc(engine)
     now = datetime(2026, 1, 1, tzinfo=UTC)
     with open_session(engine) as session:
-        sha = repo.put_blob(session=session, body=b"x")
-        repo.add_version(
+        sha = blobs.put_blob(session=session, body=b"x")
+        version_store.add_version(
             session=session,
             document_id="nice-ng206-recommendations",
             document=DOC,
@@ -139,7 +139,7 @@ def test_validators_come_from_the_last_confirming_fetch(engine: Engine) -> None:
     _add_doc(engine)
     with open_session(engine) as session:
         for outcome, etag in (("new_version", '"a"'), ("failed", '"b"')):
-            repo.add_fetch(
+            fetch_log.add_fetch(
                 session=session,
                 fetch=Fetch(
                     document_id="nice-ng206-recommendations",
@@ -150,7 +150,7 @@ def test_validators_come_from_the_last_confirming_fetch(engine: Engine) -> None:
                 ),
             )
         session.commit()
-        found = repo.validators_for(
+        found = fetch_log.validators_for(
             session=session, document_id="nice-ng206-recommendations", url="http://h/doc"
         )
         assert found == ('"a"', None)

@@ -16,7 +16,7 @@ from compare.topics import count_terms, load_topics
 from guidewatch.report.history import select_topics, term_timeline, term_timelines
 from guidewatch.settings import DEFAULT_TOPICS
 from guidewatch.term_counts import fingerprint, keep_version_counts, kept_sets, selection_counts
-from storage import repo
+from storage import repo, version_store
 from storage.db import MIGRATIONS, make_engine, migrate, open_session
 from storage.models import Version
 from storage.terms import TermCount
@@ -33,7 +33,9 @@ def _counted_now(engine: Engine, topics: tuple[Topic, ...]) -> dict[tuple[str, i
         for version in session.exec(select(Version)):
             total: Counter[str] = Counter()
             headings: set[str] = set()
-            for section in repo.version_document(session=session, version=version).sections:
+            for section in version_store.version_document(
+                session=session, version=version
+            ).sections:
                 total.update(count_terms(section.text, topics))
                 headings.update(section.heading_path)
             for heading in headings:
@@ -71,11 +73,11 @@ def test_timeline_counts_each_distinct_text_once_and_keeps_it(engine: Engine) ->
 def test_storing_a_version_counts_its_new_texts_for_every_selection(engine: Engine) -> None:
     build_history(engine)
     with open_session(engine) as session:
-        version = repo.latest_version(session=session, document_id=NG206)
+        version = version_store.latest_version(session=session, document_id=NG206)
         assert version is not None
         keep_version_counts(session, version.id, TOPICS)
         session.commit()
-        count = len(repo.version_document(session=session, version=version).sections)
+        count = len(version_store.version_document(session=session, version=version).sections)
     for chosen in kept_sets(TOPICS):
         assert 0 < _kept(engine, chosen) <= count
     # The kept counts are the ones counting now gives
@@ -166,7 +168,8 @@ def test_counting_every_selection_at_once_matches_counting_each(engine: Engine) 
     with open_session(engine) as session:
         for version in session.exec(select(Version)):
             texts += [
-                s.text for s in repo.version_document(session=session, version=version).sections
+                s.text
+                for s in version_store.version_document(session=session, version=version).sections
             ]
     for sample in texts:
         expected = [

@@ -18,7 +18,7 @@ from sqlmodel import select
 from guidewatch.app import App
 from guidewatch.changes import make_hooks
 from guidewatch.cycle import run_cycle
-from storage import repo
+from storage import fetch_log
 from storage.db import open_session
 from storage.models import HeaderSet
 from tests.support.site import FixtureSite, Reply
@@ -90,17 +90,17 @@ def test_headers_are_kept_once_and_read_back_as_served(app: App) -> None:
     cycle(app)
     cycle(app)
     with open_session(app.engine) as session:
-        fetches = repo.list_fetches(session=session, document_id=BHC)
+        fetches = fetch_log.list_fetches(session=session, document_id=BHC)
         sets = session.exec(select(func.count()).select_from(HeaderSet)).one()
         assert len(fetches) == 3 and sets == 2 + 1  # BHC 200, NICE 200, NICE 304
         assert len({f.headers_id for f in fetches}) == 1
         for fetch in fetches:
-            headers = repo.fetch_headers(session=session, fetch=fetch)
+            headers = fetch_log.fetch_headers(session=session, fetch=fetch)
             assert headers["content-type"].startswith("text/html")
             assert "date" in headers and fetch.date_offset is not None
             assert abs(fetch.date_offset) < 5
             # no redirect: the final URL is not repeated, and reads back as the URL asked
-            assert repo.final_url(fetch) == fetch.url
+            assert fetch_log.final_url(fetch) == fetch.url
 
 
 def test_migrate_loads_alembic_only_when_the_schema_is_behind(tmp_path: Path) -> None:
@@ -150,8 +150,8 @@ def test_downgrading_puts_the_headers_back_in_each_fetch(app: App) -> None:
     engine = app.writable_engine()
     with open_session(engine) as session:
         expected = {
-            f.id: repo.fetch_headers(session=session, fetch=f)
-            for f in repo.list_fetches(session=session, document_id=NICE)
+            f.id: fetch_log.fetch_headers(session=session, fetch=f)
+            for f in fetch_log.list_fetches(session=session, document_id=NICE)
         }
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -17,7 +17,7 @@ from compare.topics import count_terms, make_term
 from guidewatch.provenance import version_provenance
 from scrapers.base import get_extractor
 from scrapers.model import DocumentSpec
-from storage import checks, history, repo
+from storage import checks, history, version_store
 from storage.models import Version
 
 
@@ -177,8 +177,8 @@ def compare_now(
     try:
         extractor = get_extractor(spec.kind)
     except KeyError:  # no extractor for this kind here, so nothing to re-extract with
-        before = repo.version_document(session=session, version=old)
-        after = repo.version_document(session=session, version=new)
+        before = version_store.version_document(session=session, version=old)
+        after = version_store.version_document(session=session, version=new)
         ignore = resolve_ignore(spec.options.get("ignore", ()))
         return compare_documents(before, after, topics=topics, ignore=ignore)
     return compare_versions(
@@ -195,7 +195,7 @@ def document_changes(
     than the first change ever recorded may predate change recording; those are compared now,
     the way the cycle compares.
     """
-    versions = repo.list_versions(session=session, document_id=spec.id)
+    versions = version_store.list_versions(session=session, document_id=spec.id)
     recorded: dict[int, list[Change]] = defaultdict(list)
     first_recorded: int | None = None
     if checks.has_changes_table(session=session):

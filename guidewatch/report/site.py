@@ -20,7 +20,7 @@ from guidewatch.report import history
 from guidewatch.report.html import render
 from guidewatch.report.view import DocumentView, IndexEntry, document_view, index_entry
 from scrapers.model import DocumentSpec
-from storage import repo
+from storage import repo, version_store
 from storage.db import open_session
 from storage.models import StoredDocument
 
@@ -73,7 +73,7 @@ def build_report(
     entries: list[IndexEntry] = []
     with open_session(engine) as session:
         for document in repo.list_documents(session=session):
-            versions = repo.list_versions(session=session, document_id=document.id)
+            versions = version_store.list_versions(session=session, document_id=document.id)
             rows = history.term_timeline(session=session, document_id=document.id, topics=topics)
             spec = (specs(document.id) if specs else None) or stored_spec(document)
             groups = history.document_changes(session=session, spec=spec, topics=topics)

@@ -35,7 +35,7 @@ from guidewatch.settings import DEFAULT_TOPICS, Settings, load_settings
 from scrapers.base import EXTRACTORS, Extractor, Getter, register
 from scrapers.fetch import FetchPolicy, HttpFetcher
 from scrapers.model import Document, DocumentSpec, Fetched, Section
-from storage import repo
+from storage import fetch_log, repo, version_store
 from storage.db import open_session
 from storage.models import Fetch, Version
 from tests.support.site import FixtureSite, Reply
@@ -218,7 +218,7 @@ class Keeper:
         if result.outcome == "unchanged":
             return None
         with open_session(self.engine) as session:
-            version = repo.get_version(
+            version = version_store.get_version(
                 session=session, document_id=self.spec.id, number=result.version_number or 0
             )
         assert version is not None
@@ -235,7 +235,7 @@ class Keeper:
                 kind=self.spec.kind,
                 url=self.spec.url,
             )
-            row = repo.add_fetch(
+            row = fetch_log.add_fetch(
                 session=session,
                 fetch=Fetch(
                     document_id=self.spec.id,

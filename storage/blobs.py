@@ -1,0 +1,95 @@
+"""Raw bodies as served, kept once per SHA-256 (compressed when that gains) and verified on read."""
+
+from __future__ import annotations
+
+import logging
+import zlib
+
+from sqlmodel import Session
+
+from storage.db import insert_or_ignore
+from storage.models import Blob
+from storage.repo import sha256, utcnow
+
+log = logging.getLogger("guidewatch.storage")
+
+
+class CorruptBlobError(Exception):
+    """A stored raw body no longer matches its SHA-256 (or is missing); `sha` names it."""
+
+    def __init__(self, message: str, sha: str = "") -> None:
+        super().__init__(message)
+        self.sha = sha
+
+
+# A body is kept compressed only when zlib saves at least this share of it: PDFs and images
+# are mostly compressed already, and recompressing them costs CPU on every new body for
+# nothing. A sample decides for large bodies before the whole is compressed.
+MIN_SAVING = 0.1
+
+
+SAMPLE = 64 * 1024
+
+
+def pack(body: bytes) -> tuple[str, bytes]:
+    """Return (compression, stored bytes) for a body: zlib, or "none" when it gains nothing."""
+    if len(body) > 2 * SAMPLE:
+        sample = body[:SAMPLE]
+        if len(zlib.compress(sample, 1)) > (1 - MIN_SAVING) * len(sample):
+            return "none", body
+    packed = zlib.compress(body, 6)
+    if len(packed) > (1 - MIN_SAVING) * len(body):
+        return "none", body
+    return "zlib", packed
+
+
+def put_blob(*, session: Session, body: bytes) -> str:
+    """Store a raw body once per SHA-256 (compressed if that gains) and return its hash."""
+    digest = sha256(body)
+    stored = session.get(Blob, digest)
+    if stored is not None and _damage(stored, digest):
+        # The same bytes were fetched again: they are the proof the damaged copy stood for.
+        log.warning(
+            "stored raw body %s was damaged (%s); repaired from a new fetch of the same bytes",
+            digest,
+            _damage(stored, digest),
+        )
+        stored.compression, stored.data = pack(body)
+        stored.size = len(body)
+        session.add(stored)
+    if stored is None:
+        compression, data = pack(body)
+        values = {
+            "sha256": digest,
+            "size": len(body),
+            "compression": compression,
+            "data": data,
+            "created_at": utcnow(),
+        }
+        # Another run may store the same bytes at the same moment: that is no conflict.
+        session.execute(insert_or_ignore(session, Blob).values(**values))
+    return digest
+
+
+def _unpack(row: Blob) -> bytes:
+    return zlib.decompress(row.data) if row.compression == "zlib" else bytes(row.data)
+
+
+def _damage(row: Blob, sha: str) -> str:
+    """Say what is wrong with a stored body ("" when it is intact)."""
+    try:
+        data = _unpack(row)
+    except zlib.error as error:
+        return f"it cannot be decompressed: {error}"
+    return "" if sha256(data) == sha else "it does not match its SHA-256"
+
+
+def get_blob(*, session: Session, sha: str) -> bytes:
+    """Return a raw body, verified against its SHA-256; CorruptBlobError says what is wrong."""
+    row = session.get(Blob, sha)
+    if row is None:
+        raise CorruptBlobError(f"raw body {sha} is missing from the store", sha)
+    damage = _damage(row, sha)
+    if damage:
+        raise CorruptBlobError(f"raw body {sha} is damaged in the store: {damage}", sha)
+    return _unpack(row)

@@ -1,0 +1,234 @@
+"""The fetch log: one row per fetch attempt, its shared header sets, and reading it back."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import formatdate, parsedate_to_datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from storage.db import insert_or_ignore
+from storage.models import CONFIRMING, LIVE_FETCH, Fetch, HeaderSet
+from storage.repo import sha256
+
+
+def _date_offset(started: datetime, date: str | None) -> int | None:
+    """The server's Date as whole seconds after started_at, if it can be rebuilt exactly."""
+    if date is None:
+        return None
+    try:
+        served = parsedate_to_datetime(date)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if served.tzinfo is None:
+        return None
+    base = int(_aware(started).timestamp())
+    offset = int(served.timestamp()) - base
+    return offset if _http_date(base + offset) == date else None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _http_date(seconds: int) -> str:
+    return formatdate(seconds, usegmt=True)
+
+
+def intern_headers(*, session: Session, headers: dict[str, str]) -> int:
+    """Return the id of this set of headers, stored once however many fetches carry it."""
+    payload = json.dumps(headers, sort_keys=True, ensure_ascii=False)
+    digest = sha256(payload.encode("utf-8"))
+    query = select(HeaderSet.id).where(HeaderSet.sha256 == digest)
+    found = session.exec(query).first()
+    if found is None:
+        session.execute(insert_or_ignore(session, HeaderSet).values(sha256=digest, headers=payload))
+        found = session.exec(query).one()
+    assert found is not None
+    return found
+
+
+def add_fetch(*, session: Session, fetch: Fetch) -> Fetch:
+    """Record one fetch attempt; its headers go to a shared header set.
+
+    An unchanged fetch then costs a row of its facts (time, outcome, status, hashes) and a
+    reference, not its headers again: the Date header, the only one that changes on every
+    fetch, is kept as an offset from started_at when it can be rebuilt exactly.
+    """
+    if fetch.headers_id is None and fetch.headers not in (None, "", "{}"):
+        headers = dict(json.loads(fetch.headers))
+        offset = _date_offset(fetch.started_at, headers.get("date"))
+        if offset is not None:
+            del headers["date"]
+            fetch.date_offset = offset
+        fetch.headers_id = intern_headers(session=session, headers=headers)
+        fetch.headers = None
+    compact_fetch(fetch)
+    session.add(fetch)
+    session.flush()
+    return fetch
+
+
+def compact_fetch(fetch: Fetch) -> None:
+    """Put NULL where a fetch row would only repeat a value the readers below rebuild exactly."""
+    answered = fetch.status is not None and fetch.size is not None
+    if answered and fetch.final_url == fetch.url:
+        fetch.final_url = None
+    if fetch.provenance == "live":
+        fetch.provenance = None
+    if fetch.redirects == "[]":
+        fetch.redirects = None
+    if fetch.headers == "{}":
+        fetch.headers = None
+    if fetch.related == "{}":
+        fetch.related = None
+    if fetch.discovery == "{}":
+        fetch.discovery = None
+
+
+def final_url(fetch: Fetch) -> str | None:
+    """Return the URL a fetch's answer came from (None when no answer came)."""
+    if fetch.final_url is not None or fetch.status is None:
+        return fetch.final_url
+    return fetch.url
+
+
+def provenance(fetch: Fetch) -> str:
+    """Return where a fetch came from: "live", or "archive" (a Wayback Machine capture)."""
+    return fetch.provenance or "live"
+
+
+def redirects(fetch: Fetch) -> list[str]:
+    """Return the addresses a fetch was redirected from, in order."""
+    return list(json.loads(fetch.redirects or "[]"))
+
+
+def related(fetch: Fetch) -> dict[str, str]:
+    """Return the related bodies a fetch brought: URL to raw body SHA-256."""
+    return dict(json.loads(fetch.related or "{}"))
+
+
+def discovery(fetch: Fetch) -> dict[str, Any]:
+    """Return how a discovered file was found ({} for a document fetched at its address)."""
+    return dict(json.loads(fetch.discovery or "{}"))
+
+
+def fetch_headers(*, session: Session, fetch: Fetch) -> dict[str, str]:
+    """Return the response headers a fetch recorded, as they were served."""
+    headers: dict[str, str] = dict(json.loads(fetch.headers or "{}"))
+    if fetch.headers_id is not None:
+        shared = session.get(HeaderSet, fetch.headers_id)
+        if shared is not None:
+            headers.update(json.loads(shared.headers))
+    if fetch.date_offset is not None:
+        base = int(_aware(fetch.started_at).timestamp())
+        headers["date"] = _http_date(base + fetch.date_offset)
+    return dict(sorted(headers.items()))
+
+
+def list_fetches(*, session: Session, document_id: str, limit: int | None = None) -> list[Fetch]:
+    """Return a document's fetch log, newest first."""
+    query = (
+        select(Fetch)
+        .where(Fetch.document_id == document_id)
+        .order_by(col(Fetch.started_at).desc(), col(Fetch.id).desc())
+    )
+    if limit:
+        query = query.limit(limit)
+    return list(session.exec(query))
+
+
+def get_fetch(*, session: Session, id: int) -> Fetch | None:
+    """Return one fetch row."""
+    return session.get(Fetch, id)
+
+
+def validators_for(
+    *, session: Session, document_id: str, url: str
+) -> tuple[str | None, str | None]:
+    """Return the ETag and Last-Modified of the last fetch of this URL that confirmed a version.
+
+    In the fetch log's order (started_at, id), which the (document_id, started_at) index
+    serves without sorting the document's whole log.
+    """
+    query = (
+        select(Fetch)
+        .where(
+            Fetch.document_id == document_id,
+            Fetch.url == url,
+            LIVE_FETCH,
+            col(Fetch.outcome).in_(("new_version", "unchanged")),
+        )
+        .order_by(col(Fetch.started_at).desc(), col(Fetch.id).desc())
+        .limit(1)
+    )
+    row = session.exec(query).first()
+    if row is None:
+        return None, None
+    headers = fetch_headers(session=session, fetch=row)
+    return headers.get("etag"), headers.get("last-modified")
+
+
+@dataclass(frozen=True)
+class FetchState:
+    """What checking a document needs from its fetch log before fetching it again."""
+
+    etag: str | None
+    last_modified: str | None
+    last_url: str | None  # the URL it was last fetched from successfully
+    previous_outcome: str  # of the newest fetch ("" when it was never fetched)
+
+
+def fetch_state(*, session: Session, document_id: str, url: str) -> FetchState:
+    """Return validators, last good URL and last outcome: one query when the last fetch was good."""
+    newest = session.exec(
+        select(Fetch)
+        .where(Fetch.document_id == document_id, LIVE_FETCH)
+        .order_by(col(Fetch.started_at).desc(), col(Fetch.id).desc())
+        .limit(1)
+    ).first()
+    if newest is None:
+        return FetchState(None, None, None, "")
+    if newest.url == url and newest.outcome in ("new_version", "unchanged"):
+        headers = fetch_headers(session=session, fetch=newest)
+        etag, modified = headers.get("etag"), headers.get("last-modified")
+    else:
+        etag, modified = validators_for(session=session, document_id=document_id, url=url)
+    good = (
+        newest.url
+        if newest.outcome in CONFIRMING
+        else last_url(session=session, document_id=document_id)
+    )
+    return FetchState(etag, modified, good, newest.outcome)
+
+
+def last_url(*, session: Session, document_id: str) -> str | None:
+    """Return the URL the document was last successfully fetched from."""
+    query = (
+        select(Fetch.url)
+        .where(
+            Fetch.document_id == document_id,
+            LIVE_FETCH,
+            col(Fetch.outcome).in_(CONFIRMING),
+        )
+        .order_by(col(Fetch.started_at).desc(), col(Fetch.id).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
+def confirming_fetches(
+    *, session: Session, version_id: int, when: datetime
+) -> tuple[Fetch | None, Fetch | None]:
+    """Return the last fetch that confirmed a version at or before a moment, and the first after."""
+    base = select(Fetch).where(Fetch.version_id == version_id, col(Fetch.outcome).in_(CONFIRMING))
+    before = session.exec(
+        base.where(Fetch.started_at <= when).order_by(col(Fetch.started_at).desc()).limit(1)
+    ).first()
+    after = session.exec(
+        base.where(Fetch.started_at > when).order_by(col(Fetch.started_at)).limit(1)
+    ).first()
+    return before, after

@@ -1,0 +1,150 @@
+"""Versions of a document's text and their sections: adding, finding, rebuilding, verifying."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from scrapers.model import Document, Section
+from storage.models import Version, VersionSection
+from storage.repo import sha256
+
+
+class CorruptTextError(Exception):
+    """A version's stored sections no longer match its text SHA-256."""
+
+
+def text_payload(document: Document) -> bytes:
+    """Return the bytes a version's text SHA-256 is computed from (its sections as JSON)."""
+    sections = [[s.key, list(s.heading_path), s.text] for s in document.sections]
+    return json.dumps(sections, ensure_ascii=False).encode("utf-8")
+
+
+def text_hash(document: Document) -> str:
+    """Return the hash that decides whether two extractions are the same version."""
+    return sha256(text_payload(document))
+
+
+def latest_version(*, session: Session, document_id: str) -> Version | None:
+    """Return a document's newest version."""
+    query = (
+        select(Version)
+        .where(Version.document_id == document_id)
+        .order_by(col(Version.number).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
+def list_versions(*, session: Session, document_id: str) -> list[Version]:
+    """Return a document's versions, oldest first."""
+    query = select(Version).where(Version.document_id == document_id).order_by(col(Version.number))
+    return list(session.exec(query))
+
+
+def get_version(*, session: Session, document_id: str, number: int) -> Version | None:
+    """Return one version of a document by its number."""
+    query = select(Version).where(Version.document_id == document_id, Version.number == number)
+    return session.exec(query).first()
+
+
+def version_at(*, session: Session, document_id: str, when: datetime) -> Version | None:
+    """Return the version that was current at a moment (the newest first seen by then)."""
+    query = (
+        select(Version)
+        .where(Version.document_id == document_id, Version.first_seen_at <= when)
+        .order_by(col(Version.number).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
+def add_version(
+    *,
+    session: Session,
+    document_id: str,
+    document: Document,
+    url: str,
+    body_sha256: str,
+    extractor: str,
+    extractor_version: str,
+    fetch_id: int | None,
+    seen_at: datetime,
+    number: int | None = None,
+) -> Version:
+    """Add a version of a document with its sections (by default the next number).
+
+    A caller that compared against a version passes that version's number + 1: if another
+    run stored that number meanwhile, the unique constraint refuses this one.
+    """
+    if number is None:
+        current = session.exec(
+            select(func.max(Version.number)).where(Version.document_id == document_id)
+        ).one()
+        number = (current or 0) + 1
+    version = Version(
+        document_id=document_id,
+        number=number,
+        text_sha256=text_hash(document),
+        text_size=len(document.text),
+        title=document.title,
+        meta=json.dumps(dict(document.meta), ensure_ascii=False, default=str),
+        url=url,
+        body_sha256=body_sha256,
+        extractor=extractor,
+        extractor_version=extractor_version,
+        fetch_id=fetch_id,
+        first_seen_at=seen_at,
+        last_seen_at=seen_at,
+    )
+    session.add(version)
+    session.flush()
+    assert version.id is not None
+    for ordinal, section in enumerate(document.sections):
+        session.add(
+            VersionSection(
+                version_id=version.id,
+                ordinal=ordinal,
+                key=section.key,
+                heading_path=json.dumps(list(section.heading_path), ensure_ascii=False),
+                text=section.text,
+                pages=json.dumps(list(section.pages)),
+                text_sha256=sha256(section.text.encode("utf-8")),
+            )
+        )
+    session.flush()
+    return version
+
+
+def version_document(*, session: Session, version: Version) -> Document:
+    """Rebuild the extracted Document of a stored version."""
+    query = (
+        select(VersionSection)
+        .where(VersionSection.version_id == version.id)
+        .order_by(col(VersionSection.ordinal))
+    )
+    sections = tuple(
+        Section(
+            key=row.key,
+            heading_path=tuple(json.loads(row.heading_path)),
+            text=row.text,
+            pages=tuple(json.loads(row.pages)),
+        )
+        for row in session.exec(query)
+    )
+    return Document(sections=sections, title=version.title, meta=json.loads(version.meta))
+
+
+def verified_document(*, session: Session, version: Version) -> Document:
+    """Rebuild a version's Document and check it against the version's text SHA-256."""
+    document = version_document(session=session, version=version)
+    if text_hash(document) != version.text_sha256:
+        raise CorruptTextError(
+            f"the stored sections of {version.document_id} version {version.number} no longer "
+            f"match their text SHA-256 ({version.text_sha256[:16]}…): the database was altered "
+            "or damaged since they were stored; restore it from a backup"
+        )
+    return document
