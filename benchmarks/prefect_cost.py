@@ -25,6 +25,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,15 +91,33 @@ def prefect_server(home: Path, port: int) -> Iterator[tuple[dict[str, str], int]
         log.close()
 
 
-def cycle_cpu(argv: list[str], env: dict[str, str], server_group: int) -> float:
-    """Run one cycle; its CPU seconds plus the server's over the same time."""
+@dataclass
+class Cpu:
+    """CPU seconds of one cycle: the guidewatch process's and the Prefect server's meanwhile."""
+
+    client: float
+    server: float
+
+    @property
+    def total(self) -> float:
+        """Client and server together."""
+        return self.client + self.server
+
+
+def cycle_cpu(argv: list[str], env: dict[str, str], server_group: int) -> Cpu:
+    """Run one cycle; its CPU seconds and the server's over the same time."""
     before = group_cpu(server_group)
-    process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise RuntimeError(f"{' '.join(argv[2:])} exited {code}")
-    return usage.ru_utime + usage.ru_stime + group_cpu(server_group) - before
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            errors.seek(0)
+            tail = errors.read().decode(errors="replace")[-3000:]
+            raise RuntimeError(f"{' '.join(argv[2:])} exited {code}:\n{tail}")
+    return Cpu(usage.ru_utime + usage.ru_stime, group_cpu(server_group) - before)
 
 
 def measure(
@@ -117,15 +136,21 @@ def measure(
     flow = server_env | base | {"GUIDEWATCH_DATA_DIR": str(folder / "prefect")}
     argv = [sys.executable, "-m", "guidewatch", "--sources", str(sources), "run"]
     try:
-        first = cycle_cpu([*argv, "--prefect"], flow, group) - cycle_cpu(argv, plain, group)
-        runs: dict[str, list[float]] = {"plain": [], "prefect": []}
+        first = (
+            cycle_cpu([*argv, "--prefect"], flow, group).total - cycle_cpu(argv, plain, group).total
+        )
+        runs: dict[str, list[Cpu]] = {"plain": [], "prefect": []}
         for _ in range(rounds):
             runs["plain"].append(cycle_cpu(argv, plain, group))
             runs["prefect"].append(cycle_cpu([*argv, "--prefect"], flow, group))
-        a, b = statistics.median(runs["plain"]), statistics.median(runs["prefect"])
+        a = statistics.median(c.total for c in runs["plain"])
+        b = statistics.median(c.total for c in runs["prefect"])
+        client = statistics.median(c.client for c in runs["prefect"])
+        served = statistics.median(c.server for c in runs["prefect"])
         print(
-            f"{label:32} first cycle +{first:5.2f} s   unchanged: plain {a:5.2f} s, "
-            f"--prefect {b:5.2f} s, Prefect +{b - a:5.2f} s   (load {os.getloadavg()[0]:.2f})",
+            f"{label:28} first cycle +{first:5.2f} s   unchanged: plain {a:5.2f} s, "
+            f"--prefect {b:5.2f} s (client {client:5.2f}, server {served:5.2f}), "
+            f"Prefect +{b - a:5.2f} s   (load {os.getloadavg()[0]:.2f})",
             flush=True,
         )
         return first, a, b
