@@ -300,3 +300,44 @@ def test_one_failed_document_among_20_is_shown_failed(
     changes = _latest_markdown(CHANGES_KEY)
     assert "20 document(s) checked, 19 with a new version, 1 not checked cleanly." in changes
     assert "- bhc-page-07: failed — " in changes
+
+
+def test_an_error_escaping_a_check_gets_one_more_try_as_its_own_task(
+    world: FixtureSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check that raises (the database gone for a moment) is tried again alone, once.
+
+    The database cannot be made to fail for one check here, so check_document raises once for
+    one document (a stand-in, the only one in these tests).
+    """
+    import flows.checks
+    from flows.monitor import monitor, summary_from_dict
+
+    serve(world, 1)
+    real = flows.checks.check_document
+    raised: list[str] = []
+
+    def flaky(spec: Any, **kwargs: Any) -> Any:
+        if spec.id == "bhc-orthostatic-intolerance" and not raised:
+            raised.append(spec.id)
+            raise RuntimeError("database is locked")
+        return real(spec, **kwargs)
+
+    monkeypatch.setattr(flows.checks, "check_document", flaky)
+    state = monitor(return_state=True)
+    assert raised == ["bhc-orthostatic-intolerance"]
+    assert state.is_completed(), state.message
+    summary = summary_from_dict(state.result(raise_on_failure=False))
+    assert {r.document_id: r.outcome for r in summary.results} == {
+        "bacme-guide": "new_version",
+        "bhc-orthostatic-intolerance": "new_version",
+        "nice-ng206-recommendations": "new_version",
+    }
+    assert _task_states(state.state_details.flow_run_id) == {
+        "check-nice": "COMPLETED",
+        "check-bhc": "COMPLETED",
+        "check-bacme": "COMPLETED",
+        "check-bhc-orthostatic-intolerance": "COMPLETED",
+        "send_alerts": "COMPLETED",
+        "publish_report": "COMPLETED",
+    }
