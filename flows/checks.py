@@ -2,10 +2,10 @@
 
 A source's documents run one after another in one task (sharing one polite fetcher, one
 database engine, one set of hooks); its state message counts the outcomes and its log has a
-line per document. A Prefect task per document cost about 25 ms of client and server CPU
-(three state events, a log line, a task run to record), more than the check itself when the
-answer is 304. What the Prefect UI shows of a document that failed is kept: each one is a
-Failed task of its own, `check-<document>`, whose message says why.
+line per document. A Prefect task per document cost 54 ms of client and server CPU (three
+state events and a log line to record, a fresh engine and hooks; docs/benchmarks.md), more
+than the check itself when the answer is 304. What the Prefect UI shows of a document that
+failed is kept: each one is a Failed task of its own, `check-<document>`, saying why.
 """
 
 from __future__ import annotations
