@@ -3,11 +3,12 @@
 Starts a Prefect server on 127.0.0.1 (port 4392 unless told; its home in a temporary folder),
 then, for each loopback mirror (N synthetic HTML pages from benchmarks/mirror.py, and the
 shipped documents as scripts/mirror.py serves them), runs `guidewatch run` without and with
-`--prefect`, each on its own data folder: one first cycle, then unchanged cycles, alternating.
+`--prefect`, each on its own data folder: one first cycle, then unchanged cycles, alternating
+(with `--before DIR`, that checkout's `--prefect` cycles too, for a before/after on one server).
 The CPU of a cycle is the guidewatch process's (with the children it waited for) plus what the
-Prefect server spent meanwhile. Prefect's cost is the median difference; its fixed part and
-its part per document come from the line through the two mirror sizes. It asserts nothing,
-and stops every process it started.
+Prefect server spent meanwhile, printed apart. Prefect's cost is the median difference; its
+fixed part and its part per document come from the line through the two mirror sizes. It
+asserts nothing, and stops every process it started.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,15 +92,31 @@ def prefect_server(home: Path, port: int) -> Iterator[tuple[dict[str, str], int]
         log.close()
 
 
-def cycle_cpu(argv: list[str], env: dict[str, str], server_group: int) -> float:
-    """Run one cycle; its CPU seconds plus the server's over the same time."""
+@dataclass
+class Cpu:
+    """CPU seconds of one cycle: the guidewatch process's and the Prefect server's meanwhile."""
+
+    client: float
+    server: float
+
+    @property
+    def total(self) -> float:
+        """Client and server together."""
+        return self.client + self.server
+
+
+def cycle_cpu(argv: list[str], env: dict[str, str], server_group: int, cwd: Path = ROOT) -> Cpu:
+    """Run one cycle (from the checkout cwd); its CPU seconds and the server's meanwhile."""
     before = group_cpu(server_group)
-    process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise RuntimeError(f"{' '.join(argv[2:])} exited {code}")
-    return usage.ru_utime + usage.ru_stime + group_cpu(server_group) - before
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            errors.seek(0)
+            tail = errors.read().decode(errors="replace")[-3000:]
+            raise RuntimeError(f"{' '.join(argv[2:])} in {cwd} exited {code}:\n{tail}")
+    return Cpu(usage.ru_utime + usage.ru_stime, group_cpu(server_group) - before)
 
 
 def measure(
@@ -107,28 +125,50 @@ def measure(
     extra: dict[str, str],
     server: tuple[dict[str, str], int],
     rounds: int,
-) -> tuple[float, float, float]:
-    """Median CPU of a first cycle's difference, and unchanged cycles without and with Prefect."""
+    checkouts: dict[str, Path],
+) -> dict[str, float]:
+    """Prefect's extra CPU on unchanged cycles (median) for each checkout, printed with the rest.
+
+    The plain cycles run from this checkout; each checkout's `--prefect` cycles from its own
+    folder (`python -m guidewatch` imports from the working folder), on a data folder of its
+    own, alternating with the others round by round.
+    """
     server_env, group = server
     base = {k: v for k, v in server_env.items() if k != "PREFECT_API_URL"}
     base |= {"GUIDEWATCH_PAUSE_SECONDS": "0", "GUIDEWATCH_RESPECT_ROBOTS": "false", **extra}
     folder = Path(tempfile.mkdtemp(prefix="guidewatch-prefect-"))
     plain = base | {"GUIDEWATCH_DATA_DIR": str(folder / "plain")}
-    flow = server_env | base | {"GUIDEWATCH_DATA_DIR": str(folder / "prefect")}
+    flows = {
+        name: server_env | base | {"GUIDEWATCH_DATA_DIR": str(folder / f"prefect-{name}")}
+        for name in checkouts
+    }
     argv = [sys.executable, "-m", "guidewatch", "--sources", str(sources), "run"]
     try:
-        first = cycle_cpu([*argv, "--prefect"], flow, group) - cycle_cpu(argv, plain, group)
-        runs: dict[str, list[float]] = {"plain": [], "prefect": []}
+        first_plain = cycle_cpu(argv, plain, group).total
+        first = {
+            name: cycle_cpu([*argv, "--prefect"], flows[name], group, cwd).total - first_plain
+            for name, cwd in checkouts.items()
+        }
+        plains: list[Cpu] = []
+        runs: dict[str, list[Cpu]] = {name: [] for name in checkouts}
         for _ in range(rounds):
-            runs["plain"].append(cycle_cpu(argv, plain, group))
-            runs["prefect"].append(cycle_cpu([*argv, "--prefect"], flow, group))
-        a, b = statistics.median(runs["plain"]), statistics.median(runs["prefect"])
-        print(
-            f"{label:32} first cycle +{first:5.2f} s   unchanged: plain {a:5.2f} s, "
-            f"--prefect {b:5.2f} s, Prefect +{b - a:5.2f} s   (load {os.getloadavg()[0]:.2f})",
-            flush=True,
-        )
-        return first, a, b
+            plains.append(cycle_cpu(argv, plain, group))
+            for name, cwd in checkouts.items():
+                runs[name].append(cycle_cpu([*argv, "--prefect"], flows[name], group, cwd))
+        a = statistics.median(c.total for c in plains)
+        print(f"{label}: plain {a:5.2f} s (load {os.getloadavg()[0]:.2f})", flush=True)
+        extra_cpu: dict[str, float] = {}
+        for name, cpus in runs.items():
+            b = statistics.median(c.total for c in cpus)
+            client = statistics.median(c.client for c in cpus)
+            served = statistics.median(c.server for c in cpus)
+            extra_cpu[name] = b - a
+            print(
+                f"  {name:8} first cycle +{first[name]:5.2f} s   unchanged: --prefect {b:5.2f} s "
+                f"(client {client:5.2f}, server {served:5.2f}), Prefect +{b - a:5.2f} s",
+                flush=True,
+            )
+        return extra_cpu
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -149,30 +189,36 @@ def main() -> int:
     parser.add_argument("--sizes", default="20,80", help="synthetic mirror sizes (20,80)")
     parser.add_argument("--rounds", type=int, default=3, help="unchanged cycles of each (3)")
     parser.add_argument("--port", type=int, default=4392)
+    parser.add_argument(
+        "--before", type=Path, help="another checkout whose --prefect cycles alternate with these"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    checkouts = {"this": ROOT} | ({"before": args.before.resolve()} if args.before else {})
     print(f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}; CPU seconds, medians")
     with tempfile.TemporaryDirectory(prefix="guidewatch-prefect-home-") as home:
         with prefect_server(Path(home), args.port) as server:
-            extra_by_size: dict[int, float] = {}
+            by_size: dict[int, dict[str, float]] = {}
             for size in sizes:
                 mirror = Mirror(make_documents(html=size, pdf=0))
                 with mirror.site:
                     sources = Path(home) / f"sources-{size}.toml"
                     sources.write_text(mirror.sources_toml(), encoding="utf-8")
-                    _, a, b = measure(f"{size} synthetic pages", sources, {}, server, args.rounds)
-                    extra_by_size[size] = b - a
+                    label = f"{size} synthetic pages"
+                    by_size[size] = measure(label, sources, {}, server, args.rounds, checkouts)
             with FixtureSite() as site:
                 sources, extra = shipped_mirror(site)
-                measure("shipped documents (mirror)", sources, extra, server, args.rounds)
+                label = "shipped documents (mirror)"
+                measure(label, sources, extra, server, args.rounds, checkouts)
     if len(sizes) >= 2:
         low, high = min(sizes), max(sizes)
-        per_doc = (extra_by_size[high] - extra_by_size[low]) / (high - low)
-        fixed = extra_by_size[low] - per_doc * low
-        per_doc_ms = per_doc * 1000
-        print(
-            f"Prefect, unchanged cycles: fixed {fixed:.2f} s per run, {per_doc_ms:.0f} ms/document"
-        )
+        for name in checkouts:
+            per_doc = (by_size[high][name] - by_size[low][name]) / (high - low)
+            fixed = by_size[low][name] - per_doc * low
+            print(
+                f"Prefect ({name}), unchanged cycles: fixed {fixed:.2f} s per run, "
+                f"{per_doc * 1000:.0f} ms/document"
+            )
     print(f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

@@ -57,3 +57,10 @@ def close_fetchers(run_id: str) -> None:
         fetchers = [_open.pop(key) for key in keys]
     for http in fetchers:
         http.close()
+
+
+def pause(run_id: str, seconds: float) -> bool:
+    """Wait that many seconds, less if the run stops; tell whether it stopped."""
+    with _lock:
+        stop = _stop_events.setdefault(run_id, threading.Event())
+    return stop.wait(seconds)

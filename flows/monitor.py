@@ -1,35 +1,29 @@
-"""The monitor flow: check each chosen document as its own task, then send the pending alerts.
+"""The monitor flow: check the chosen documents a source to a task, then send the pending alerts.
 
-Wiring only: the work is guidewatch.cycle.check_document, guidewatch.changes' hooks and
-alerts.outbox.deliver_pending. Documents of one source run one after another (sharing one
-polite fetcher); different sources run side by side. A document that fails is recorded (the
-fetcher retried it with backoff); it never stops the others. The run ends Failed when any
-document failed, after the alerts went out.
+Wiring only: the work is guidewatch.cycle.check_document (flows/checks.py), guidewatch.changes'
+hooks and alerts.outbox.deliver_pending. Documents of one source run one after another in one
+task (sharing one polite fetcher); different sources run side by side. A document that fails
+is recorded (the fetcher retried it with backoff) and shown as a Failed task of its own; it
+never stops the others. The run ends Failed when any document failed, after the alerts went out.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
-from prefect import allow_failure, flow, get_run_logger, task
+from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, wait
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
-from flows.fetchers import close_fetchers, fetcher_for, stopping
+from flows.checks import DEFAULT_RETRY_DELAY, check_source, outcome_counts, results_of, retry_delay
+from flows.fetchers import close_fetchers
 from flows.report import CHANGES_KEY, DOCUMENTS_KEY, changes_markdown, load_changes, outcome_table
 from guidewatch.app import App
-from guidewatch.cycle import CheckResult, check_document
+from guidewatch.cycle import CheckResult
 from guidewatch.monitor import RunSummary, alerts_line, deliver, shown_url, undelivered
-from guidewatch.settings import Settings, load_settings
-from storage.models import FAILING
-
-CheckReturn = dict[str, Any] | State
-# Replaced at run time by GUIDEWATCH_RETRY_DELAY_SECONDS (monitor: with_options).
-DEFAULT_RETRY_DELAY = Settings.model_fields["retry_delay_seconds"].default
 
 
 class AlertsNotSent(Exception):
@@ -60,101 +54,9 @@ class RunFailed(Exception):
         return self.message
 
 
-class DocumentNotChecked(Exception):
-    """A document whose check failed (recorded in the fetch log); carries the check's result.
-
-    Returned as a Failed task state, so the Prefect UI shows the document failed, while the
-    flow goes on with the others and sends the alerts before it ends.
-    """
-
-    def __init__(self, message: str, result: dict[str, Any]) -> None:
-        super().__init__(message, result)
-        self.message = message
-        self.result = result
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def retry_unless_recorded(task: Any, task_run: Any, state: State) -> bool:
-    """Retry a check only for errors that escaped it, never for a failure it recorded."""
-    return not isinstance(state.data, DocumentNotChecked)
-
-
-def retry_delay() -> float:
-    """Seconds between a task's attempts (GUIDEWATCH_RETRY_DELAY_SECONDS, default 120)."""
-    return load_settings().retry_delay_seconds
-
-
 @task(
-    task_run_name="check-{document_id}",
-    # Retries only for errors that escape check_document (the database being unreachable).
-    retries=1,
-    retry_delay_seconds=DEFAULT_RETRY_DELAY,
-    retry_condition_fn=retry_unless_recorded,
-    cache_policy=NO_CACHE,
+    retries=2, retry_delay_seconds=DEFAULT_RETRY_DELAY, cache_policy=NO_CACHE, persist_result=False
 )
-def check(document_id: str, run_id: str) -> CheckReturn:
-    """Fetch, extract, keep and compare one document and return what happened."""
-    from guidewatch.changes import make_hooks
-    from storage.db import make_engine
-
-    app = App()
-    spec = app.catalog.document(document_id)
-    engine = make_engine(app.settings.database_url)
-    try:
-        after_version, after_check = make_hooks(app.settings, engine)
-        fetcher = fetcher_for(app, run_id, spec.source)
-        result = check_document(
-            spec,
-            engine=engine,
-            fetcher=fetcher,
-            after_version=after_version,
-            stopped=lambda: stopping(run_id),
-        )
-        after_check(spec, result)
-    finally:
-        engine.dispose()
-    log_outcome(result)
-    # A failed document is a Failed task, not an exception: the fetcher already retried at
-    # the network boundary, and every attempt is a row that the "failing" alert counts.
-    if result.outcome in FAILING:
-        text = describe(result)
-        return Failed(message=text, data=DocumentNotChecked(text, asdict(result)))
-    return asdict(result)
-
-
-def describe(result: CheckResult) -> str:
-    """One line saying what happened to a document: outcome, version, and why if it failed."""
-    text = f"{result.document_id}: {result.outcome.replace('_', ' ')}"
-    if result.version_number:
-        text += f" (version {result.version_number})"
-    if result.moved_from:
-        text += f", moved from {result.moved_from}"
-    if result.message and not result.ok:
-        text += f" — {result.message}"
-    return text
-
-
-def log_outcome(result: CheckResult) -> None:
-    """Log a document's outcome in its task run: a warning when it was not checked cleanly."""
-    logger = get_run_logger()
-    if result.ok:
-        logger.info(describe(result))
-    else:
-        logger.warning(describe(result))
-
-
-def outcome_counts(results: list[dict[str, Any]]) -> str:
-    """Say how many documents ended in each outcome, e.g. "5 new version, 12 gone"."""
-    counts: dict[str, int] = {}
-    for result in results:
-        outcome = str(result.get("outcome", "")).replace("_", " ")
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
-
-
-@task(retries=2, retry_delay_seconds=DEFAULT_RETRY_DELAY, cache_policy=NO_CACHE)
 def send_alerts() -> dict[str, Any]:
     """Send every pending alert; raise AlertsNotSent when a configured server refused some."""
     report = deliver(App())
@@ -163,7 +65,7 @@ def send_alerts() -> dict[str, Any]:
     return report
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, persist_result=False)
 def publish_report(results: list[dict[str, Any]]) -> None:
     """Show the run in the Prefect UI: a redline of what changed and a table of outcomes."""
     from storage.db import make_engine
@@ -185,16 +87,6 @@ def publish_report(results: list[dict[str, Any]]) -> None:
     )
 
 
-def _result_of(document_id: str, state: State) -> dict[str, Any]:
-    """The check's result dict, from a completed task or from the error that failed it."""
-    value = state.result(raise_on_failure=False)
-    if state.is_completed() and isinstance(value, dict):
-        return value
-    if isinstance(value, DocumentNotChecked):
-        return value.result
-    return asdict(CheckResult(document_id, "failed", state.message or "the task did not finish"))
-
-
 @flow(name="monitor")
 def monitor(sources: list[str] | None = None, documents: list[str] | None = None) -> State:
     """Check the chosen documents (all when none are chosen), send alerts, show what changed."""
@@ -203,19 +95,21 @@ def monitor(sources: list[str] | None = None, documents: list[str] | None = None
     # Create or migrate the database once, before tasks open it side by side.
     app.writable_engine().dispose()
     run_id = str(flow_run.get_id() or "direct")
-    checker = check.with_options(retry_delay_seconds=retry_delay())
-    futures: dict[str, PrefectFuture[CheckReturn]] = {}
-    last_of_source: dict[str, PrefectFuture[CheckReturn]] = {}
+    by_source: dict[str, list[str]] = {}
+    for spec in specs:
+        by_source.setdefault(spec.source, []).append(spec.id)
+    checker = check_source.with_options(retry_delay_seconds=retry_delay())
+    futures: dict[str, PrefectFuture[State]] = {}
     try:
-        for spec in specs:
-            before = last_of_source.get(spec.source)
-            after: list[Any] = [allow_failure(before)] if before is not None else []
-            future = checker.submit(spec.id, run_id, wait_for=after, return_state=False)
-            futures[spec.id] = last_of_source[spec.source] = future
+        for source, document_ids in by_source.items():
+            futures[source] = checker.submit(source, document_ids, run_id)
         wait(list(futures.values()))
     finally:
         close_fetchers(run_id)
-    results = [_result_of(doc, future.state) for doc, future in futures.items()]
+    found: dict[str, dict[str, Any]] = {}
+    for source, future in futures.items():
+        found |= results_of(by_source[source], future.state)
+    results = [found[spec.id] for spec in specs]
 
     alerts = send_alerts.with_options(retry_delay_seconds=retry_delay())(return_state=True)
     delivery = alerts.result(raise_on_failure=False)

@@ -18,7 +18,7 @@ from scrapers.pdf.headings import (
     sections_from_blocks,
 )
 from scrapers.pdf.layout import drop_running_lines, mark_figures, merge_rows, reading_order
-from scrapers.pdf.read import Line, metadata, open_pdf, outline, read_pages
+from scrapers.pdf.read import PDFIUM, Line, metadata, open_pdf, outline, read_pages
 
 _TITLE_NOISE = re.compile(
     r"^microsoft (?:word|powerpoint) - |\.(?:docx?|pptx?|odt)$|^untitled$", re.IGNORECASE
@@ -38,13 +38,14 @@ def body_style(lines: Iterable[Line]) -> Style:
 
 def extract_pdf(data: bytes) -> Document:
     """Read a PDF into sections by its headings, without running headers or page numbers."""
-    pdf = open_pdf(data)
-    try:
-        pages = read_pages(pdf)
-        meta = metadata(pdf)
-        entries = outline(pdf)
-    finally:
-        pdf.close()
+    with PDFIUM:
+        pdf = open_pdf(data)
+        try:
+            pages = read_pages(pdf)
+            meta = metadata(pdf)
+            entries = outline(pdf)
+        finally:
+            pdf.close()
     page_count = len(pages)
     letters = sum(len(line.text) - line.text.count(" ") for page in pages for line in page.lines)
     if letters < 20 * max(page_count, 1):
@@ -92,11 +93,12 @@ def choose_title(meta_title: str, blocks: Sequence[Block], body_size: float) -> 
 
 def text_lines(body: bytes) -> Iterator[str]:
     """The PDF's lines as pdfium orders them, for looking at a file (see scripts/show_pdf.py)."""
-    pdf = open_pdf(body)
-    try:
-        pages = read_pages(pdf)
-    finally:
-        pdf.close()
+    with PDFIUM:
+        pdf = open_pdf(body)
+        try:
+            pages = read_pages(pdf)
+        finally:
+            pdf.close()
     for page in pages:
         for line in page.lines:
             weight = " bold" if line.bold else ""

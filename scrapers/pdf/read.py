@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -16,7 +17,22 @@ from scrapers.text import normalise_block
 
 _TEXT, _PATH, _IMAGE, _SHADING, _FORM = 1, 2, 3, 4, 5
 
-__all__ = ["Box", "Line", "OutlineEntry", "Page", "metadata", "open_pdf", "outline", "read_pages"]
+__all__ = [
+    "PDFIUM",
+    "Box",
+    "Line",
+    "OutlineEntry",
+    "Page",
+    "metadata",
+    "open_pdf",
+    "outline",
+    "read_pages",
+]
+
+# pdfium is not thread-safe, not even for different documents (pypdfium2's documentation:
+# calls from two threads at once may crash or corrupt the process), and the Prefect flow
+# checks sources side by side in threads. Hold this from opening a PDF to closing it.
+PDFIUM = threading.Lock()
 
 
 @dataclass
