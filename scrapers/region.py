@@ -27,7 +27,9 @@ VOID = frozenset(
 # Read as raw text by some Python versions' html.parser: accepted only when their text holds no
 # `<` (title, textarea) or no `</` and no `<!--` (script, style), where every version agrees.
 _RAW = frozenset({"script", "style", "title", "textarea"})
-_ATTR = r"""\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>][^\s>]*))?"""
+_KEEPS_SPACES = frozenset({"pre", "textarea"})
+# An unquoted value may hold "/" but not start with "=" (html.parser reads `a==b` as a="b").
+_ATTR = r"""\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=>][^\s>]*))?"""
 _TOKEN = re.compile(
     rf"""
     (?P<comment><!--(?P<note>.*?)-->)
@@ -39,7 +41,7 @@ _TOKEN = re.compile(
     """,
     re.IGNORECASE | re.DOTALL | re.VERBOSE,
 )
-_ATTRS = re.compile(r"""\s+([^\s"'<>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'>][^\s>]*))?""")
+_ATTRS = re.compile(r"""\s+([^\s"'<>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=>][^\s>]*))?""")
 # Anything html.parser may take for the start of markup rather than text.
 _TAGLIKE = re.compile(r"<[a-zA-Z/!?]")
 _IDENT = r"-?[_a-zA-Z][_a-zA-Z0-9-]*"
@@ -130,8 +132,8 @@ class Region:
 
 def find_region(html: str, selectors: tuple[str, ...]) -> Region | None:
     """The elements the first selector that matches picks (outermost only), or None if unsure."""
-    if "\x00" in html:
-        return None
+    if "\x00" in html or html.rfind("<!--") > html.rfind("-->"):
+        return None  # an unclosed comment would make the scan quadratic
     plans = [parse_selector(s) for s in selectors]
     if any(plan is None for plan in plans):
         return None
@@ -166,6 +168,10 @@ def _scan(html: str, plans: list[tuple[_Step, ...]]) -> tuple[list[tuple[int, in
         hits: list[int] = []
         for number, plan in enumerate(plans):
             if not inside[number] and _picks(plan, name, attrs, stack):
+                if any(ancestor.name in _KEEPS_SPACES for ancestor in stack):
+                    raise NotSure(
+                        "content inside a <pre>, whose blank strings bs4 keeps as they are"
+                    )
                 span = [start, end if end is not None else -1]
                 chosen[number].append(span)
                 hits.append(number)

@@ -76,6 +76,9 @@ SNIPPETS = {
     "<p>&#147;q&#148; &rsquo;s &copy &nbsp;x &amp b</p></main></body></html>",
     "attr-gt": '<html><body><main title="a>b"><p>x</p></main></body></html>',
     "attr-lt": '<html><body><main title="<p>"><p>x</p></main></body></html>',
+    "double-equals": "<html><body><div class==entry-content><p>a</p></div></body></html>",
+    "in-pre": "<html><body><pre><main><p>a</p> \n <b>x</b>  <i>y</i></main></pre></body></html>",
+    "open-comment": "<html><body><main><p>a</p></main><!-- <p>b</p></body></html>",
     "entry-content": '<html><body><div class="entry-content"><p>not in article</p></div>'
     '<article><div><div class="post entry-content"><p>yes</p></div></div></article>'
     '<article id=content><p class="entry-content">two</p></article></body></html>',
@@ -162,6 +165,7 @@ def test_scanner_reads_well_formed_pages_only() -> None:
 
     assert find_region(SNIPPETS["publisher-0"], ("main",)) is not None
     assert find_region(SNIPPETS["entry-content"], ("article .entry-content",)) is not None
+    assert find_region(SNIPPETS["double-equals"], (".entry-content",)) is None
     for name in (
         "unclosed-li-p",
         "script-markup",
