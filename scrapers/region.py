@@ -101,25 +101,17 @@ def _read_attrs(attrs: str) -> dict[str, str]:
     return values
 
 
-def _picks(steps: tuple[_Step, ...], name: str, attrs: str, stack: list[_Open]) -> bool:
+def _picks(steps: tuple[_Step, ...], name: str, attrs: str, stack: list[tuple[str, str]]) -> bool:
     """Does the element match the last step, with ancestors matching the others in order?"""
     if not steps[-1].matches(name, attrs):
         return False
     wanted = len(steps) - 2
-    for ancestor in reversed(stack):
+    for ancestor_name, ancestor_attrs in reversed(stack):
         if wanted < 0:
             break
-        if steps[wanted].matches(ancestor.name, ancestor.attrs):
+        if steps[wanted].matches(ancestor_name, ancestor_attrs):
             wanted -= 1
     return wanted < 0
-
-
-@dataclass
-class _Open:
-    name: str
-    attrs: str
-    start: int
-    chosen: int | None  # index into the chosen spans when this element was picked
 
 
 @dataclass(frozen=True)
@@ -138,7 +130,7 @@ def find_region(html: str, selectors: tuple[str, ...]) -> Region | None:
     if any(plan is None for plan in plans):
         return None
     try:
-        spans, head = _scan(html, [p for p in plans if p is not None])
+        spans, head = _Scan([p for p in plans if p is not None]).run(html)
     except NotSure:
         return None
     if not spans:
@@ -153,79 +145,92 @@ def find_region(html: str, selectors: tuple[str, ...]) -> Region | None:
     return Region(content, BeautifulSoup("".join(head), "html.parser"))
 
 
-def _scan(html: str, plans: list[tuple[_Step, ...]]) -> tuple[list[tuple[int, int]], list[str]]:
-    """Spans picked by the first plan that picks any, and the sources of the title and metas."""
-    chosen: list[list[list[int]]] = [[] for _ in plans]
-    inside = [0] * len(plans)  # open elements each plan has picked (only outermost count)
-    stack: list[_Open] = []
-    opened: list[list[int]] = []
-    title: str | None = None
-    metas: list[str] = []
-    tokens = 0
-    nested_markup = 0
+_NONE: tuple[int, ...] = ()
 
-    def picked(name: str, attrs: str, start: int, end: int | None) -> list[int]:
+
+class _Scan:
+    """One pass over a page's tokens, keeping the open elements and each plan's picks."""
+
+    def __init__(self, plans: list[tuple[_Step, ...]]) -> None:
+        self.plans = plans
+        self.chosen: list[list[list[int]]] = [[] for _ in plans]
+        self.inside = [0] * len(plans)  # open elements each plan picked (outermost only count)
+        self.stack: list[tuple[str, str]] = []
+        # Tag names an element must have to be picked; None when a last step names no tag.
+        tags = [plan[-1].tag for plan in plans]
+        self.names: frozenset[str] | None = None if None in tags else frozenset(filter(None, tags))
+
+    def picked(self, name: str, attrs: str, start: int, end: int) -> tuple[int, ...]:
+        """The plans that pick this element (its end is -1 until it closes)."""
+        if self.names is not None and name not in self.names:
+            return _NONE
         hits: list[int] = []
-        for number, plan in enumerate(plans):
-            if not inside[number] and _picks(plan, name, attrs, stack):
-                if any(ancestor.name in _KEEPS_SPACES for ancestor in stack):
-                    raise NotSure(
-                        "content inside a <pre>, whose blank strings bs4 keeps as they are"
-                    )
-                span = [start, end if end is not None else -1]
-                chosen[number].append(span)
+        for number, plan in enumerate(self.plans):
+            if not self.inside[number] and _picks(plan, name, attrs, self.stack):
+                if any(ancestor in _KEEPS_SPACES for ancestor, _ in self.stack):
+                    raise NotSure("content inside a <pre>, whose blank strings bs4 keeps")
+                self.chosen[number].append([start, end])
                 hits.append(number)
-        return hits
+        return tuple(hits)
 
-    for match in _TOKEN.finditer(html):
-        tokens += 1
-        kind = match.lastgroup
-        if kind == "start":
-            name = match["sname"].lower()
-            if name in _RAW:
-                raise NotSure(f"a <{name}> read as markup")
-            attrs = match["attrs"]
-            if name == "meta":
-                metas.append(match.group())
-            if name in VOID or match.group().endswith("/>"):
-                picked(name, attrs, match.start(), match.end())
-                continue
-            hits = picked(name, attrs, match.start(), None)
-            for number in hits:
-                inside[number] += 1
-            stack.append(_Open(name, attrs, match.start(), None))
-            opened.append(hits)
-        elif kind == "end":
-            name = match["ename"].lower()
-            if not stack or stack[-1].name != name:
-                raise NotSure(f"</{name}> does not close the element open last")
-            stack.pop()
-            for number in opened.pop():
-                inside[number] -= 1
-                chosen[number][-1][1] = match.end()
-        elif kind == "raw":
-            name = match["rname"].lower()
-            text = match["rtext"]
-            if name in ("script", "style"):
-                if "</" in text or "<!--" in text:
+    def run(self, html: str) -> tuple[list[tuple[int, int]], list[str]]:
+        """Spans picked by the first plan that picks any, and the sources of title and metas."""
+        stack, picked, inside, chosen = self.stack, self.picked, self.inside, self.chosen
+        opened: list[tuple[int, ...]] = []
+        title = ""
+        metas: list[str] = []
+        tokens = 0
+        nested_markup = 0
+        for match in _TOKEN.finditer(html):
+            tokens += 1
+            kind = match.lastgroup
+            if kind == "start":
+                name = match["sname"].lower()
+                if name in _RAW:
+                    raise NotSure(f"a <{name}> read as markup")
+                attrs = match["attrs"]
+                if name in VOID or match.group().endswith("/>"):
+                    if name == "meta":
+                        metas.append(match.group())
+                    picked(name, attrs, match.start(), match.end())
+                    continue
+                hits = picked(name, attrs, match.start(), -1)
+                for number in hits:
+                    inside[number] += 1
+                stack.append((name, attrs))
+                opened.append(hits)
+            elif kind == "end":
+                name = match["ename"].lower()
+                if not stack or stack[-1][0] != name:
+                    raise NotSure(f"</{name}> does not close the element open last")
+                stack.pop()
+                for number in opened.pop():
+                    inside[number] -= 1
+                    chosen[number][-1][1] = match.end()
+            elif kind == "raw":
+                name = match["rname"].lower()
+                text = match["rtext"]
+                if name in ("script", "style"):
+                    if "</" in text or "<!--" in text:
+                        raise NotSure(f"a <{name}> holding markup")
+                elif "<" in text:
                     raise NotSure(f"a <{name}> holding markup")
-            elif "<" in text:
-                raise NotSure(f"a <{name}> holding markup")
-            nested_markup += 1 + len(_TAGLIKE.findall(text))  # its end tag and what it holds
-            if name == "title" and title is None:
-                title = match.group()
-            picked(name, match["rattrs"], match.start(), match.end())
-        elif kind == "comment":
-            note = match["note"]
-            if "--" in note or note.startswith((">", "->")):
-                raise NotSure("a comment html.parser versions end differently")
-            nested_markup += len(_TAGLIKE.findall(note))
-        # a doctype or processing instruction ends at its first ">" for every reader
-    if stack:
-        raise NotSure(f"<{stack[-1].name}> is never closed")
-    if len(_TAGLIKE.findall(html)) != tokens + nested_markup:
-        raise NotSure("markup the scanner did not read")
-    for spans in chosen:
-        if spans:
-            return [(start, end) for start, end in spans], [title or "", *metas]
-    return [], [title or "", *metas]
+                nested_markup += 1 + len(_TAGLIKE.findall(text))  # its end tag and what it holds
+                if name == "title" and not title:
+                    title = match.group()
+                picked(name, match["rattrs"], match.start(), match.end())
+            elif kind == "comment":
+                note = match["note"]
+                if "--" in note or note.startswith((">", "->")):
+                    raise NotSure("a comment html.parser versions end differently")
+                nested_markup += len(_TAGLIKE.findall(note))
+            # a doctype or processing instruction ends at its first ">" for every reader
+        if stack:
+            raise NotSure(f"<{stack[-1][0]}> is never closed")
+        if len(_TAGLIKE.findall(html)) != tokens + nested_markup:
+            raise NotSure("markup the scanner did not read")
+        head = [title, *metas]
+        for spans in chosen:
+            if spans:
+                return [(start, end) for start, end in spans], head
+        return [], head
