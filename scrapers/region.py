@@ -30,15 +30,16 @@ _RAW = frozenset({"script", "style", "title", "textarea"})
 _KEEPS_SPACES = frozenset({"pre", "textarea"})
 # An unquoted value may hold "/" but not start with "=" (html.parser reads `a==b` as a="b").
 _ATTR = r"""\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=>][^\s>]*))?"""
+# One "<" then the alternatives: with the "<" outside them, re finds candidates ~3x faster.
 _TOKEN = re.compile(
-    rf"""
-    (?P<comment><!--(?P<note>.*?)-->)
-    |(?P<raw><(?P<rname>script|style|title|textarea)(?P<rattrs>(?:{_ATTR})*)\s*>
+    rf"""<(?:
+    (?P<raw>(?P<rname>script|style|title|textarea)(?P<rattrs>(?:{_ATTR})*)\s*>
         (?P<rtext>.*?)</(?P=rname)\s*>)
-    |(?P<decl><!doctype[^<>]*>|<\?[^<>]*>)
-    |(?P<end></(?P<ename>[a-z][a-z0-9-]*)\s*>)
-    |(?P<start><(?P<sname>[a-z][a-z0-9-]*)(?P<attrs>(?:{_ATTR})*)\s*/?>)
-    """,
+    |(?P<start>(?P<sname>[a-z][a-z0-9-]*)(?P<attrs>(?:{_ATTR})*)\s*/?>)
+    |(?P<end>/(?P<ename>[a-z][a-z0-9-]*)\s*>)
+    |(?P<comment>!--(?P<note>.*?)-->)
+    |(?P<decl>!doctype[^<>]*>|\?[^<>]*>)
+    )""",
     re.IGNORECASE | re.DOTALL | re.VERBOSE,
 )
 _ATTRS = re.compile(r"""\s+([^\s"'<>/=]+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=>][^\s>]*))?""")
@@ -101,12 +102,14 @@ def _read_attrs(attrs: str) -> dict[str, str]:
     return values
 
 
-def _picks(steps: tuple[_Step, ...], name: str, attrs: str, stack: list[tuple[str, str]]) -> bool:
+def _picks(
+    steps: tuple[_Step, ...], name: str, attrs: str, stack: list[tuple[str, str, tuple[int, ...]]]
+) -> bool:
     """Does the element match the last step, with ancestors matching the others in order?"""
     if not steps[-1].matches(name, attrs):
         return False
     wanted = len(steps) - 2
-    for ancestor_name, ancestor_attrs in reversed(stack):
+    for ancestor_name, ancestor_attrs, _ in reversed(stack):
         if wanted < 0:
             break
         if steps[wanted].matches(ancestor_name, ancestor_attrs):
@@ -155,19 +158,17 @@ class _Scan:
         self.plans = plans
         self.chosen: list[list[list[int]]] = [[] for _ in plans]
         self.inside = [0] * len(plans)  # open elements each plan picked (outermost only count)
-        self.stack: list[tuple[str, str]] = []
+        self.stack: list[tuple[str, str, tuple[int, ...]]] = []  # name, attributes, picked by
         # Tag names an element must have to be picked; None when a last step names no tag.
         tags = [plan[-1].tag for plan in plans]
         self.names: frozenset[str] | None = None if None in tags else frozenset(filter(None, tags))
 
     def picked(self, name: str, attrs: str, start: int, end: int) -> tuple[int, ...]:
         """The plans that pick this element (its end is -1 until it closes)."""
-        if self.names is not None and name not in self.names:
-            return _NONE
         hits: list[int] = []
         for number, plan in enumerate(self.plans):
             if not self.inside[number] and _picks(plan, name, attrs, self.stack):
-                if any(ancestor in _KEEPS_SPACES for ancestor, _ in self.stack):
+                if any(ancestor[0] in _KEEPS_SPACES for ancestor in self.stack):
                     raise NotSure("content inside a <pre>, whose blank strings bs4 keeps")
                 self.chosen[number].append([start, end])
                 hits.append(number)
@@ -176,7 +177,7 @@ class _Scan:
     def run(self, html: str) -> tuple[list[tuple[int, int]], list[str]]:
         """Spans picked by the first plan that picks any, and the sources of title and metas."""
         stack, picked, inside, chosen = self.stack, self.picked, self.inside, self.chosen
-        opened: list[tuple[int, ...]] = []
+        names = self.names
         title = ""
         metas: list[str] = []
         tokens = 0
@@ -189,22 +190,22 @@ class _Scan:
                 if name in _RAW:
                     raise NotSure(f"a <{name}> read as markup")
                 attrs = match["attrs"]
-                if name in VOID or match.group().endswith("/>"):
+                wanted = names is None or name in names
+                if name in VOID or html[match.end() - 2] == "/":  # closed at once, as in bs4
                     if name == "meta":
                         metas.append(match.group())
-                    picked(name, attrs, match.start(), match.end())
+                    if wanted:
+                        picked(name, attrs, match.start(), match.end())
                     continue
-                hits = picked(name, attrs, match.start(), -1)
+                hits = picked(name, attrs, match.start(), -1) if wanted else _NONE
                 for number in hits:
                     inside[number] += 1
-                stack.append((name, attrs))
-                opened.append(hits)
+                stack.append((name, attrs, hits))
             elif kind == "end":
                 name = match["ename"].lower()
                 if not stack or stack[-1][0] != name:
                     raise NotSure(f"</{name}> does not close the element open last")
-                stack.pop()
-                for number in opened.pop():
+                for number in stack.pop()[2]:
                     inside[number] -= 1
                     chosen[number][-1][1] = match.end()
             elif kind == "raw":
@@ -218,7 +219,8 @@ class _Scan:
                 nested_markup += 1 + len(_TAGLIKE.findall(text))  # its end tag and what it holds
                 if name == "title" and not title:
                     title = match.group()
-                picked(name, match["rattrs"], match.start(), match.end())
+                if names is None or name in names:
+                    picked(name, match["rattrs"], match.start(), match.end())
             elif kind == "comment":
                 note = match["note"]
                 if "--" in note or note.startswith((">", "->")):
