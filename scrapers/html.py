@@ -273,7 +273,7 @@ def parse_content(
     `whole`, is parsed whole. Both give the same elements, text and title.
     """
     if not whole:
-        region = find_region(html, (selector,) if selector else DEFAULT_SELECTORS)
+        region = find_region(html, DEFAULT_SELECTORS if selector is None else (selector,))
         if region is not None:
             return region.head, region.content
     soup = BeautifulSoup(html, "html.parser")

@@ -27,7 +27,9 @@ VOID = frozenset(
 # Read as raw text by some Python versions' html.parser: accepted only when their text holds no
 # `<` (title, textarea) or no `</` and no `<!--` (script, style), where every version agrees.
 _RAW = frozenset({"script", "style", "title", "textarea"})
-_KEEPS_SPACES = frozenset({"pre", "textarea"})
+# Below these bs4 keeps blank strings as they are (pre, textarea) or gives strings another class
+# (template, rt, rp), which get_text() then leaves out: content inside one is parsed whole.
+_SHAPES_STRINGS = frozenset({"pre", "textarea", "template", "rt", "rp"})
 # An unquoted value may hold "/" but not start with "=" (html.parser reads `a==b` as a="b").
 _ATTR = r"""\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=>][^\s>]*))?"""
 # One "<" then the alternatives: with the "<" outside them, re finds candidates ~3x faster.
@@ -35,7 +37,7 @@ _TOKEN = re.compile(
     rf"""<(?:
     (?P<raw>(?P<rname>script|style|title|textarea)(?P<rattrs>(?:{_ATTR})*)\s*>
         (?P<rtext>.*?)</(?P=rname)\s*>)
-    |(?P<start>(?P<sname>[a-z][a-z0-9-]*)(?P<attrs>(?:{_ATTR})*)\s*/?>)
+    |(?P<start>(?P<sname>[a-z][a-z0-9-]*)(?P<attrs>(?:{_ATTR})*)\s*(?P<close>/)?>)
     |(?P<end>/(?P<ename>[a-z][a-z0-9-]*)\s*>)
     |(?P<comment>!--(?P<note>.*?)-->)
     |(?P<decl>!doctype[^<>]*>|\?[^<>]*>)
@@ -168,8 +170,8 @@ class _Scan:
         hits: list[int] = []
         for number, plan in enumerate(self.plans):
             if not self.inside[number] and _picks(plan, name, attrs, self.stack):
-                if any(ancestor[0] in _KEEPS_SPACES for ancestor in self.stack):
-                    raise NotSure("content inside a <pre>, whose blank strings bs4 keeps")
+                if any(ancestor[0] in _SHAPES_STRINGS for ancestor in self.stack):
+                    raise NotSure("content inside an element that changes how bs4 reads text")
                 self.chosen[number].append([start, end])
                 hits.append(number)
         return tuple(hits)
@@ -191,7 +193,8 @@ class _Scan:
                     raise NotSure(f"a <{name}> read as markup")
                 attrs = match["attrs"]
                 wanted = names is None or name in names
-                if name in VOID or html[match.end() - 2] == "/":  # closed at once, as in bs4
+                # Closed at once, as in bs4; the "/" of `<a href=/x/>` is the value's own.
+                if name in VOID or match["close"]:
                     if name == "meta":
                         metas.append(match.group())
                     if wanted:

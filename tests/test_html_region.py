@@ -79,6 +79,9 @@ SNIPPETS = {
     "double-equals": "<html><body><div class==entry-content><p>a</p></div></body></html>",
     "in-pre": "<html><body><pre><main><p>a</p> \n <b>x</b>  <i>y</i></main></pre></body></html>",
     "open-comment": "<html><body><main><p>a</p></main><!-- <p>b</p></body></html>",
+    "slash-value": "<html><body><main><div class=x/><p>a</p></main></body></html>",
+    "in-template": "<html><body><template><main><pre>a <b>b</b></pre></main></template>"
+    "<main><p>x</p></main></body></html>",
     "entry-content": '<html><body><div class="entry-content"><p>not in article</p></div>'
     '<article><div><div class="post entry-content"><p>yes</p></div></div></article>'
     '<article id=content><p class="entry-content">two</p></article></body></html>',
@@ -178,5 +181,9 @@ def test_scanner_reads_well_formed_pages_only() -> None:
         "textarea",
         "no-end",
         "attr-lt",
+        "in-pre",
+        "open-comment",
+        "slash-value",
+        "in-template",
     ):
         assert find_region(SNIPPETS[name], ("main",)) is None, name
