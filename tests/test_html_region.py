@@ -1,9 +1,10 @@
 """Reading only the content of a well-formed page gives the text the whole-page parse gave.
 
-`html-extract-digests.json` holds, for each page and selector below, the digest of the
-sections, title and meta that the extractor produced before it learnt to skip the page's
-furniture (recorded with the code of commit a7b444a): the same page must keep the same text
-hash, or every watched page would show a spurious new version on upgrade.
+`html-extract-digests.json` holds, for each page and selector below (and each page read as a
+NICE chapter), the digest of the sections, title and meta the extractors produced before they
+learnt to skip the page's furniture (recorded with the code of commit a7b444a): the same page
+must keep the same text hash, or every watched page would show a spurious new version on
+upgrade.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 
 from scrapers.html import HtmlExtractor
 from scrapers.model import DocumentSpec, Fetched, SuspectError
+from scrapers.nice import NiceChapterExtractor
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DIGESTS = FIXTURES / "pages" / "html-extract-digests.json"
@@ -102,10 +104,10 @@ def pages() -> list[tuple[str, str]]:
     return found + sorted(SNIPPETS.items())
 
 
-def digest(html: str, selector: str | None) -> str:
-    """What the extractor makes of a page: its sections, title and meta, or its error."""
+def digest(html: str, selector: str | None, kind: str = "html") -> str:
+    """What an extractor makes of a page: its sections, title and meta, or its error."""
     spec = DocumentSpec(
-        id="d", source="s", title="T", kind="html", url="http://x/", selector=selector
+        id="d", source="s", title="T", kind=kind, url="http://x/", selector=selector
     )
     fetched = Fetched(
         url="http://x/",
@@ -116,7 +118,8 @@ def digest(html: str, selector: str | None) -> str:
         content_kind="html",
     )
     try:
-        document = HtmlExtractor().extract(spec, fetched)
+        extractor = HtmlExtractor() if kind == "html" else NiceChapterExtractor()
+        document = extractor.extract(spec, fetched)
     except SuspectError as error:
         return "error: " + str(error)
     except RecursionError:
@@ -130,11 +133,14 @@ def digest(html: str, selector: str | None) -> str:
 
 
 def digests() -> dict[str, str]:
-    """Every page under every selector."""
-    return {
+    """Every page under every selector, and read as a NICE chapter."""
+    found = {
         f"{name} | {selector}": digest(html, selector)
         for name, html in pages()
         for selector in SELECTORS
+    }
+    return found | {
+        f"{name} | nice-chapter": digest(html, None, "nice-chapter") for name, html in pages()
     }
 
 
