@@ -193,3 +193,55 @@ def test_scanner_reads_well_formed_pages_only() -> None:
         "in-template",
     ):
         assert find_region(SNIPPETS[name], ("main",)) is None, name
+
+
+_BALANCED = (
+    "<p>x</p>",
+    "<div class=x><p>y &amp; z</p></div>",
+    "<br/>",
+    "<!-- c -->",
+    "<main><h2>M</h2><p>m</p></main>",
+    "<pre> a\n  b </pre>",
+    "<template><p>t</p></template>",
+    "<article><div class=entry-content><p>e</p></div></article>",
+    '<span class="x y">s</span>',
+    "<div/>",
+    "<a href=/x/>a</a>",
+    "<title>T2</title>",
+    "<meta name=og:title content=N>",
+    "<table><tr><td>1</td><td>2</td></tr></table>",
+    "<ul><li>a</li><li>b<ul><li>c</li></ul></li></ul>",
+    "<div id=content><p>c</p></div>",
+    "<script>var a = 1 < 2;</script>",
+    "<div class='a&amp;b x'>amp</div>",
+    "<rt>r</rt>",
+    '<svg><path d="M0"/><title>s</title></svg>',
+    "<MAIN><p>U</p></MAIN>",
+    "</p>",
+    "<li>",
+    "<",
+)
+
+
+def test_scanner_agrees_on_altered_pages() -> None:
+    """Pages with tags inserted at random (seeded) read the same scanned or parsed whole."""
+    from scrapers.html import page_title, parse_content, sections_from_html
+
+    rng = random.Random(13)
+    names = sorted(SNIPPETS)
+    checked = 0
+    for _ in range(150):
+        html = SNIPPETS[rng.choice(names)]
+        for _ in range(rng.randint(1, 3)):
+            ends = [k + 1 for k, char in enumerate(html) if char == ">"]
+            at = rng.choice(ends)
+            html = html[:at] + rng.choice(_BALANCED) + html[at:]
+        selector = rng.choice(SELECTORS)
+        soup, content = parse_content(html, selector, whole=True)
+        head, region = parse_content(html, selector)
+        assert [str(e) for e in region] == [str(e) for e in content], html
+        if content:
+            assert sections_from_html(*region) == sections_from_html(*content), html
+            assert page_title(head, region) == page_title(soup, content), html
+            checked += 1
+    assert checked > 50
