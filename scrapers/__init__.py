@@ -6,3 +6,8 @@ import sys
 # unless that import fails, in which case it installs a stub `httpx.main`. Nothing here uses
 # the httpx command; a None entry makes that one import fail (importlib's documented rule).
 sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+# bs4 registers its lxml tree builder on import, which loads lxml.etree (and, with lxml 6,
+# rnc2rng): about 0.1 s in every process that reads a page, for a builder nothing here uses
+# (every reader parses with "html.parser"). Same documented rule: the import fails, bs4 skips it.
+sys.modules.setdefault("bs4.builder._lxml", None)  # type: ignore[arg-type]

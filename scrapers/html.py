@@ -10,6 +10,7 @@ from bs4.element import CData, Comment, Declaration, Doctype, ProcessingInstruct
 from scrapers.base import SinglePage, register
 from scrapers.decode import decode_text
 from scrapers.model import Document, DocumentSpec, Fetched, Section, SuspectError
+from scrapers.region import find_region
 from scrapers.sniff import describe
 from scrapers.text import normalise_block, normalise_lines
 
@@ -263,6 +264,22 @@ def select_content(soup: BeautifulSoup, selector: str | None) -> list[Tag]:
     return _outermost(soup.select(selector))
 
 
+def parse_content(
+    html: str, selector: str | None, *, whole: bool = False
+) -> tuple[BeautifulSoup, list[Tag]]:
+    """A soup holding the page's title and metas, and the content `select_content` picks.
+
+    A well-formed page has only its content and head parsed (scrapers.region); any other, or
+    `whole`, is parsed whole. Both give the same elements, text and title.
+    """
+    if not whole:
+        region = find_region(html, DEFAULT_SELECTORS if selector is None else (selector,))
+        if region is not None:
+            return region.head, region.content
+    soup = BeautifulSoup(html, "html.parser")
+    return soup, select_content(soup, selector)
+
+
 def _outermost(elements: list[Tag]) -> list[Tag]:
     chosen: list[Tag] = []
     for element in elements:
@@ -302,8 +319,7 @@ class HtmlExtractor(SinglePage):
     def extract(self, spec: DocumentSpec, fetched: Fetched) -> Document:
         """Sections of the selected content; SuspectError when it is missing or empty."""
         require_page(fetched)
-        soup = BeautifulSoup(page_text(fetched), "html.parser")
-        content = select_content(soup, spec.selector)
+        soup, content = parse_content(page_text(fetched), spec.selector)
         if not content:
             raise SuspectError(
                 f"no element matches {spec.selector!r} in the page: "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import NavigableString, Tag
 
 from scrapers.base import SinglePage, register
 from scrapers.html import (
@@ -13,6 +13,7 @@ from scrapers.html import (
     inline_text,
     is_noise,
     page_text,
+    parse_content,
     require_page,
     unique_keys,
 )
@@ -170,8 +171,9 @@ class NiceChapterExtractor(SinglePage):
     def extract(self, spec: DocumentSpec, fetched: Fetched) -> Document:
         """Sections keyed by recommendation number and box; SuspectError without div.chapter."""
         require_page(fetched)
-        soup = BeautifulSoup(page_text(fetched), "html.parser")
-        chapter = soup.find("div", class_="chapter")
+        # The first div.chapter, as soup.find gave it; a well-formed page is not parsed whole.
+        _, found = parse_content(page_text(fetched), "div.chapter")
+        chapter = found[0] if found else None
         if not isinstance(chapter, Tag):
             raise SuspectError(
                 "no div.chapter in the page: not a NICE chapter (captcha or error page?)",

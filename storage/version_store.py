@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
 from scrapers.model import Document, Section
@@ -103,19 +103,20 @@ def add_version(
     session.add(version)
     session.flush()
     assert version.id is not None
-    for ordinal, section in enumerate(document.sections):
-        session.add(
-            VersionSection(
-                version_id=version.id,
-                ordinal=ordinal,
-                key=section.key,
-                heading_path=json.dumps(list(section.heading_path), ensure_ascii=False),
-                text=section.text,
-                pages=json.dumps(list(section.pages)),
-                text_sha256=sha256(section.text.encode("utf-8")),
-            )
-        )
-    session.flush()
+    rows = [
+        {
+            "version_id": version.id,
+            "ordinal": ordinal,
+            "key": section.key,
+            "heading_path": json.dumps(list(section.heading_path), ensure_ascii=False),
+            "text": section.text,
+            "pages": json.dumps(list(section.pages)),
+            "text_sha256": sha256(section.text.encode("utf-8")),
+        }
+        for ordinal, section in enumerate(document.sections)
+    ]
+    if rows:  # one executemany, without building an ORM object per section
+        session.execute(insert(VersionSection), rows)
     return version
 
 
