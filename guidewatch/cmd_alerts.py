@@ -4,36 +4,8 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
-from typing import Any
 
-from guidewatch.app import App, UserError, emit, number, stamp, table
-
-
-def register(commands: Any) -> None:
-    """Add this module's commands to the parser."""
-    p = commands.add_parser(
-        "alerts",
-        help="show the alert outbox: pending, sent and failed messages",
-        description="Example: guidewatch alerts --status pending",
-    )
-    p.add_argument("--status", choices=("pending", "sent", "failed"), help="only this status")
-    p.add_argument("--limit", type=number, default=50, help="at most this many rows (default 50)")
-    p.add_argument(
-        "--retry", action="store_true", help="put failed messages back to pending (same Message-ID)"
-    )
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_alerts)
-
-    p = commands.add_parser(
-        "test-email",
-        help="send one sample digest through the configured SMTP server",
-        description="Example: GUIDEWATCH_SMTP_HOST=smtp.example.org guidewatch test-email",
-    )
-    p.add_argument(
-        "--to", action="append", default=[], metavar="ADDR", help="recipient (default: MAIL_TO)"
-    )
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_test_email)
+from guidewatch.app import App, UserError, emit, stamp, table
 
 
 def _to(subscriber: str | None, channel: str | None) -> str:

@@ -15,25 +15,6 @@ from guidewatch.archive_settings import archive_settings
 from scrapers.wayback import to_timestamp
 
 
-def register(commands: Any) -> None:
-    """Add the backfill command to the parser."""
-    p = commands.add_parser(
-        "backfill",
-        help="import history from the Wayback Machine",
-        description="Example: guidewatch backfill --document bacme-guide-to-therapy --from 2019",
-    )
-    p.add_argument("--source", action="append", default=[], metavar="ID", help="only this source")
-    p.add_argument("--document", action="append", default=[], metavar="ID", help="only this one")
-    p.add_argument("--from", dest="start", metavar="DATE", help="captures from this date")
-    p.add_argument("--to", dest="end", metavar="DATE", help="captures up to this date")
-    p.add_argument(
-        "--dry-run", action="store_true", help="list what would be fetched; store nothing"
-    )
-    p.add_argument("--quiet", action="store_true", help="send no summary message")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_backfill)
-
-
 def _prefix(value: str | None, *, end: bool) -> str | None:
     """A command-line date as a CDX timestamp prefix (YYYY, YYYY-MM or a full date)."""
     if not value:

@@ -8,55 +8,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from compare.redline import Markup
-from guidewatch.app import App, UserError, emit, number, parse_when, read_topics, stamp
+from guidewatch.app import App, UserError, emit, parse_when, read_topics, stamp
 
 RED_STRIKE = "\x1b[31;9m"
 GREEN = "\x1b[32;1m"
 DIM = "\x1b[2m"
 BOLD = "\x1b[1m"
 RESET = "\x1b[0m"
-
-
-def register(commands: Any) -> None:
-    """Add this module's commands to the parser."""
-    p = commands.add_parser(
-        "diff",
-        help="show what changed between two stored versions, by section",
-        description="Example: guidewatch diff nice-ng206-recommendations --from 1 --to 2",
-    )
-    p.add_argument("document")
-    p.add_argument("--from", dest="from_version", type=number, metavar="N", help="older version")
-    p.add_argument(
-        "--to", dest="to_version", type=number, metavar="N", help="newer (default: last)"
-    )
-    p.add_argument(
-        "--color", choices=("auto", "always", "never"), default="auto", help="colour output"
-    )
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_diff)
-
-    p = commands.add_parser(
-        "changes",
-        help="list recorded changes (on a watched topic unless --all)",
-        description="Example: guidewatch changes --since 2025-01-01 --topic rehabilitation",
-    )
-    p.add_argument("--since", metavar="DATE", help="only changes recorded since this date")
-    p.add_argument("--topic", metavar="T", help="only changes on this topic")
-    p.add_argument("--document", metavar="D", help="only changes to this document")
-    p.add_argument("--all", action="store_true", help="include changes on no topic")
-    p.add_argument("--id", type=int, metavar="N", help="show this one change in full")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_changes)
-
-    p = commands.add_parser(
-        "replay",
-        help="re-extract and compare every stored version with today's rules; sends nothing",
-        description="Example: guidewatch replay nice-ng206-recommendations",
-    )
-    p.add_argument("document")
-    p.add_argument("--all", action="store_true", help="also list changes on no topic")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_replay)
 
 
 def _spec(app: App, document_id: str) -> Any:

@@ -14,22 +14,6 @@ WHAT_CHARS = 50  # the "what" column of the table; a longer message is printed i
 FIX_CHARS = 30  # the "fix" column names what to set; the lines to write come at the end
 
 
-def register(commands: Any) -> None:
-    """Add the doctor command to the parser."""
-    p = commands.add_parser(
-        "doctor",
-        help="fetch every document live (politely) and report what works and what to fix",
-    )
-    p.add_argument("--document", action="append", default=[], metavar="ID", help="only this one")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument(
-        "--store",
-        action="store_true",
-        help="then keep the documents that work, as `guidewatch run` would (default: nothing)",
-    )
-    p.set_defaults(func=cmd_doctor)
-
-
 def short(text: str, limit: int) -> str:
     """Text on one line, cut at a word to `limit` characters with "…"."""
     flat = " ".join(text.split())

@@ -7,47 +7,7 @@ import os
 import sys
 from typing import Any
 
-from guidewatch.app import App, UserError, emit, number, parse_when, stamp, table
-
-
-def register(commands: Any) -> None:
-    """Add this module's commands to the parser."""
-    p = commands.add_parser("sources", help="list the watched documents and their URLs")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_sources)
-
-    p = commands.add_parser("run", help="run one monitoring cycle now")
-    p.add_argument("--source", action="append", default=[], metavar="ID", help="only this source")
-    p.add_argument("--document", action="append", default=[], metavar="ID", help="only this one")
-    p.add_argument(
-        "--prefect",
-        action="store_true",
-        help="run it as the Prefect monitor flow (the default when PREFECT_API_URL is set; "
-        "without it Prefect starts a temporary server, which takes about 20 s)",
-    )
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_run)
-
-    p = commands.add_parser("history", help="list a document's versions")
-    p.add_argument("document")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_history)
-
-    p = commands.add_parser("show", help="print a stored version of a document")
-    p.add_argument("document")
-    which = p.add_mutually_exclusive_group()
-    which.add_argument("--version", type=number, metavar="N", help="version number")
-    which.add_argument("--at", metavar="DATE", help="the version current on this date")
-    p.add_argument("--section", metavar="KEY", help="only this section, with its evidence")
-    p.add_argument("--raw", action="store_true", help="write the raw bytes as served to stdout")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_show)
-
-    p = commands.add_parser("fetches", help="print a document's fetch log")
-    p.add_argument("document")
-    p.add_argument("--limit", type=number, default=50, help="at most this many rows (default 50)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_fetches)
+from guidewatch.app import App, UserError, emit, parse_when, stamp, table
 
 
 def cmd_sources(args: argparse.Namespace, app: App) -> int:

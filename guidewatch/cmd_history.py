@@ -16,77 +16,12 @@ from guidewatch.app import (
     App,
     UserError,
     emit,
-    number,
     parse_when,
     read_topics,
     stamp,
     subscribers_in_force,
     table,
 )
-
-
-def register(commands: Any) -> None:
-    """Add this module's commands to the parser."""
-    p = commands.add_parser(
-        "search",
-        help="find a phrase in every stored version",
-        description="Find a phrase in every stored version of every document. Example: "
-        'guidewatch search "Lightning Process" --first',
-    )
-    p.add_argument("phrase", help="words to find in this order (punctuation is ignored)")
-    p.add_argument("--document", metavar="ID", help="only this document")
-    p.add_argument("--since", metavar="DATE", help="only versions seen on or after this date")
-    p.add_argument("--until", metavar="DATE", help="only versions seen on or before this date")
-    which = p.add_mutually_exclusive_group()
-    which.add_argument("--first", action="store_true", help="when it first appeared, per document")
-    which.add_argument("--last", action="store_true", help="when it was last seen, per document")
-    _formats(p)
-    p.set_defaults(func=cmd_search)
-
-    p = commands.add_parser(
-        "timeline",
-        help="count watched terms in every version",
-        description="Count watched terms version by version. Example: "
-        'guidewatch timeline --term "pacing up" bacme-guide-to-therapy',
-    )
-    p.add_argument("document", nargs="?", help="only this document (default: all)")
-    which = p.add_mutually_exclusive_group()
-    which.add_argument("--topic", metavar="NAME", help="only the terms of this topic")
-    which.add_argument("--term", metavar="TERM", help="only this term (watched or not)")
-    _formats(p)
-    p.set_defaults(func=cmd_timeline)
-
-    p = commands.add_parser(
-        "evidence",
-        help="write an evidence pack (zip) for one version",
-        description="Write the raw bytes, headers, fetch log and text of one version, with a "
-        "SHA-256 manifest. Example: guidewatch evidence nice-ng206-recommendations "
-        "--version 2 --out ng206-v2.zip",
-    )
-    p.add_argument("document")
-    p.add_argument("--version", type=number, metavar="N", help="version number (default: newest)")
-    p.add_argument("--out", required=True, metavar="FILE.zip", help="where to write the zip")
-    p.add_argument("--force", action="store_true", help="overwrite FILE.zip if it exists")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_evidence)
-
-    p = commands.add_parser(
-        "report",
-        help="write the static HTML report",
-        description="Write a static site (opens from disk). Example: guidewatch report --out site",
-    )
-    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the site into")
-    p.add_argument("--force", action="store_true", help="write over a folder that holds files")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_report)
-
-
-def _formats(parser: argparse.ArgumentParser) -> None:
-    """Add --json and --format to a query command."""
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument(
-        "--format", choices=("table", "csv"), default="table", help="text output (default: table)"
-    )
 
 
 def to_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
