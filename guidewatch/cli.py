@@ -17,9 +17,6 @@ from typing import TYPE_CHECKING, NoReturn
 
 from guidewatch.app import App, UserError, number
 
-if TYPE_CHECKING:
-    Commands = argparse._SubParsersAction[argparse.ArgumentParser]
-
 # A command: its parsed arguments and the application in, its exit status out.
 Handler = Callable[[argparse.Namespace, App], int]
 
@@ -30,6 +27,10 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Print the mistake in one line, with where to read more, and exit 2."""
         self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+if TYPE_CHECKING:
+    Commands = argparse._SubParsersAction[Parser]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,7 +70,7 @@ def _formats(parser: argparse.ArgumentParser) -> None:
 
 
 def _documents(commands: Commands) -> None:
-    """Documents and their history: sources, run, history, show, fetches (cmd_documents)."""
+    """Documents and their history: sources, run, history, show, fetches."""
     p = commands.add_parser("sources", help="list the watched documents and their URLs")
     p.add_argument("--json", action="store_true", help="print JSON")
     _runs(p, "cmd_documents", "cmd_sources")
@@ -89,7 +90,7 @@ def _documents(commands: Commands) -> None:
     p = commands.add_parser("history", help="list a document's versions")
     p.add_argument("document")
     p.add_argument("--json", action="store_true", help="print JSON")
-    _runs(p, "cmd_documents", "cmd_history")
+    _runs(p, "cmd_history", "cmd_history")
 
     p = commands.add_parser("show", help="print a stored version of a document")
     p.add_argument("document")
@@ -99,13 +100,13 @@ def _documents(commands: Commands) -> None:
     p.add_argument("--section", metavar="KEY", help="only this section, with its evidence")
     p.add_argument("--raw", action="store_true", help="write the raw bytes as served to stdout")
     p.add_argument("--json", action="store_true", help="print JSON")
-    _runs(p, "cmd_documents", "cmd_show")
+    _runs(p, "cmd_show", "cmd_show")
 
     p = commands.add_parser("fetches", help="print a document's fetch log")
     p.add_argument("document")
     p.add_argument("--limit", type=number, default=50, help="at most this many rows (default 50)")
     p.add_argument("--json", action="store_true", help="print JSON")
-    _runs(p, "cmd_documents", "cmd_fetches")
+    _runs(p, "cmd_show", "cmd_fetches")
 
 
 def _changes(commands: Commands) -> None:
@@ -178,7 +179,7 @@ def _alerts(commands: Commands) -> None:
 
 
 def _history(commands: Commands) -> None:
-    """Questions to the whole history: search, timeline, evidence, report (cmd_history)."""
+    """Questions to the whole history: search, timeline, evidence, report."""
     p = commands.add_parser(
         "search",
         help="find a phrase in every stored version",
@@ -193,7 +194,7 @@ def _history(commands: Commands) -> None:
     which.add_argument("--first", action="store_true", help="when it first appeared, per document")
     which.add_argument("--last", action="store_true", help="when it was last seen, per document")
     _formats(p)
-    _runs(p, "cmd_history", "cmd_search")
+    _runs(p, "cmd_search", "cmd_search")
 
     p = commands.add_parser(
         "timeline",
@@ -206,7 +207,7 @@ def _history(commands: Commands) -> None:
     which.add_argument("--topic", metavar="NAME", help="only the terms of this topic")
     which.add_argument("--term", metavar="TERM", help="only this term (watched or not)")
     _formats(p)
-    _runs(p, "cmd_history", "cmd_timeline")
+    _runs(p, "cmd_timeline", "cmd_timeline")
 
     p = commands.add_parser(
         "evidence",
@@ -220,7 +221,7 @@ def _history(commands: Commands) -> None:
     p.add_argument("--out", required=True, metavar="FILE.zip", help="where to write the zip")
     p.add_argument("--force", action="store_true", help="overwrite FILE.zip if it exists")
     p.add_argument("--json", action="store_true", help="print JSON")
-    _runs(p, "cmd_history", "cmd_evidence")
+    _runs(p, "cmd_report", "cmd_evidence")
 
     p = commands.add_parser(
         "report",
@@ -230,7 +231,7 @@ def _history(commands: Commands) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the site into")
     p.add_argument("--force", action="store_true", help="write over a folder that holds files")
     p.add_argument("--json", action="store_true", help="print JSON")
-    _runs(p, "cmd_history", "cmd_report")
+    _runs(p, "cmd_report", "cmd_report")
 
 
 def _doctor(commands: Commands) -> None:
