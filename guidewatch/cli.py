@@ -125,7 +125,7 @@ def _changes(commands: Commands) -> None:
         "--color", choices=("auto", "always", "never"), default="auto", help="colour output"
     )
     p.add_argument("--json", action="store_true", help="print JSON")
-    _runs(p, "cmd_changes", "cmd_diff")
+    _runs(p, "cmd_diff", "cmd_diff")
 
     p = commands.add_parser(
         "changes",
@@ -148,7 +148,7 @@ def _changes(commands: Commands) -> None:
     p.add_argument("document")
     p.add_argument("--all", action="store_true", help="also list changes on no topic")
     p.add_argument("--json", action="store_true", help="print JSON")
-    _runs(p, "cmd_changes", "cmd_replay")
+    _runs(p, "cmd_diff", "cmd_replay")
 
 
 def _alerts(commands: Commands) -> None:

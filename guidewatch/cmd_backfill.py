@@ -27,7 +27,6 @@ def _prefix(value: str | None, *, end: bool) -> str | None:
 
 class Meter:
     """Progress: a bar with counts and time left on a terminal, plain lines otherwise."""
-
     def __init__(self, total: int, out: TextIO) -> None:
         self.total, self.done, self.out = total, 0, out
         self.tty = out.isatty()
@@ -123,7 +122,6 @@ def cmd_backfill(args: argparse.Namespace, app: App) -> int:
 @dataclass(frozen=True)
 class Estimate:
     """How long a backfill takes at the archive's rate limits, from counted requests."""
-
     searches: int
     mementos: int
     bytes: int
