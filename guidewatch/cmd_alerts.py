@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
+from alerts.digest import build_message
+from alerts.naming import subject
+from alerts.outbox import new_message_id, outbox_summary, requeue_failed, sample_digest
+from alerts.smtp import SmtpConfig, SmtpConfigError, send_message
 from guidewatch.app import App, UserError, emit, stamp, table
+from guidewatch.waiting import cut, waiting_items
+from storage import changes as store
+from storage import deliveries
+from storage.db import open_session
 
 
 def _to(subscriber: str | None, channel: str | None) -> str:
@@ -17,12 +25,6 @@ def _to(subscriber: str | None, channel: str | None) -> str:
 
 def cmd_alerts(args: argparse.Namespace, app: App) -> int:
     """Show the outbox (and optionally put failed messages back to pending)."""
-    from alerts.outbox import outbox_summary, requeue_failed
-    from guidewatch.waiting import cut, waiting_items
-    from storage import changes as store
-    from storage import deliveries
-    from storage.db import open_session
-
     requeued = requeue_failed(app.engine) if args.retry else 0
     with open_session(app.engine) as session:
         rows = store.list_alerts(session=session, status=args.status, limit=args.limit)
@@ -108,11 +110,6 @@ def cmd_alerts(args: argparse.Namespace, app: App) -> int:
 
 def cmd_test_email(args: argparse.Namespace, app: App) -> int:
     """Send one sample digest through the configured SMTP server."""
-    from alerts.digest import build_message
-    from alerts.naming import subject
-    from alerts.outbox import new_message_id, sample_digest
-    from alerts.smtp import SmtpConfig, SmtpConfigError, send_message
-
     settings = app.settings
     recipients = tuple(args.to) or settings.mail_to
     if not recipients:

@@ -24,6 +24,7 @@ RESET = "\x1b[0m"
 
 class _Terminal(Markup):
     """The terminal's redline: ANSI colours, or [-removed-] and {+added+} without them."""
+
     def __init__(self, *, color: bool) -> None:
         self.color = color
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from guidewatch.app import App, emit, subscribers_in_force, table
+from guidewatch.monitor import alerts_line, deliver
 
 
 def cmd_subscribers(args: argparse.Namespace, app: App) -> int:
@@ -34,8 +35,6 @@ def cmd_subscribers(args: argparse.Namespace, app: App) -> int:
 
 def cmd_deliver(args: argparse.Namespace, app: App) -> int:
     """Deliver the outbox now (what `guidewatch run` does after its checks)."""
-    from guidewatch.monitor import alerts_line, deliver
-
     report = deliver(app)
     emit(args.json, report, lambda: alerts_line(report))
     return 1 if report.get("failed") else 0
