@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, inspect
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the PostgreSQL dialect is imported only when the database is PostgreSQL
     from sqlalchemy.dialects.postgresql import Insert as PgInsert
-    from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -106,11 +107,8 @@ def insert_or_ignore(
     session: Session, table: Any, *, index_elements: list[str] | None = None
 ) -> PgInsert | SqliteInsert:
     """An INSERT into `table` that skips a row whose key exists, in the session's dialect."""
-    # Each dialect's module is imported only where it is used (start-up of a query command).
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         return pg_insert(table).on_conflict_do_nothing(index_elements=index_elements)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
     return sqlite_insert(table).on_conflict_do_nothing(index_elements=index_elements)
