@@ -10,9 +10,8 @@ from typing import Any
 from guidewatch.app import App, UserError, emit, parse_when, stamp, table
 from guidewatch.damage import damaged_body
 from guidewatch.evidence import fetch_dict
-from guidewatch.provenance import source_line, witness_line
+from guidewatch.provenance import source_line, version_summary, witness_line
 from guidewatch.queries import stored_document
-from guidewatch.report.history import version_summary
 from storage import repo
 from storage.db import open_session
 from storage.models import Fetch
