@@ -13,6 +13,7 @@ from guidewatch.app import App, UserError, emit, parse_when, stamp
 from guidewatch.queries import known_document, to_csv
 from storage import repo
 from storage.db import open_session
+from storage.models import Version
 from storage.search import Hit, SearchError, search
 
 
@@ -33,7 +34,7 @@ def cmd_search(args: argparse.Namespace, app: App) -> int:
                 until=until,
                 which=which,
             )
-            _check_texts(session, hits)
+            quoted = _check_texts(session, hits)
     except SearchError as error:
         raise UserError(str(error)) from None
     except (OperationalError, ProgrammingError) as error:
@@ -44,7 +45,7 @@ def cmd_search(args: argparse.Namespace, app: App) -> int:
         ) from None
     headers = ["document", "section", "first_version", "last_version"]
     headers += ["first_seen_at", "last_seen_at", "current", "sentence"]
-    first_seen_in = _first_seen_in(app, hits)
+    first_seen_in = _first_seen_in(hits, quoted)
 
     def render() -> str:
         if args.format == "csv":
@@ -88,19 +89,21 @@ def cmd_search(args: argparse.Namespace, app: App) -> int:
     return 0
 
 
-def _first_seen_in(app: App, hits: Sequence[Hit]) -> dict[tuple[str, int], str]:
+def _first_seen_in(
+    hits: Sequence[Hit], quoted: dict[tuple[str, int], Version]
+) -> dict[tuple[str, int], str]:
     """The archive capture each hit's first version was first seen in (live ones left out)."""
     found: dict[tuple[str, int], str] = {}
-    with open_session(app.engine) as session:
-        for key in {(h.document_id, h.first_version) for h in hits}:
-            version = repo.get_version(session=session, document_id=key[0], number=key[1])
-            if version is not None and version.provenance == "archive" and version.archive_url:
-                found[key] = version.archive_url
+    for key in {(h.document_id, h.first_version) for h in hits}:
+        version = quoted.get(key)
+        if version is not None and version.provenance == "archive" and version.archive_url:
+            found[key] = version.archive_url
     return found
 
 
-def _check_texts(session: Session, hits: Sequence[Hit]) -> None:
-    """Check the text SHA-256 of every version a hit quotes (its first and last)."""
+def _check_texts(session: Session, hits: Sequence[Hit]) -> dict[tuple[str, int], Version]:
+    """Check the text SHA-256 of every version a hit quotes (its first and last); return them."""
+    quoted: dict[tuple[str, int], Version] = {}
     for doc, version_number in sorted(
         {(h.document_id, n) for h in hits for n in (h.first_version, h.last_version)}
     ):
@@ -111,3 +114,5 @@ def _check_texts(session: Session, hits: Sequence[Hit]) -> None:
             repo.verified_document(session=session, version=version)
         except repo.CorruptTextError as error:
             raise UserError(str(error)) from None
+        quoted[doc, version_number] = version
+    return quoted

@@ -223,4 +223,3 @@ def document_changes(
             )
         )
     return list(reversed(out))
-
