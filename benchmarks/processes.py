@@ -1,4 +1,14 @@
-"""Time query commands as whole processes: median wall and CPU of N runs, with the load."""
+"""Time query commands as whole processes: median wall and CPU of N runs, with the load.
+
+    bin/python benchmarks/processes.py --document doc-0010 --at 2024-07-01
+    bin/python benchmarks/processes.py --against /tmp/before   # alternate with another checkout
+
+GUIDEWATCH_DATA_DIR or GUIDEWATCH_DATABASE_URL names the history (SQLite or PostgreSQL). Each
+command runs `python -m guidewatch` from the checkout's folder, so `--against DIR` (an older
+tree, e.g. from `git archive`) runs that tree's code with this interpreter and packages; the
+runs alternate so both see the same load. Compile bytecode first (`python -m compileall` on
+the trees, as `UV_COMPILE_BYTECODE=1` does for packages) when PYTHONDONTWRITEBYTECODE is set.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_once(argv: list[str]) -> tuple[float, float]:
-    """Run `python -m guidewatch ARGV` once: its wall and CPU seconds."""
+def run_once(argv: list[str], root: Path = ROOT) -> tuple[float, float]:
+    """Run `python -m guidewatch ARGV` once from `root`: its wall and CPU seconds."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "guidewatch", *argv],
-        cwd=ROOT,
+        cwd=root,
         stdout=subprocess.DEVNULL,
         check=True,
     )
@@ -30,12 +40,17 @@ def run_once(argv: list[str]) -> tuple[float, float]:
     return wall, cpu
 
 
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main_cli() -> int:
-    """Time each command (GUIDEWATCH_DATA_DIR or GUIDEWATCH_DATABASE_URL names the history)."""
+    """Time each command, in this tree (and alternately in another one with --against)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--document", default="doc-0010", help="a stored document id")
     parser.add_argument("--at", default="2024-01-20", help="the date for show --at")
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--against", type=Path, metavar="DIR", help="another checkout to compare")
     args = parser.parse_args()
     commands = {
         "--help": ["--help"],
@@ -43,14 +58,23 @@ def main_cli() -> int:
         "search": ["search", "Lightning Process"],
         "show --at": ["show", args.document, "--at", args.at],
     }
-    print(f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {args.repeat} runs each")
-    print(f"{'command':12} {'median wall ms':>15} {'median CPU ms':>14}")
+    trees = {"this": ROOT} | ({"against": args.against.resolve()} if args.against else {})
+    where = os.environ.get("GUIDEWATCH_DATABASE_URL") or os.environ.get("GUIDEWATCH_DATA_DIR")
+    print(f"history: {where}; PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE')}")
+    print(f"load {_load()}; {args.repeat} runs each; trees: {trees}")
+    columns = ("median wall ms", "median CPU ms", "least CPU ms")
+    print(f"{'command':12} {'tree':8} " + " ".join(f"{c:>14}" for c in columns))
     for name, argv in commands.items():
-        runs = [run_once(argv) for _ in range(args.repeat)]
-        wall = statistics.median(r[0] for r in runs) * 1000
-        cpu = statistics.median(r[1] for r in runs) * 1000
-        print(f"{name:12} {wall:15.0f} {cpu:14.0f}")
-    print(f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        runs: dict[str, list[tuple[float, float]]] = {tree: [] for tree in trees}
+        for _ in range(args.repeat):
+            for tree, root in trees.items():
+                runs[tree].append(run_once(argv, root))
+        for tree, found in runs.items():
+            wall = statistics.median(r[0] for r in found) * 1000
+            cpu = statistics.median(r[1] for r in found) * 1000
+            least = min(r[1] for r in found) * 1000  # the run the other processes slowed least
+            print(f"{name:12} {tree:8} {wall:14.0f} {cpu:14.0f} {least:14.0f}")
+    print(f"load {_load()}")
     return 0
 
 

@@ -4,36 +4,16 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
-from typing import Any
 
-from guidewatch.app import App, UserError, emit, number, stamp, table
-
-
-def register(commands: Any) -> None:
-    """Add this module's commands to the parser."""
-    p = commands.add_parser(
-        "alerts",
-        help="show the alert outbox: pending, sent and failed messages",
-        description="Example: guidewatch alerts --status pending",
-    )
-    p.add_argument("--status", choices=("pending", "sent", "failed"), help="only this status")
-    p.add_argument("--limit", type=number, default=50, help="at most this many rows (default 50)")
-    p.add_argument(
-        "--retry", action="store_true", help="put failed messages back to pending (same Message-ID)"
-    )
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_alerts)
-
-    p = commands.add_parser(
-        "test-email",
-        help="send one sample digest through the configured SMTP server",
-        description="Example: GUIDEWATCH_SMTP_HOST=smtp.example.org guidewatch test-email",
-    )
-    p.add_argument(
-        "--to", action="append", default=[], metavar="ADDR", help="recipient (default: MAIL_TO)"
-    )
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_test_email)
+from alerts.digest import build_message
+from alerts.naming import subject
+from alerts.outbox import new_message_id, outbox_summary, requeue_failed, sample_digest
+from alerts.smtp import SmtpConfig, SmtpConfigError, send_message
+from guidewatch.app import App, UserError, emit, stamp, table
+from guidewatch.waiting import cut, waiting_items
+from storage import changes as store
+from storage import deliveries
+from storage.db import open_session
 
 
 def _to(subscriber: str | None, channel: str | None) -> str:
@@ -45,12 +25,6 @@ def _to(subscriber: str | None, channel: str | None) -> str:
 
 def cmd_alerts(args: argparse.Namespace, app: App) -> int:
     """Show the outbox (and optionally put failed messages back to pending)."""
-    from alerts.outbox import outbox_summary, requeue_failed
-    from guidewatch.waiting import cut, waiting_items
-    from storage import changes as store
-    from storage import deliveries
-    from storage.db import open_session
-
     requeued = requeue_failed(app.engine) if args.retry else 0
     with open_session(app.engine) as session:
         rows = store.list_alerts(session=session, status=args.status, limit=args.limit)
@@ -136,11 +110,6 @@ def cmd_alerts(args: argparse.Namespace, app: App) -> int:
 
 def cmd_test_email(args: argparse.Namespace, app: App) -> int:
     """Send one sample digest through the configured SMTP server."""
-    from alerts.digest import build_message
-    from alerts.naming import subject
-    from alerts.outbox import new_message_id, sample_digest
-    from alerts.smtp import SmtpConfig, SmtpConfigError, send_message
-
     settings = app.settings
     recipients = tuple(args.to) or settings.mail_to
     if not recipients:

@@ -11,27 +11,15 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from guidewatch.app import App, UserError, emit, parse_when, read_topics
+from guidewatch.archive_client import archive_client
 from guidewatch.archive_settings import archive_settings
+from guidewatch.backfill import Outcome, Plan, backfill_document, plan_document
+from guidewatch.backfill_plan import Window
+from guidewatch.monitor import deliver
+from guidewatch.sources import SourcesError
 from scrapers.wayback import to_timestamp
-
-
-def register(commands: Any) -> None:
-    """Add the backfill command to the parser."""
-    p = commands.add_parser(
-        "backfill",
-        help="import history from the Wayback Machine",
-        description="Example: guidewatch backfill --document bacme-guide-to-therapy --from 2019",
-    )
-    p.add_argument("--source", action="append", default=[], metavar="ID", help="only this source")
-    p.add_argument("--document", action="append", default=[], metavar="ID", help="only this one")
-    p.add_argument("--from", dest="start", metavar="DATE", help="captures from this date")
-    p.add_argument("--to", dest="end", metavar="DATE", help="captures up to this date")
-    p.add_argument(
-        "--dry-run", action="store_true", help="list what would be fetched; store nothing"
-    )
-    p.add_argument("--quiet", action="store_true", help="send no summary message")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_backfill)
+from storage import changes as store
+from storage.db import open_session
 
 
 def _prefix(value: str | None, *, end: bool) -> str | None:
@@ -76,11 +64,6 @@ class Meter:
 
 def cmd_backfill(args: argparse.Namespace, app: App) -> int:
     """Plan, then store every document's captures, then tell once."""
-    from guidewatch.archive_client import archive_client
-    from guidewatch.backfill import Outcome, Plan, backfill_document, plan_document
-    from guidewatch.backfill_plan import Window
-    from guidewatch.sources import SourcesError
-
     try:
         specs = app.catalog.select(args.source, args.document)
     except SourcesError as error:
@@ -173,7 +156,7 @@ def _size(count: int) -> str:
     return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count / 1e3:.0f} kB"
 
 
-def _plan_dict(plan: Any) -> dict[str, Any]:
+def _plan_dict(plan: Plan) -> dict[str, Any]:
     return {
         "document": plan.spec.id,
         "captures": plan.listed,
@@ -186,7 +169,7 @@ def _plan_dict(plan: Any) -> dict[str, Any]:
 
 
 def render(
-    plans: Sequence[Any], outcomes: Sequence[Any], estimate: Estimate | None, told: Any
+    plans: Sequence[Plan], outcomes: Sequence[Outcome], estimate: Estimate | None, told: str | None
 ) -> str:
     """Say per document what the archive holds and what was stored."""
     lines = []
@@ -222,12 +205,8 @@ def render(
     return "\n".join(lines)
 
 
-def tell(app: App, outcomes: Sequence[Any]) -> str | None:
+def tell(app: App, outcomes: Sequence[Outcome]) -> str | None:
     """Queue one summary message for the whole backfill and deliver pending alerts."""
-    from guidewatch.monitor import deliver
-    from storage import changes as store
-    from storage.db import open_session
-
     added = [o for o in outcomes if o.new_versions]
     if not added:
         return None

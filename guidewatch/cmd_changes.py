@@ -1,71 +1,25 @@
-"""Commands about changes: diff, changes, replay (the outbox's are in cmd_alerts.py)."""
+"""The changes command (recorded changes, one line each), and how the terminal shows a change."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
 
+from compare.model import Change
 from compare.redline import Markup
-from guidewatch.app import App, UserError, emit, number, parse_when, read_topics, stamp
+from compare.statement import statement_of
+from guidewatch.app import App, UserError, emit, parse_when, stamp
+from storage import changes as store
+from storage import history
+from storage.db import open_session
+from storage.models import Version
 
 RED_STRIKE = "\x1b[31;9m"
 GREEN = "\x1b[32;1m"
 DIM = "\x1b[2m"
 BOLD = "\x1b[1m"
 RESET = "\x1b[0m"
-
-
-def register(commands: Any) -> None:
-    """Add this module's commands to the parser."""
-    p = commands.add_parser(
-        "diff",
-        help="show what changed between two stored versions, by section",
-        description="Example: guidewatch diff nice-ng206-recommendations --from 1 --to 2",
-    )
-    p.add_argument("document")
-    p.add_argument("--from", dest="from_version", type=number, metavar="N", help="older version")
-    p.add_argument(
-        "--to", dest="to_version", type=number, metavar="N", help="newer (default: last)"
-    )
-    p.add_argument(
-        "--color", choices=("auto", "always", "never"), default="auto", help="colour output"
-    )
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_diff)
-
-    p = commands.add_parser(
-        "changes",
-        help="list recorded changes (on a watched topic unless --all)",
-        description="Example: guidewatch changes --since 2025-01-01 --topic rehabilitation",
-    )
-    p.add_argument("--since", metavar="DATE", help="only changes recorded since this date")
-    p.add_argument("--topic", metavar="T", help="only changes on this topic")
-    p.add_argument("--document", metavar="D", help="only changes to this document")
-    p.add_argument("--all", action="store_true", help="include changes on no topic")
-    p.add_argument("--id", type=int, metavar="N", help="show this one change in full")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_changes)
-
-    p = commands.add_parser(
-        "replay",
-        help="re-extract and compare every stored version with today's rules; sends nothing",
-        description="Example: guidewatch replay nice-ng206-recommendations",
-    )
-    p.add_argument("document")
-    p.add_argument("--all", action="store_true", help="also list changes on no topic")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_replay)
-
-
-def _spec(app: App, document_id: str) -> Any:
-    from guidewatch.sources import SourcesError
-
-    try:
-        return app.catalog.document(document_id)
-    except SourcesError as error:
-        raise UserError(str(error)) from None
 
 
 class _Terminal(Markup):
@@ -89,10 +43,8 @@ def redline_lines(old: Sequence[str], new: Sequence[str], *, color: bool) -> lis
     return _Terminal(color=color).render(old, new)
 
 
-def render_change(change: Any, *, color: bool) -> list[str]:
+def render_change(change: Change, *, color: bool) -> list[str]:
     """A change as a few lines of text for the terminal, its statement first."""
-    from compare.statement import statement_of
-
     heading = " › ".join(change.heading_path)
     tags = []
     if change.topics:
@@ -119,7 +71,8 @@ def render_change(change: Any, *, color: bool) -> list[str]:
     return lines
 
 
-def _use_color(choice: str) -> bool:
+def use_color(choice: str) -> bool:
+    """Whether to colour the output: always, never, or auto (on a terminal)."""
     if choice == "always":
         return True
     if choice == "never":
@@ -127,72 +80,8 @@ def _use_color(choice: str) -> bool:
     return sys.stdout.isatty()
 
 
-def cmd_diff(args: argparse.Namespace, app: App) -> int:
-    """Compare two stored versions of a document section by section."""
-    from guidewatch.changes import compare_versions
-    from guidewatch.provenance import source_line, version_provenance
-    from storage import version_store
-    from storage.db import open_session
-
-    spec = _spec(app, args.document)
-    topics = read_topics(app.settings.topics_path)
-    with open_session(app.engine) as session:
-        versions = {
-            v.number: v for v in version_store.list_versions(session=session, document_id=spec.id)
-        }
-        if not versions:
-            raise UserError(
-                f"{spec.id} has no stored version yet: nothing to compare "
-                f"(run `guidewatch run --document {spec.id}`)"
-            )
-        if len(versions) < 2 and args.from_version is None:
-            raise UserError(f"{spec.id} has {len(versions)} stored version(s): nothing to compare")
-        to_number = args.to_version or max(versions)
-        from_number = args.from_version or to_number - 1
-        for number in (to_number, from_number):
-            if number not in versions:
-                raise UserError(f"{spec.id} has no version {number}")
-        old, new = versions[from_number], versions[to_number]
-        changes = compare_versions(session, spec, old, new, topics=topics)
-    data = {
-        "document": spec.id,
-        "from": {"version": old.number, "first_seen_at": old.first_seen_at}
-        | version_provenance(old),
-        "to": {"version": new.number, "first_seen_at": new.first_seen_at} | version_provenance(new),
-        "changes": [c.to_dict() for c in changes],
-    }
-    color = _use_color(args.color)
-
-    def render() -> str:
-        lines = [
-            f"{spec.id}: version {old.number} ({stamp(old.first_seen_at)}) → "
-            f"version {new.number} ({stamp(new.first_seen_at)})",
-            *(
-                f"version {v.number}: {source_line(v)}"
-                for v in (old, new)
-                if v.provenance == "archive"
-            ),
-            "",
-        ]
-        if not changes:
-            lines.append("no change beyond noise (whitespace, typography, names, ignore rules)")
-        for change in changes:
-            lines += render_change(change, color=color) + [""]
-        return "\n".join(lines).rstrip()
-
-    emit(args.json, data, render)
-    return 0
-
-
 def cmd_changes(args: argparse.Namespace, app: App) -> int:
     """List recorded changes, newest last, each by its one-line statement."""
-    from compare.model import Change
-    from compare.statement import statement_of
-    from storage import changes as store
-    from storage import history
-    from storage.db import open_session
-    from storage.models import Version
-
     since = parse_when(args.since, end_of_day=False) if args.since else None
     with open_session(app.engine) as session:
         if args.id is not None:
@@ -249,50 +138,6 @@ def cmd_changes(args: argparse.Namespace, app: App) -> int:
                 lines += ["  " + line for line in render_change(change, color=False)]
         if args.id is None:
             lines.append("(one change in full: guidewatch changes --id N)")
-        return "\n".join(lines)
-
-    emit(args.json, data, render)
-    return 0
-
-
-def cmd_replay(args: argparse.Namespace, app: App) -> int:
-    """Re-run extraction and comparison over stored copies; print what would be alerted."""
-    from guidewatch.changes import replay
-    from storage.db import open_session
-
-    spec = _spec(app, args.document)
-    topics = read_topics(app.settings.topics_path)
-    with open_session(app.engine) as session:
-        steps = replay(session, spec, topics=topics)
-    data = {
-        "document": spec.id,
-        "steps": [
-            {
-                "from_version": s.from_version,
-                "to_version": s.to_version,
-                "would_alert": [c.to_dict() for c in s.alerting],
-                "other_changes": len(s.changes) - len(s.alerting),
-                **({"changes": [c.to_dict() for c in s.changes]} if args.all else {}),
-            }
-            for s in steps
-        ],
-    }
-    color = _use_color("auto")
-
-    def render() -> str:
-        if not steps:
-            return f"{spec.id}: fewer than two stored versions, nothing to replay"
-        lines = []
-        for step in steps:
-            shown = step.changes if args.all else step.alerting
-            lines.append(
-                f"version {step.from_version} → {step.to_version}: "
-                f"{len(step.alerting)} change(s) would be alerted, "
-                f"{len(step.changes) - len(step.alerting)} on no topic"
-            )
-            for change in shown:
-                lines += ["  " + line for line in render_change(change, color=color)]
-        lines.append("(replay: nothing was written or sent)")
         return "\n".join(lines)
 
     emit(args.json, data, render)

@@ -9,25 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from guidewatch.app import App, UserError, emit, table
+from guidewatch.doctor import Finding, Robots, diagnose, fixes_file
+from guidewatch.monitor import run_once
+from guidewatch.sources import DEFAULT_SOURCES, SourcesError
+from scrapers.fetch import HttpFetcher
 
 WHAT_CHARS = 50  # the "what" column of the table; a longer message is printed in full below it
 FIX_CHARS = 30  # the "fix" column names what to set; the lines to write come at the end
-
-
-def register(commands: Any) -> None:
-    """Add the doctor command to the parser."""
-    p = commands.add_parser(
-        "doctor",
-        help="fetch every document live (politely) and report what works and what to fix",
-    )
-    p.add_argument("--document", action="append", default=[], metavar="ID", help="only this one")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument(
-        "--store",
-        action="store_true",
-        help="then keep the documents that work, as `guidewatch run` would (default: nothing)",
-    )
-    p.set_defaults(func=cmd_doctor)
 
 
 def short(text: str, limit: int) -> str:
@@ -48,7 +36,7 @@ def fix_keys(fix: list[str]) -> str:
     return short(", ".join(dict.fromkeys(keys)), FIX_CHARS)
 
 
-def render(findings: list[Any], fixes: str, own: Path | None = None) -> str:
+def render(findings: list[Finding], fixes: str, own: Path | None = None) -> str:
     """Each document's report, then the verdict table (one short line each), the messages the
     table cut short in full, then the fixes to write."""
     lines: list[str] = []
@@ -83,9 +71,6 @@ def render(findings: list[Any], fixes: str, own: Path | None = None) -> str:
 
 def cmd_doctor(args: argparse.Namespace, app: App) -> int:
     """Diagnose the chosen documents; store them only with --store."""
-    from guidewatch.doctor import Robots, diagnose, fixes_file
-    from guidewatch.sources import DEFAULT_SOURCES, SourcesError
-
     try:
         specs = app.catalog.select([], args.document)
     except SourcesError as error:
@@ -102,8 +87,6 @@ def cmd_doctor(args: argparse.Namespace, app: App) -> int:
         "ok": all(f.verdict != "broken" for f in findings),
     }
     if args.store:
-        from guidewatch.monitor import run_once
-
         working = [s for s, f in zip(specs, findings, strict=True) if f.verdict != "broken"]
         summary = run_once(app, working)
         data["stored"] = summary.to_dict()
@@ -112,7 +95,7 @@ def cmd_doctor(args: argparse.Namespace, app: App) -> int:
 
 
 @contextmanager
-def _fetcher(app: App) -> Iterator[Any]:
+def _fetcher(app: App) -> Iterator[HttpFetcher]:
     """The fetcher a run uses: the same politeness, and the same mirror rewrite if one is set."""
     with app.fetcher() as http:
         yield http

@@ -1,53 +1,15 @@
-"""Commands about documents and their history: sources, run, history, show, fetches."""
+"""Commands about the declared documents: sources (the catalog) and run (one cycle)."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from typing import Any
 
-from guidewatch.app import App, UserError, emit, number, parse_when, stamp, table
-
-
-def register(commands: Any) -> None:
-    """Add this module's commands to the parser."""
-    p = commands.add_parser("sources", help="list the watched documents and their URLs")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_sources)
-
-    p = commands.add_parser("run", help="run one monitoring cycle now")
-    p.add_argument("--source", action="append", default=[], metavar="ID", help="only this source")
-    p.add_argument("--document", action="append", default=[], metavar="ID", help="only this one")
-    p.add_argument(
-        "--prefect",
-        action="store_true",
-        help="run it as the Prefect monitor flow (the default when PREFECT_API_URL is set; "
-        "without it Prefect starts a temporary server, which takes about 20 s)",
-    )
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_run)
-
-    p = commands.add_parser("history", help="list a document's versions")
-    p.add_argument("document")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_history)
-
-    p = commands.add_parser("show", help="print a stored version of a document")
-    p.add_argument("document")
-    which = p.add_mutually_exclusive_group()
-    which.add_argument("--version", type=number, metavar="N", help="version number")
-    which.add_argument("--at", metavar="DATE", help="the version current on this date")
-    p.add_argument("--section", metavar="KEY", help="only this section, with its evidence")
-    p.add_argument("--raw", action="store_true", help="write the raw bytes as served to stdout")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_show)
-
-    p = commands.add_parser("fetches", help="print a document's fetch log")
-    p.add_argument("document")
-    p.add_argument("--limit", type=number, default=50, help="at most this many rows (default 50)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_fetches)
+from guidewatch.app import App, UserError, emit, table
+from guidewatch.monitor import progress_printer, run_once
+from guidewatch.runners import PREFECT, RunnerMissing, runner
+from guidewatch.sources import SourcesError
 
 
 def cmd_sources(args: argparse.Namespace, app: App) -> int:
@@ -67,15 +29,11 @@ def cmd_sources(args: argparse.Namespace, app: App) -> int:
 
 def cmd_run(args: argparse.Namespace, app: App) -> int:
     """Run one cycle over the chosen documents and report every failure at the end."""
-    from guidewatch.sources import SourcesError
-
     try:
         specs = app.catalog.select(args.source, args.document)
     except SourcesError as error:
         raise UserError(str(error)) from None
     if args.prefect or os.environ.get("PREFECT_API_URL"):
-        from guidewatch.runners import PREFECT, RunnerMissing, runner
-
         try:
             run_monitor = runner(PREFECT)  # flows/ provides it: guidewatch never imports flows
         except RunnerMissing as error:
@@ -84,229 +42,9 @@ def cmd_run(args: argparse.Namespace, app: App) -> int:
             os.environ["GUIDEWATCH_SOURCES"] = app.sources_path  # the flow reads settings anew
         summary = run_monitor(args.source or None, args.document or None)
     else:
-        from guidewatch.monitor import progress_printer, run_once
-
         # On a terminal, say as each document finishes (a run pauses between requests).
         shown = progress_printer(len(specs), sys.stderr) if sys.stderr.isatty() else None
         summary = run_once(app, specs, progress=shown)
     data = summary.to_dict()
     emit(args.json, data, summary.render)
     return summary.exit_code
-
-
-def _document(app: App, document_id: str) -> Any:
-    from storage import repo
-    from storage.db import open_session
-
-    with open_session(app.engine) as session:
-        row = repo.get_document(session=session, id=document_id)
-    if row is None:
-        if document_id in app.catalog.ids():
-            raise UserError(
-                f"{document_id} has no stored version yet: it has not been checked "
-                f"(run `guidewatch run --document {document_id}`)"
-            )
-        known = ", ".join(app.catalog.ids())
-        raise UserError(f"no document {document_id!r} (declared: {known})")
-    return row
-
-
-def cmd_history(args: argparse.Namespace, app: App) -> int:
-    """List a document's versions with first and last seen dates and where each came from."""
-    from guidewatch.provenance import source_label, version_provenance
-    from storage import version_store
-    from storage.db import open_session
-
-    _document(app, args.document)
-    with open_session(app.engine) as session:
-        versions = version_store.list_versions(session=session, document_id=args.document)
-    if not versions:
-        raise UserError(f"{args.document} has no stored version yet (see `guidewatch fetches`)")
-    data = [
-        {
-            "version": v.number,
-            "first_seen_at": v.first_seen_at,
-            "last_seen_at": v.last_seen_at,
-            "text_sha256": v.text_sha256,
-            "characters": v.text_size,
-            "url": v.url,
-            "body_sha256": v.body_sha256,
-            "extractor": v.extractor_version,
-            **version_provenance(v),
-        }
-        for v in versions
-    ]
-    emit(
-        args.json,
-        data,
-        lambda: table(
-            [
-                [
-                    str(v.number),
-                    stamp(v.first_seen_at),
-                    stamp(v.last_seen_at),
-                    str(v.text_size),
-                    v.text_sha256[:12],
-                    v.archive_url or source_label(v),
-                ]
-                for v in versions
-            ],
-            ["version", "first seen", "last seen", "chars", "text sha256", "from"],
-        ),
-    )
-    return 0
-
-
-def cmd_show(args: argparse.Namespace, app: App) -> int:
-    """Print one version's text (or raw bytes, or one section with its evidence)."""
-    from guidewatch.damage import damaged_body
-    from guidewatch.evidence import fetch_dict
-    from guidewatch.provenance import source_line, witness_line
-    from guidewatch.report.history import version_summary
-    from storage import blobs, fetch_log, version_store
-    from storage.db import open_session
-
-    _document(app, args.document)
-    with open_session(app.engine) as session:
-        if args.version is not None:
-            version = version_store.get_version(
-                session=session, document_id=args.document, number=args.version
-            )
-            missing = f"{args.document} has no version {args.version}"
-        elif args.at:
-            when = parse_when(args.at, end_of_day=True)
-            version = version_store.version_at(
-                session=session, document_id=args.document, when=when
-            )
-            missing = f"{args.document} had no stored version on {args.at}"
-        else:
-            version = version_store.latest_version(session=session, document_id=args.document)
-            missing = f"{args.document} has no stored version yet"
-        if version is None:
-            raise UserError(missing)
-        if args.raw:
-            try:
-                body = blobs.get_blob(session=session, sha=version.body_sha256)
-            except blobs.CorruptBlobError as error:
-                raise UserError(damaged_body(session, version, error)) from None
-            sys.stdout.buffer.write(body)
-            sys.stdout.buffer.flush()
-            return 0
-        try:
-            document = version_store.verified_document(session=session, version=version)
-        except version_store.CorruptTextError as error:
-            raise UserError(str(error)) from None
-        fetch = (
-            fetch_log.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
-        )
-        asked = parse_when(args.at, end_of_day=True) if args.at else None
-        before, after = (
-            fetch_log.confirming_fetches(session=session, version_id=version.id or 0, when=asked)
-            if asked
-            else (None, None)
-        )
-        confirmed = [fetch_dict(f, session=session) if f else None for f in (before, after)]
-    sections = document.sections
-    if args.section:
-        sections = tuple(s for s in sections if s.key == args.section)
-        if not sections:
-            keys = ", ".join(s.key for s in document.sections[:30])
-            raise UserError(
-                f"version {version.number} has no section {args.section!r}; sections: {keys}"
-            )
-    evidence: dict[str, Any] = {
-        "document": args.document,
-        **version_summary(version),
-        "fetched_at": fetch.started_at if fetch else None,
-    }
-    if asked is not None:
-        evidence["asked_for"] = asked
-        # Seen on both sides of the date means the wording was there on it.
-        evidence["confirmed_on_date"] = before is not None and after is not None
-        evidence["confirmed_before"], evidence["confirmed_after"] = confirmed
-    data = {
-        **evidence,
-        "title": document.title,
-        "sections": [
-            {
-                "key": s.key,
-                "heading_path": list(s.heading_path),
-                "text": s.text,
-                "pages": list(s.pages),
-            }
-            for s in sections
-        ],
-    }
-
-    def render() -> str:
-        lines = [
-            f"{args.document} version {version.number}: {document.title}",
-            f"first seen {stamp(version.first_seen_at)}, last seen {stamp(version.last_seen_at)}",
-            f"fetched from {version.url} at {stamp(evidence['fetched_at'])}",
-            f"raw body sha256 {version.body_sha256}, text sha256 {version.text_sha256}",
-            source_line(version),
-            *filter(None, [witness_line(version)]),
-        ]
-        if asked is not None:
-            lines.append(_confirmation(asked, before, after))
-        lines += [
-            f"evidence pack: guidewatch evidence {args.document} --version {version.number} "
-            "--out FILE.zip",
-            "",
-        ]
-        for s in sections:
-            pages = f" (p. {', '.join(map(str, s.pages))})" if s.pages else ""
-            lines.append(f"## [{s.key}] {' > '.join(s.heading_path)}{pages}")
-            lines.append(s.text)
-            lines.append("")
-        return "\n".join(lines).rstrip()
-
-    emit(args.json, data, render)
-    return 0
-
-
-def _confirmation(when: Any, before: Any, after: Any) -> str:
-    """Say how well the fetch log supports the wording on the date asked for."""
-    if before is not None and after is not None:
-        return (
-            f"on {stamp(when)}: confirmed by the fetches of {stamp(before.started_at)} "
-            f"and {stamp(after.started_at)}"
-        )
-    if before is not None:
-        return (
-            f"on {stamp(when)}: last confirmed {stamp(before.started_at)}; no later fetch "
-            "has confirmed it yet"
-        )
-    return f"on {stamp(when)}: no fetch confirmed this version by then"
-
-
-def cmd_fetches(args: argparse.Namespace, app: App) -> int:
-    """Print the fetch log of a document, newest first."""
-    from guidewatch.evidence import fetch_dict
-    from storage import fetch_log
-    from storage.db import open_session
-
-    _document(app, args.document)
-    with open_session(app.engine) as session:
-        rows = fetch_log.list_fetches(session=session, document_id=args.document, limit=args.limit)
-        data = [fetch_dict(f, session=session) for f in rows]
-    emit(
-        args.json,
-        data,
-        lambda: table(
-            [
-                [
-                    stamp(f.started_at),
-                    f.outcome,
-                    str(f.status or "-"),
-                    str(f.size or "-"),
-                    fetch_log.provenance(f),
-                    # whole: cut short misleads
-                    f.error or f.archive_url or fetch_log.final_url(f) or f.url,
-                ]
-                for f in rows
-            ],
-            ["when", "outcome", "status", "bytes", "from", "error or URL"],
-        ),
-    )
-    return 0

@@ -1,352 +1,53 @@
-"""Commands that question the history: search, timeline, evidence, report."""
+"""The history command: a document's versions, when each was seen and where it came from."""
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import sys
-from collections.abc import Sequence
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
-from alerts.dates import iso
-from guidewatch.app import (
-    App,
-    UserError,
-    emit,
-    number,
-    parse_when,
-    read_topics,
-    stamp,
-    subscribers_in_force,
-    table,
-)
+from guidewatch.app import App, UserError, emit, stamp, table
+from guidewatch.provenance import source_label, version_provenance
+from guidewatch.queries import stored_document
+from storage import version_store
+from storage.db import open_session
 
 
-def register(commands: Any) -> None:
-    """Add this module's commands to the parser."""
-    p = commands.add_parser(
-        "search",
-        help="find a phrase in every stored version",
-        description="Find a phrase in every stored version of every document. Example: "
-        'guidewatch search "Lightning Process" --first',
-    )
-    p.add_argument("phrase", help="words to find in this order (punctuation is ignored)")
-    p.add_argument("--document", metavar="ID", help="only this document")
-    p.add_argument("--since", metavar="DATE", help="only versions seen on or after this date")
-    p.add_argument("--until", metavar="DATE", help="only versions seen on or before this date")
-    which = p.add_mutually_exclusive_group()
-    which.add_argument("--first", action="store_true", help="when it first appeared, per document")
-    which.add_argument("--last", action="store_true", help="when it was last seen, per document")
-    _formats(p)
-    p.set_defaults(func=cmd_search)
-
-    p = commands.add_parser(
-        "timeline",
-        help="count watched terms in every version",
-        description="Count watched terms version by version. Example: "
-        'guidewatch timeline --term "pacing up" bacme-guide-to-therapy',
-    )
-    p.add_argument("document", nargs="?", help="only this document (default: all)")
-    which = p.add_mutually_exclusive_group()
-    which.add_argument("--topic", metavar="NAME", help="only the terms of this topic")
-    which.add_argument("--term", metavar="TERM", help="only this term (watched or not)")
-    _formats(p)
-    p.set_defaults(func=cmd_timeline)
-
-    p = commands.add_parser(
-        "evidence",
-        help="write an evidence pack (zip) for one version",
-        description="Write the raw bytes, headers, fetch log and text of one version, with a "
-        "SHA-256 manifest. Example: guidewatch evidence nice-ng206-recommendations "
-        "--version 2 --out ng206-v2.zip",
-    )
-    p.add_argument("document")
-    p.add_argument("--version", type=number, metavar="N", help="version number (default: newest)")
-    p.add_argument("--out", required=True, metavar="FILE.zip", help="where to write the zip")
-    p.add_argument("--force", action="store_true", help="overwrite FILE.zip if it exists")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_evidence)
-
-    p = commands.add_parser(
-        "report",
-        help="write the static HTML report",
-        description="Write a static site (opens from disk). Example: guidewatch report --out site",
-    )
-    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the site into")
-    p.add_argument("--force", action="store_true", help="write over a folder that holds files")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_report)
-
-
-def _formats(parser: argparse.ArgumentParser) -> None:
-    """Add --json and --format to a query command."""
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument(
-        "--format", choices=("table", "csv"), default="table", help="text output (default: table)"
-    )
-
-
-def to_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """Render rows as CSV text."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return buffer.getvalue().rstrip("\n")
-
-
-def _known_document(app: App, document_id: str) -> None:
-    """Fail with a helpful message when the database has no such document."""
-    from storage import repo
-    from storage.db import open_session
-
+def cmd_history(args: argparse.Namespace, app: App) -> int:
+    """List a document's versions with first and last seen dates and where each came from."""
+    stored_document(app, args.document)
     with open_session(app.engine) as session:
-        if repo.get_document(session=session, id=document_id) is None:
-            known = ", ".join(d.id for d in repo.list_documents(session=session)) or "none yet"
-            raise UserError(f"no document {document_id!r} in the database (stored: {known})")
-
-
-def cmd_search(args: argparse.Namespace, app: App) -> int:
-    """Print every sentence holding the phrase, with the versions and dates it was seen."""
-    from sqlalchemy.exc import OperationalError, ProgrammingError
-
-    from storage.db import open_session
-    from storage.search import SearchError, search
-
-    if args.document:
-        _known_document(app, args.document)
-    since = parse_when(args.since, end_of_day=False) if args.since else None
-    until = parse_when(args.until, end_of_day=True) if args.until else None
-    which = "first" if args.first else "last" if args.last else "all"
-    try:
-        with open_session(app.engine) as session:
-            hits = search(
-                session=session,
-                phrase=args.phrase,
-                document_id=args.document,
-                since=since,
-                until=until,
-                which=which,
-            )
-            _check_texts(session, hits)
-    except SearchError as error:
-        raise UserError(str(error)) from None
-    except (OperationalError, ProgrammingError) as error:
-        if "sections_fts" not in str(error) and "phraseto_tsquery" not in str(error):
-            raise
-        raise UserError(
-            "this database has no search index yet: run `guidewatch run` once to upgrade it"
-        ) from None
-    headers = ["document", "section", "first_version", "last_version"]
-    headers += ["first_seen_at", "last_seen_at", "current", "sentence"]
-    first_seen_in = _first_seen_in(app, hits)
-
-    def render() -> str:
-        if args.format == "csv":
-            rows = [
-                [
-                    h.document_id,
-                    h.section_key,
-                    h.first_version,
-                    h.last_version,
-                    iso(h.first_seen_at),
-                    iso(h.last_seen_at),
-                    "yes" if h.current else "no",
-                    h.sentence,
-                ]
-                for h in hits
-            ]
-            return to_csv(headers, rows)
-        if not hits:
-            return f"no stored version contains {args.phrase!r}"
-        lines = []
-        for h in hits:
-            span = f"v{h.first_version}" + (
-                f"-v{h.last_version}" if h.last_version != h.first_version else ""
-            )
-            still = "still there" if h.current else "gone after that"
-            lines.append(
-                f"{h.document_id}  [{h.section_key}]  {span}  "
-                f"first seen {stamp(h.first_seen_at)}, last seen {stamp(h.last_seen_at)} ({still})"
-            )
-            lines.append(f"    {h.sentence}")
-            where = first_seen_in.get((h.document_id, h.first_version))
-            if where:
-                lines.append(f"    (first seen in the Wayback Machine's capture {where})")
-        return "\n".join(lines)
-
+        versions = version_store.list_versions(session=session, document_id=args.document)
+    if not versions:
+        raise UserError(f"{args.document} has no stored version yet (see `guidewatch fetches`)")
     data = [
-        h.to_dict() | {"first_seen_in": first_seen_in.get((h.document_id, h.first_version))}
-        for h in hits
+        {
+            "version": v.number,
+            "first_seen_at": v.first_seen_at,
+            "last_seen_at": v.last_seen_at,
+            "text_sha256": v.text_sha256,
+            "characters": v.text_size,
+            "url": v.url,
+            "body_sha256": v.body_sha256,
+            "extractor": v.extractor_version,
+            **version_provenance(v),
+        }
+        for v in versions
     ]
-    emit(args.json, data, render)
-    return 0
-
-
-def _first_seen_in(app: App, hits: Sequence[Any]) -> dict[tuple[str, int], str]:
-    """The archive capture each hit's first version was first seen in (live ones left out)."""
-    from storage import version_store
-    from storage.db import open_session
-
-    found: dict[tuple[str, int], str] = {}
-    with open_session(app.engine) as session:
-        for key in {(h.document_id, h.first_version) for h in hits}:
-            version = version_store.get_version(session=session, document_id=key[0], number=key[1])
-            if version is not None and version.provenance == "archive" and version.archive_url:
-                found[key] = version.archive_url
-    return found
-
-
-def cmd_timeline(args: argparse.Namespace, app: App) -> int:
-    """Print the count of each watched term in every version, with dates."""
-    from guidewatch.report.history import select_topics, shown_terms, term_timelines
-    from storage.db import open_session
-
-    watched = read_topics(app.settings.topics_path)
-    try:
-        topics, always = select_topics(watched, topic=args.topic, term=args.term)
-    except ValueError as error:
-        raise UserError(str(error)) from None
-    if args.document:
-        _known_document(app, args.document)
-    with open_session(app.engine) as session:
-        ids = [args.document] if args.document else None
-        rows = term_timelines(session=session, document_ids=ids, topics=topics)
-    terms = shown_terms(rows, topics, always)
-
-    def render() -> str:
-        if args.format == "csv":
-            headers = ["document", "version", "first_seen_at", "last_seen_at", *terms]
-            return to_csv(
-                headers,
-                [
-                    [
-                        r.document_id,
-                        r.version,
-                        iso(r.first_seen_at),
-                        iso(r.last_seen_at),
-                        *(r.counts.get(t, 0) for t in terms),
-                    ]
-                    for r in rows
-                ],
-            )
-        if not rows:
-            return "no stored version yet"
-        if not terms:
-            return "no watched term appears in any stored version"
-        lead = [] if args.document else ["document"]
-        headers = [*lead, "version", "first seen", "last seen", *terms]
-        body = [
-            [
-                *([r.document_id] if not args.document else []),
-                f"{r.version}{' (archive)' if r.provenance == 'archive' else ''}",
-                _day(r.first_seen_at),
-                _day(r.last_seen_at),
-                *(str(r.counts.get(t, 0)) for t in terms),
-            ]
-            for r in rows
-        ]
-        return table(body, headers)
-
-    emit(args.json, [r.to_dict(terms) for r in rows] if args.json else None, render)
-    return 0
-
-
-def _check_texts(session: Any, hits: Any) -> None:
-    """Check the text SHA-256 of every version a hit quotes (its first and last)."""
-    from storage import version_store
-
-    for doc, version_number in sorted(
-        {(h.document_id, n) for h in hits for n in (h.first_version, h.last_version)}
-    ):
-        version = version_store.get_version(session=session, document_id=doc, number=version_number)
-        if version is None:
-            continue
-        try:
-            version_store.verified_document(session=session, version=version)
-        except version_store.CorruptTextError as error:
-            raise UserError(str(error)) from None
-
-
-def _day(moment: datetime) -> str:
-    """The UTC date of a moment, as stamp() would print it (without strftime's cost)."""
-    return moment.astimezone(UTC).date().isoformat()
-
-
-def cmd_evidence(args: argparse.Namespace, app: App) -> int:
-    """Write one version's evidence pack and print its manifest."""
-    from guidewatch.evidence import EvidenceError, build_pack, write_pack
-    from guidewatch.outpaths import file_out, write_failed
-    from storage.db import open_session
-
-    target = file_out(Path(args.out), force=args.force)
-    _known_document(app, args.document)
-    try:
-        with open_session(app.engine) as session:
-            pack = build_pack(session=session, document_id=args.document, number=args.version)
-    except EvidenceError as error:
-        raise UserError(str(error)) from None
-    try:
-        out = write_pack(pack, target)
-    except OSError as error:
-        raise write_failed(target, error) from None
-    manifest = pack.manifest()
-    data = {
-        "document": args.document,
-        "version": pack.version.number,
-        "out": str(out),
-        "folder": pack.folder,
-        "files": manifest,
-    }
-
-    def render() -> str:
-        lines = [f"wrote {out} ({pack.folder}, {len(pack.files)} files)"]
-        lines += [f"  {sha}  {name}" for name, sha in sorted(manifest.items())]
-        lines.append("check it with: unzip, cd into the folder, sha256sum -c MANIFEST.sha256")
-        return "\n".join(lines)
-
-    emit(args.json, data, render)
-    return 0
-
-
-def cmd_report(args: argparse.Namespace, app: App) -> int:
-    """Write the static HTML report."""
-    from guidewatch.outpaths import folder_out, write_failed
-    from guidewatch.report.feeds import write_feeds
-    from guidewatch.report.site import build_report
-
-    topics = read_topics(app.settings.topics_path)
-    out = folder_out(Path(args.out), force=args.force)
-    subscribers: tuple[Any, ...] = ()
-    if app.settings.subscribers_path is not None:  # their own feeds, for their readers
-        subscribers = subscribers_in_force(app.settings).subscribers
-    try:
-        pages = build_report(engine=app.engine, out=out, topics=topics, specs=_declared(app))
-        feeds = write_feeds(
-            app.engine, out, topics, base_url=app.settings.report_url, subscribers=subscribers
-        )
-    except OSError as error:
-        raise write_failed(out, error) from None
-    data = {"out": str(out), "pages": [str(p) for p in pages], "feeds": [str(f) for f in feeds]}
     emit(
         args.json,
         data,
-        lambda: (
-            f"wrote {len(pages)} pages to {out}; open {out / 'index.html'} in a browser\n"
-            f"wrote {len(feeds)} Atom feeds to {out / 'feeds'} (all.atom: every topic)"
+        lambda: table(
+            [
+                [
+                    str(v.number),
+                    stamp(v.first_seen_at),
+                    stamp(v.last_seen_at),
+                    str(v.text_size),
+                    v.text_sha256[:12],
+                    v.archive_url or source_label(v),
+                ]
+                for v in versions
+            ],
+            ["version", "first seen", "last seen", "chars", "text sha256", "from"],
         ),
     )
     return 0
-
-
-def _declared(app: App) -> Any:
-    """Return a lookup of each document's declaration (None when the sources file lacks it)."""
-    try:
-        specs = {spec.id: spec for spec in app.catalog.documents}
-    except UserError as error:
-        print(f"guidewatch: {error}; comparing without ignore rules", file=sys.stderr)
-        specs = {}
-    return specs.get

@@ -3,30 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from guidewatch.app import App, emit, subscribers_in_force, table
-
-
-def register(commands: Any) -> None:
-    """Add the subscribers command."""
-    p = commands.add_parser(
-        "subscribers",
-        help="list who gets which alerts, on which channel, how often",
-        description="Reads GUIDEWATCH_SUBSCRIBERS, GUIDEWATCH_MAIL_TO (subscriber 'mail-to') "
-        "and the topics' recipients ('topic-NAME'). Example: guidewatch subscribers --json",
-    )
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_subscribers)
-
-    p = commands.add_parser(
-        "deliver",
-        help="send the pending alerts and every digest now due, without checking documents",
-        description="Run it at subscribers' digest times (cron, systemd timer). "
-        "Example: guidewatch deliver --json",
-    )
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_deliver)
+from guidewatch.monitor import alerts_line, deliver
 
 
 def cmd_subscribers(args: argparse.Namespace, app: App) -> int:
@@ -56,8 +35,6 @@ def cmd_subscribers(args: argparse.Namespace, app: App) -> int:
 
 def cmd_deliver(args: argparse.Namespace, app: App) -> int:
     """Deliver the outbox now (what `guidewatch run` does after its checks)."""
-    from guidewatch.monitor import alerts_line, deliver
-
     report = deliver(app)
     emit(args.json, report, lambda: alerts_line(report))
     return 1 if report.get("failed") else 0

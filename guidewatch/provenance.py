@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from storage import fetch_log
@@ -41,3 +42,18 @@ def source_line(version: Version) -> str:
 def witness_line(version: Version) -> str | None:
     """The independent copy the archive made when the version was stored, if any."""
     return f"archived copy: {version.witness_url}" if version.witness_url else None
+
+
+def version_summary(version: Version) -> dict[str, Any]:
+    """Return the facts about a version that every view shows."""
+    return {
+        "version": version.number,
+        "first_seen_at": version.first_seen_at,
+        "last_seen_at": version.last_seen_at,
+        "url": version.url,
+        "body_sha256": version.body_sha256,
+        "text_sha256": version.text_sha256,
+        "characters": version.text_size,
+        "meta": json.loads(version.meta),
+        **version_provenance(version),
+    }

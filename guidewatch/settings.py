@@ -1,7 +1,9 @@
-"""Settings from GUIDEWATCH_* environment variables, declared once in a pydantic-settings model.
+"""Settings from GUIDEWATCH_* environment variables, declared once in a pydantic model.
 
 A new setting is one annotated field of Settings with its default and a `Field(description)`;
 its variable is GUIDEWATCH_ and the field's name in capitals, unless ENV_NAMES says otherwise.
+load_settings reads the environment itself (one pass over GUIDEWATCH_*), so the model is a plain
+pydantic model: pydantic-settings, whose import costs every command 10-20 ms, is not needed.
 """
 
 from __future__ import annotations
@@ -13,8 +15,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scrapers.rewrite import Rewrites, parse_rewrites
 from scrapers.wayback import DEFAULT_ARCHIVE_URL, MEMENTO_RATE, SEARCH_RATE
@@ -43,10 +44,17 @@ class SettingsError(ValueError):
     """A GUIDEWATCH_* variable holds a value guidewatch cannot use; the message names it."""
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """Everything a run needs to know that is not in the sources or topics files."""
 
-    model_config = SettingsConfigDict(frozen=True, allow_inf_nan=False, extra="forbid")
+    # As pydantic-settings configured it: defaults validated too (data_dir made absolute).
+    model_config = ConfigDict(
+        frozen=True,
+        allow_inf_nan=False,
+        extra="forbid",
+        validate_default=True,
+        arbitrary_types_allowed=True,
+    )
 
     data_dir: Path = Field(Path(DEFAULT_DATA_DIR), description="where the SQLite database lives")
     database_url: str = Field("", description="sqlite:///<data dir>/guidewatch.db when empty")
@@ -84,18 +92,6 @@ class Settings(BaseSettings):
     report_url: str | None = Field(None, description="where `report` is served (feed links)")
     subscribers_path: Path | None = Field(None, description="the subscribers file")
     mail_unsubscribe: str | None = Field(None, description="gets unsubscribe mail (mail_from)")
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Values come from load_settings alone, so a mapping given to it is all that counts."""
-        return (init_settings,)
 
     @model_validator(mode="before")
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, or_, text
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, or_
 from sqlmodel import Field, SQLModel, col
 
 OUTCOMES = ("new_version", "unchanged", "not_modified", "failed", "suspect", "gone")
@@ -60,13 +60,10 @@ class Fetch(SQLModel, table=True):
     __tablename__ = "fetches"
     __table_args__ = (
         Index("ix_fetches_document_started", "document_id", "started_at"),
-        Index(
-            "ix_fetches_archive_url",
-            "document_id",
-            "archive_url",
-            sqlite_where=text("archive_url IS NOT NULL"),
-            postgresql_where=text("archive_url IS NOT NULL"),
-        ),
+        # Partial (WHERE archive_url IS NOT NULL) on both databases: migration 0004 creates it
+        # so. Not said here: naming PostgreSQL's option loads that whole dialect in every
+        # process, a SQLite one's too (about 7% of a query command's start).
+        Index("ix_fetches_archive_url", "document_id", "archive_url"),
         Index("ix_fetches_version_id", "version_id"),
     )
 

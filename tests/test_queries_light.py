@@ -177,8 +177,20 @@ def test_query_commands_import_neither_prefect_nor_httpx(tmp_path: Path) -> None
 
 
 # What a reading command does not need: the page parsers and the sources catalog (bs4 and
-# soupsieve cost about a tenth of a second per process), the subscribers file's code.
-UNUSED_BY_QUERIES = ("bs4", "soupsieve", "guidewatch.sources", "alerts.subscribers", *HEAVY)
+# soupsieve cost about a tenth of a second per process), the subscribers file's code; on
+# SQLite, PostgreSQL's dialect (7% of a process: a `postgresql_*` option in storage/models.py
+# loads it), pydantic-settings (the settings model reads the environment itself), the
+# comparison code (`show` prints, it does not compare).
+UNUSED_BY_QUERIES = (
+    "bs4",
+    "soupsieve",
+    "guidewatch.sources",
+    "alerts.subscribers",
+    "sqlalchemy.dialects.postgresql",
+    "pydantic_settings",
+    "compare.diff",
+    *HEAVY,
+)
 # `--help` needs no settings, database or validation library at all.
 UNUSED_BY_HELP = ("guidewatch.settings", "pydantic", "sqlalchemy", "sqlmodel", *UNUSED_BY_QUERIES)
 ALONE = """

@@ -14,7 +14,6 @@ from sqlmodel import Session
 from compare.diff import compare_documents
 from compare.model import Change, Topic
 from compare.topics import count_terms, make_term
-from guidewatch.provenance import version_provenance
 from scrapers.base import get_extractor
 from scrapers.model import DocumentSpec
 from storage import checks, history, version_store
@@ -224,18 +223,3 @@ def document_changes(
             )
         )
     return list(reversed(out))
-
-
-def version_summary(version: Version) -> dict[str, Any]:
-    """Return the facts about a version that every view shows."""
-    return {
-        "version": version.number,
-        "first_seen_at": version.first_seen_at,
-        "last_seen_at": version.last_seen_at,
-        "url": version.url,
-        "body_sha256": version.body_sha256,
-        "text_sha256": version.text_sha256,
-        "characters": version.text_size,
-        "meta": json.loads(version.meta),
-        **version_provenance(version),
-    }
