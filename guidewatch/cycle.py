@@ -103,8 +103,7 @@ def declare(spec: DocumentSpec, engine: Engine) -> None:
     declared = (spec.source, spec.title, spec.kind, spec.url)
     for attempt in (1, 2):
         with open_session(engine) as session:
-            row = repo.get_document(session=session, id=spec.id)
-            if row is not None and (row.source, row.title, row.kind, row.url) == declared:
+            if repo.declared_fields(session=session, id=spec.id) == declared:
                 return  # nothing to write: no transaction
             repo.upsert_document(
                 session=session,
@@ -292,10 +291,11 @@ def _keep(
 ) -> CheckResult:
     with open_session(engine) as session:
         previous = repo.latest_version(session=session, document_id=spec.id)
-        stored = repo.get_document(session=session, id=spec.id)
-        if stored is not None and stored.gone_at is not None:
-            stored.gone_at = None
-            session.add(stored)
+        if repo.is_gone(session=session, id=spec.id):
+            stored = repo.get_document(session=session, id=spec.id)
+            if stored is not None:
+                stored.gone_at = None
+                session.add(stored)
         row = _fetch_row(spec, started, url, fetched, discovery)
         if fetched.status == 304:
             row.outcome = "not_modified"

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, inspect
-from sqlalchemy.dialects.postgresql import Insert as PgInsert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:  # the PostgreSQL dialect is imported only when the database is PostgreSQL
+    from sqlalchemy.dialects.postgresql import Insert as PgInsert
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -106,5 +107,8 @@ def insert_or_ignore(
     session: Session, table: Any, *, index_elements: list[str] | None = None
 ) -> PgInsert | SqliteInsert:
     """An INSERT into `table` that skips a row whose key exists, in the session's dialect."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=index_elements)
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=index_elements)
