@@ -326,13 +326,14 @@ def intern_headers(*, session: Session, headers: dict[str, str]) -> int:
     """Return the id of this set of headers, stored once however many fetches carry it."""
     payload = json.dumps(headers, sort_keys=True, ensure_ascii=False)
     digest = sha256(payload.encode("utf-8"))
-    query = select(HeaderSet.id).where(HeaderSet.sha256 == digest)
-    found = session.exec(query).first()
+    found = session.connection().execute(_HEADER_SET_ID, {"sha256": digest}).scalar()
     if found is None:
         session.execute(insert_or_ignore(session, HeaderSet).values(sha256=digest, headers=payload))
-        found = session.exec(query).one()
-    assert found is not None
-    return found
+        found = session.connection().execute(_HEADER_SET_ID, {"sha256": digest}).scalar_one()
+    return int(found)
+
+
+_HEADER_SET_ID = sa_select(HeaderSet.id).where(col(HeaderSet.sha256) == bindparam("sha256"))
 
 
 def add_fetch(*, session: Session, fetch: Fetch) -> Fetch:
