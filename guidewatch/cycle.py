@@ -290,7 +290,6 @@ def _keep(
     discovery: Record | None = None,
 ) -> CheckResult:
     with open_session(engine) as session:
-        previous = repo.latest_version(session=session, document_id=spec.id)
         if repo.is_gone(session=session, id=spec.id):
             stored = repo.get_document(session=session, id=spec.id)
             if stored is not None:
@@ -298,21 +297,23 @@ def _keep(
                 session.add(stored)
         row = _fetch_row(spec, started, url, fetched, discovery)
         if fetched.status == 304:
+            # Most checks of most runs: the newest version's id and number are all it needs.
+            latest = repo.latest_version_ref(session=session, document_id=spec.id)
             row.outcome = "not_modified"
-            if previous is not None:
-                previous.last_seen_at = started
-                row.version_id = previous.id
-                session.add(previous)
+            if latest is not None:
+                row.version_id = latest[0]
+                repo.mark_seen(session=session, version_id=latest[0], seen_at=started)
             repo.add_fetch(session=session, fetch=row)
             session.commit()
             return CheckResult(
                 spec.id,
                 "not_modified",
                 "not modified since the last fetch",
-                previous.number if previous else None,
+                latest[1] if latest else None,
                 row.id,
                 moved_from,
             )
+        previous = repo.latest_version(session=session, document_id=spec.id)
         row.body_sha256 = repo.put_blob(session=session, body=fetched.body)
         row.related = json.dumps(
             {u: repo.put_blob(session=session, body=b) for u, b in fetched.related.items()}

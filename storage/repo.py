@@ -12,6 +12,7 @@ from email.utils import formatdate, parsedate_to_datetime
 
 from sqlalchemy import bindparam, func
 from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
 from scrapers.model import Document, Section
@@ -186,6 +187,27 @@ def latest_version(*, session: Session, document_id: str) -> Version | None:
         .limit(1)
     )
     return session.exec(query).first()
+
+
+_LATEST_REF = (
+    sa_select(Version.id, Version.number)
+    .where(col(Version.document_id) == bindparam("document_id"))
+    .order_by(col(Version.number).desc())
+    .limit(1)
+)
+
+
+def latest_version_ref(*, session: Session, document_id: str) -> tuple[int, int] | None:
+    """Return (id, number) of a document's newest version, read as a plain row."""
+    row = session.connection().execute(_LATEST_REF, {"document_id": document_id}).first()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+def mark_seen(*, session: Session, version_id: int, seen_at: datetime) -> None:
+    """Record that a version was confirmed again at seen_at (its last_seen_at)."""
+    session.execute(
+        sa_update(Version).where(col(Version.id) == version_id).values(last_seen_at=seen_at)
+    )
 
 
 def list_versions(*, session: Session, document_id: str) -> list[Version]:
