@@ -203,11 +203,16 @@ def latest_version_ref(*, session: Session, document_id: str) -> tuple[int, int]
     return None if row is None else (int(row[0]), int(row[1]))
 
 
+_MARK_SEEN = (
+    sa_update(Version)
+    .where(col(Version.id) == bindparam("version_id"))
+    .values(last_seen_at=bindparam("seen_at", type_=Version.__table__.c.last_seen_at.type))
+)
+
+
 def mark_seen(*, session: Session, version_id: int, seen_at: datetime) -> None:
-    """Record that a version was confirmed again at seen_at (its last_seen_at)."""
-    session.execute(
-        sa_update(Version).where(col(Version.id) == version_id).values(last_seen_at=seen_at)
-    )
+    """Record that a version was confirmed again at seen_at (its last_seen_at); no ORM object."""
+    session.connection().execute(_MARK_SEEN, {"version_id": version_id, "seen_at": seen_at})
 
 
 def list_versions(*, session: Session, document_id: str) -> list[Version]:
