@@ -133,7 +133,9 @@ def report(tools: list[Tool], docs: int) -> None:
     """Print medians per phase, with the loads seen."""
     phases = list(tools[0].figures)
     print(
-        f"\n{'cycle':24} " + " ".join(f"{t.name + ' CPU s':>16}" for t in tools) + f"  {tools[0].name}/{tools[-1].name}  loads"
+        f"\n{'cycle':24} "
+        + " ".join(f"{t.name + ' CPU s':>16}" for t in tools)
+        + f"  {tools[0].name}/{tools[-1].name}  loads"
     )
     for phase in phases:
         medians = [statistics.median(s for s, _ in t.figures[phase]) for t in tools]

@@ -84,7 +84,10 @@ def get_document(*, session: Session, id: str) -> StoredDocument | None:
 
 
 _DECLARED = sa_select(
-    StoredDocument.source, StoredDocument.title, StoredDocument.kind, StoredDocument.url
+    col(StoredDocument.source),
+    col(StoredDocument.title),
+    col(StoredDocument.kind),
+    col(StoredDocument.url),
 ).where(col(StoredDocument.id) == bindparam("id"))
 
 
@@ -94,7 +97,7 @@ def declared_fields(*, session: Session, id: str) -> tuple[str, str, str, str] |
     return None if row is None else (row[0], row[1], row[2], row[3])
 
 
-_GONE_AT = sa_select(StoredDocument.gone_at).where(col(StoredDocument.id) == bindparam("id"))
+_GONE_AT = sa_select(col(StoredDocument.gone_at)).where(col(StoredDocument.id) == bindparam("id"))
 
 
 def is_gone(*, session: Session, id: str) -> bool:
@@ -190,7 +193,7 @@ def latest_version(*, session: Session, document_id: str) -> Version | None:
 
 
 _LATEST_REF = (
-    sa_select(Version.id, Version.number)
+    sa_select(col(Version.id), col(Version.number))
     .where(col(Version.document_id) == bindparam("document_id"))
     .order_by(col(Version.number).desc())
     .limit(1)
@@ -206,7 +209,7 @@ def latest_version_ref(*, session: Session, document_id: str) -> tuple[int, int]
 _MARK_SEEN = (
     sa_update(Version)
     .where(col(Version.id) == bindparam("version_id"))
-    .values(last_seen_at=bindparam("seen_at", type_=Version.__table__.c.last_seen_at.type))
+    .values(last_seen_at=bindparam("seen_at"))  # typed as the column is
 )
 
 
@@ -357,10 +360,11 @@ def intern_headers(*, session: Session, headers: dict[str, str]) -> int:
     if found is None:
         session.execute(insert_or_ignore(session, HeaderSet).values(sha256=digest, headers=payload))
         found = session.connection().execute(_HEADER_SET_ID, {"sha256": digest}).scalar_one()
-    return int(found)
+    assert found is not None
+    return found
 
 
-_HEADER_SET_ID = sa_select(HeaderSet.id).where(col(HeaderSet.sha256) == bindparam("sha256"))
+_HEADER_SET_ID = sa_select(col(HeaderSet.id)).where(col(HeaderSet.sha256) == bindparam("sha256"))
 
 
 def add_fetch(*, session: Session, fetch: Fetch) -> Fetch:
@@ -424,7 +428,7 @@ def get_fetch(*, session: Session, id: int) -> Fetch | None:
 # plain rows, not ORM objects, since they are only read.
 _LOG_ORDER = (col(Fetch.started_at).desc(), col(Fetch.id).desc())
 _WITH_HEADERS = (
-    sa_select(Fetch.url, Fetch.outcome, Fetch.headers, HeaderSet.headers)
+    sa_select(col(Fetch.url), col(Fetch.outcome), col(Fetch.headers), col(HeaderSet.headers))
     .select_from(Fetch)
     .outerjoin(HeaderSet, col(HeaderSet.id) == col(Fetch.headers_id))
 )
@@ -446,7 +450,7 @@ _CONFIRMED_AT_URL = (
     .limit(1)
 )
 _LAST_URL = (
-    sa_select(Fetch.url)
+    sa_select(col(Fetch.url))
     .where(
         col(Fetch.document_id) == bindparam("document_id"),
         col(Fetch.provenance) == "live",
@@ -501,7 +505,9 @@ def fetch_state(*, session: Session, document_id: str, url: str) -> FetchState:
         etag, modified = _validators(own, shared)
     else:
         etag, modified = validators_for(session=session, document_id=document_id, url=url)
-    good = newest_url if outcome in CONFIRMING else last_url(session=session, document_id=document_id)
+    good = (
+        newest_url if outcome in CONFIRMING else last_url(session=session, document_id=document_id)
+    )
     return FetchState(etag, modified, good, outcome)
 
 

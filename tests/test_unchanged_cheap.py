@@ -201,7 +201,9 @@ def test_an_unchanged_run_imports_no_comparing_and_no_alert_writing(
             capture_output=True,
             text=True,
             check=True,
-        ).stdout.strip().splitlines()[-1]
+        )
+        .stdout.strip()
+        .splitlines()[-1]
         for _ in range(3)
     ]
     first, _, unchanged = (json.loads(run) for run in runs)
