@@ -28,9 +28,6 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from alerts.digest import build_message
-from alerts.mailing import ListInfo, make_good_mail
-from alerts.naming import subject
 from alerts.notes import ChangeNote, Digest, EventNote
 from alerts.smtp import (
     MailSettings,
@@ -191,6 +188,8 @@ def compose(
                 unaddressed += 1
         created = 0
         for who, group in groups.items():
+            from alerts.naming import subject  # imported only when there is a message to write
+
             digest = digest_for(session, group)
             kind = "digest" if digest.changes else (group[0].kind if len(group) == 1 else "events")
             covered = list(dict.fromkeys(i.topic for i in group if i.topic))
@@ -213,6 +212,9 @@ def compose(
 
 def message_for(session: Session, alert: Alert, sender: str) -> EmailMessage:
     """Rebuild an alert's message; every retry gives the same headers and body."""
+    from alerts.digest import build_message  # jinja2 and the templates: only to send
+    from alerts.mailing import ListInfo, make_good_mail
+
     assert alert.id is not None
     digest = digest_for(session, store.items_of(session=session, alert_id=alert.id))
     message = build_message(

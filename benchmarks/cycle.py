@@ -86,17 +86,17 @@ class Tool:
         self.figures.setdefault(phase, []).append((seconds, load()))
 
 
-def guidewatch(mirror: Mirror, folder: Path) -> Tool:
-    """guidewatch as `make once` runs it, on its own data folder."""
+def guidewatch(mirror: Mirror, folder: Path, root: Path = ROOT, name: str = "guidewatch") -> Tool:
+    """guidewatch as `make once` runs it (the checkout at root), on its own data folder."""
     sources = folder / "sources.toml"
     sources.write_text(mirror.sources_toml(), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GUIDEWATCH_", "PREFECT_API"))}
     env |= {"GUIDEWATCH_DATA_DIR": str(folder / "data"), "GUIDEWATCH_PAUSE_SECONDS": "0"}
     argv = [sys.executable, "-m", "guidewatch", "--sources", str(sources), "run"]
     return Tool(
-        "guidewatch",
+        name,
         folder,
-        lambda: cpu_of(argv, env, ROOT),
+        lambda: cpu_of(argv, env, root),
         lambda: shutil.rmtree(folder / "data", ignore_errors=True),
     )
 
@@ -133,12 +133,14 @@ def report(tools: list[Tool], docs: int) -> None:
     """Print medians per phase, with the loads seen."""
     phases = list(tools[0].figures)
     print(
-        f"\n{'cycle':24} " + " ".join(f"{t.name + ' CPU s':>16}" for t in tools) + "  ratio  loads"
+        f"\n{'cycle':24} "
+        + " ".join(f"{t.name + ' CPU s':>16}" for t in tools)
+        + f"  {tools[0].name}/{tools[-1].name}  loads"
     )
     for phase in phases:
         medians = [statistics.median(s for s, _ in t.figures[phase]) for t in tools]
         loads = sorted({lo for t in tools for _, lo in t.figures[phase]})
-        ratio = f"{medians[0] / medians[1]:5.2f}" if len(medians) > 1 else "    -"
+        ratio = f"{medians[0] / medians[-1]:5.2f}" if len(medians) > 1 else "    -"
         cells = " ".join(f"{m:16.2f}" for m in medians)
         print(f"{phase:24} {cells}  {ratio}  {min(loads)}-{max(loads)}")
     per_doc = statistics.median(s for s, _ in tools[0].figures["all unchanged"]) / docs
@@ -152,6 +154,11 @@ def main() -> int:
     parser.add_argument("--pdf", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=5, help="runs of each cycle (5)")
     parser.add_argument("--urlwatch", metavar="PYTHON", help="python of an urlwatch environment")
+    parser.add_argument(
+        "--before",
+        metavar="DIR",
+        help="another guidewatch checkout (e.g. `git worktree add DIR main`), run in alternation",
+    )
     args = parser.parse_args()
     docs = make_documents(args.html, args.pdf)
     mirror = Mirror(docs)
@@ -164,6 +171,10 @@ def main() -> int:
         (Path(scratch) / "gw").mkdir()
         (Path(scratch) / "uw").mkdir()
         tools = [guidewatch(mirror, Path(scratch) / "gw")]
+        if args.before:
+            (Path(scratch) / "before").mkdir()
+            before = Path(args.before).resolve()
+            tools.append(guidewatch(mirror, Path(scratch) / "before", before, "before"))
         if args.urlwatch:
             tools.append(urlwatch(mirror, Path(scratch) / "uw", args.urlwatch))
         for _ in range(args.repeat):  # first cycles: a fresh store each time, tools alternating

@@ -233,12 +233,30 @@ def _matchers(topics: tuple[Topic, ...]) -> tuple[tuple[re.Pattern[str], str, st
     return tuple(matchers)
 
 
-def find_terms(text: str, topics: Sequence[Topic]) -> list[TermHit]:
-    """Return the watched terms in text, leftmost first; where hits overlap the longest wins."""
-    candidates: list[tuple[int, int, int, str, str]] = []
+# Where one term's regex matched: (start, -end, the term's place among the topics', topic, term).
+Candidate = tuple[int, int, int, str, str]
+
+
+def term_candidates(text: str, topics: Sequence[Topic]) -> list[Candidate]:
+    """Every match of every watched term's regex in text, overlaps included."""
+    candidates: list[Candidate] = []
     for pattern, topic, term, order in _matchers(tuple(topics)):
         for found in pattern.finditer(text):
             candidates.append((found.start(), -found.end(), order, topic, term))
+    return candidates
+
+
+def find_terms(text: str, topics: Sequence[Topic]) -> list[TermHit]:
+    """Return the watched terms in text, leftmost first; where hits overlap the longest wins."""
+    return resolve_candidates(text, term_candidates(text, topics))
+
+
+def resolve_candidates(text: str, candidates: Sequence[Candidate]) -> list[TermHit]:
+    """The hits among candidates: leftmost first; where they overlap the longest wins.
+
+    The candidates of one topic's terms, taken from those of several topics, resolve as that
+    topic's own would: its terms keep their order among themselves.
+    """
     hits: list[TermHit] = []
     last_end = 0
     for start, neg_end, _, topic, term in sorted(candidates):

@@ -14,16 +14,12 @@ import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from compare.diff import compare_documents
-from compare.model import Change, Topic
-from compare.noise import resolve_ignore
 from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult
-from guidewatch.settings import Settings
-from guidewatch.term_counts import keep_version_counts
 from scrapers.base import Extractor, get_extractor
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError
 from storage import blobs, fetch_log, version_store
@@ -31,6 +27,10 @@ from storage import changes as store
 from storage.changes import ChangeRow
 from storage.db import open_session
 from storage.models import CONFIRMING, FAILING, NOT_CLEAN, Fetch, Version
+
+if TYPE_CHECKING:  # comparing is imported when a version is stored, not by every run
+    from compare.model import Change, Topic
+    from guidewatch.settings import Settings
 
 log = logging.getLogger("guidewatch.changes")
 
@@ -88,6 +88,9 @@ def compare_versions(
     extractors: Extractors = get_extractor,
 ) -> list[Change]:
     """Compare two stored versions like with like, with the spec's ignore rules."""
+    from compare.diff import compare_documents
+    from compare.noise import resolve_ignore
+
     extractor = extractors(spec.kind)
     before = comparable_document(session, spec, old, extractor=extractor)
     after = comparable_document(session, spec, new, extractor=extractor)
@@ -292,6 +295,8 @@ def make_hooks(
         session: Session, spec: DocumentSpec, previous: Version | None, new: Version
     ) -> None:
         if previous is not None:  # a first version is counted when a timeline first asks
+            from guidewatch.term_counts import keep_version_counts
+
             keep_version_counts(session, new.id, watched)
         # A comparison bug must not cost the evidence: the version is kept either way, and
         # the failure is queued as an event so that it is not only in a log.

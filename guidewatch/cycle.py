@@ -103,8 +103,7 @@ def declare(spec: DocumentSpec, engine: Engine) -> None:
     declared = (spec.source, spec.title, spec.kind, spec.url)
     for attempt in (1, 2):
         with open_session(engine) as session:
-            row = repo.get_document(session=session, id=spec.id)
-            if row is not None and (row.source, row.title, row.kind, row.url) == declared:
+            if repo.declared_fields(session=session, id=spec.id) == declared:
                 return  # nothing to write: no transaction
             repo.upsert_document(
                 session=session,
@@ -291,28 +290,30 @@ def _keep(
     discovery: Record | None = None,
 ) -> CheckResult:
     with open_session(engine) as session:
-        previous = version_store.latest_version(session=session, document_id=spec.id)
-        stored = repo.get_document(session=session, id=spec.id)
-        if stored is not None and stored.gone_at is not None:
-            stored.gone_at = None
-            session.add(stored)
+        if repo.is_gone(session=session, id=spec.id):
+            stored = repo.get_document(session=session, id=spec.id)
+            if stored is not None:
+                stored.gone_at = None
+                session.add(stored)
         row = _fetch_row(spec, started, url, fetched, discovery)
         if fetched.status == 304:
+            # Most checks of most runs: the newest version's id and number are all it needs.
+            latest = version_store.latest_version_ref(session=session, document_id=spec.id)
             row.outcome = "not_modified"
-            if previous is not None:
-                previous.last_seen_at = started
-                row.version_id = previous.id
-                session.add(previous)
+            if latest is not None:
+                row.version_id = latest[0]
+                version_store.mark_seen(session=session, version_id=latest[0], seen_at=started)
             fetch_log.add_fetch(session=session, fetch=row)
             session.commit()
             return CheckResult(
                 spec.id,
                 "not_modified",
                 "not modified since the last fetch",
-                previous.number if previous else None,
+                latest[1] if latest else None,
                 row.id,
                 moved_from,
             )
+        previous = version_store.latest_version(session=session, document_id=spec.id)
         row.body_sha256 = blobs.put_blob(session=session, body=fetched.body)
         row.related = json.dumps(
             {u: blobs.put_blob(session=session, body=b) for u, b in fetched.related.items()}

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from compare.model import Topic
-from compare.topics import count_terms, find_terms
+from compare.topics import count_terms, resolve_candidates, term_candidates
 from storage import terms
 from storage.terms import Counts
 
@@ -74,15 +74,21 @@ def selection_counts(text: str, selections: Sequence[tuple[Topic, ...]]) -> list
     own, overlapping ones). Anything else is counted afresh.
     """
     whole = selections[0]
-    hits = find_terms(text, whole)
+    candidates = term_candidates(text, whole)
+    hits = resolve_candidates(text, candidates)
     every: Counts = dict(Counter(hit.term for hit in hits))
     found = {hit.topic for hit in hits}
     out = [every]
+    names = [topic.name for topic in whole]
     for chosen in selections[1:]:
         if not hits:
             out.append({})
         elif len(chosen) == 1 and found == {chosen[0].name}:
             out.append(dict(every))
+        elif len(chosen) == 1 and chosen[0] in whole and names.count(chosen[0].name) == 1:
+            # A topic alone: its own terms' matches, already found, resolved among themselves.
+            own = [c for c in candidates if c[3] == chosen[0].name]
+            out.append(dict(Counter(hit.term for hit in resolve_candidates(text, own))))
         else:
             out.append({t: n for t, n in count_terms(text, chosen).items() if n})
     return out

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from storage.db import insert_or_ignore
@@ -42,13 +44,15 @@ def intern_headers(*, session: Session, headers: dict[str, str]) -> int:
     """Return the id of this set of headers, stored once however many fetches carry it."""
     payload = json.dumps(headers, sort_keys=True, ensure_ascii=False)
     digest = sha256(payload.encode("utf-8"))
-    query = select(HeaderSet.id).where(HeaderSet.sha256 == digest)
-    found = session.exec(query).first()
+    found = session.connection().execute(_HEADER_SET_ID, {"sha256": digest}).scalar()
     if found is None:
         session.execute(insert_or_ignore(session, HeaderSet).values(sha256=digest, headers=payload))
-        found = session.exec(query).one()
+        found = session.connection().execute(_HEADER_SET_ID, {"sha256": digest}).scalar_one()
     assert found is not None
-    return found
+    return int(found)
+
+
+_HEADER_SET_ID = sa_select(col(HeaderSet.id)).where(col(HeaderSet.sha256) == bindparam("sha256"))
 
 
 def add_fetch(*, session: Session, fetch: Fetch) -> Fetch:
@@ -146,6 +150,49 @@ def get_fetch(*, session: Session, id: int) -> Fetch | None:
     return session.get(Fetch, id)
 
 
+# The fetch-log reads of every check are built once (their SQL is compiled and cached once):
+# plain rows, not ORM objects, since they are only read.
+_LOG_ORDER = (col(Fetch.started_at).desc(), col(Fetch.id).desc())
+_WITH_HEADERS = (
+    sa_select(col(Fetch.url), col(Fetch.outcome), col(Fetch.headers), col(HeaderSet.headers))
+    .select_from(Fetch)
+    .outerjoin(HeaderSet, col(HeaderSet.id) == col(Fetch.headers_id))
+)
+_NEWEST_LIVE = (
+    _WITH_HEADERS.where(col(Fetch.document_id) == bindparam("document_id"), LIVE_FETCH)
+    .order_by(*_LOG_ORDER)
+    .limit(1)
+)
+_CONFIRMED_AT_URL = (
+    _WITH_HEADERS.where(
+        col(Fetch.document_id) == bindparam("document_id"),
+        col(Fetch.url) == bindparam("url"),
+        LIVE_FETCH,
+        col(Fetch.outcome).in_(("new_version", "unchanged")),
+    )
+    .order_by(*_LOG_ORDER)
+    .limit(1)
+)
+_LAST_URL = (
+    sa_select(col(Fetch.url))
+    .where(
+        col(Fetch.document_id) == bindparam("document_id"),
+        LIVE_FETCH,
+        col(Fetch.outcome).in_(CONFIRMING),
+    )
+    .order_by(*_LOG_ORDER)
+    .limit(1)
+)
+
+
+def _validators(own: str | None, shared: str | None) -> tuple[str | None, str | None]:
+    """ETag and Last-Modified from a fetch's own headers and its shared header set."""
+    headers: dict[str, str] = dict(json.loads(own or "{}"))
+    if shared is not None:
+        headers.update(json.loads(shared))
+    return headers.get("etag"), headers.get("last-modified")
+
+
 def validators_for(
     *, session: Session, document_id: str, url: str
 ) -> tuple[str | None, str | None]:
@@ -154,22 +201,11 @@ def validators_for(
     In the fetch log's order (started_at, id), which the (document_id, started_at) index
     serves without sorting the document's whole log.
     """
-    query = (
-        select(Fetch)
-        .where(
-            Fetch.document_id == document_id,
-            Fetch.url == url,
-            LIVE_FETCH,
-            col(Fetch.outcome).in_(("new_version", "unchanged")),
-        )
-        .order_by(col(Fetch.started_at).desc(), col(Fetch.id).desc())
-        .limit(1)
-    )
-    row = session.exec(query).first()
+    params = {"document_id": document_id, "url": url}
+    row = session.connection().execute(_CONFIRMED_AT_URL, params).first()
     if row is None:
         return None, None
-    headers = fetch_headers(session=session, fetch=row)
-    return headers.get("etag"), headers.get("last-modified")
+    return _validators(row[2], row[3])
 
 
 @dataclass(frozen=True)
@@ -184,40 +220,25 @@ class FetchState:
 
 def fetch_state(*, session: Session, document_id: str, url: str) -> FetchState:
     """Return validators, last good URL and last outcome: one query when the last fetch was good."""
-    newest = session.exec(
-        select(Fetch)
-        .where(Fetch.document_id == document_id, LIVE_FETCH)
-        .order_by(col(Fetch.started_at).desc(), col(Fetch.id).desc())
-        .limit(1)
-    ).first()
+    params = {"document_id": document_id}
+    newest = session.connection().execute(_NEWEST_LIVE, params).first()
     if newest is None:
         return FetchState(None, None, None, "")
-    if newest.url == url and newest.outcome in ("new_version", "unchanged"):
-        headers = fetch_headers(session=session, fetch=newest)
-        etag, modified = headers.get("etag"), headers.get("last-modified")
+    newest_url, outcome, own, shared = newest
+    if newest_url == url and outcome in ("new_version", "unchanged"):
+        etag, modified = _validators(own, shared)
     else:
         etag, modified = validators_for(session=session, document_id=document_id, url=url)
     good = (
-        newest.url
-        if newest.outcome in CONFIRMING
-        else last_url(session=session, document_id=document_id)
+        newest_url if outcome in CONFIRMING else last_url(session=session, document_id=document_id)
     )
-    return FetchState(etag, modified, good, newest.outcome)
+    return FetchState(etag, modified, good, outcome)
 
 
 def last_url(*, session: Session, document_id: str) -> str | None:
     """Return the URL the document was last successfully fetched from."""
-    query = (
-        select(Fetch.url)
-        .where(
-            Fetch.document_id == document_id,
-            LIVE_FETCH,
-            col(Fetch.outcome).in_(CONFIRMING),
-        )
-        .order_by(col(Fetch.started_at).desc(), col(Fetch.id).desc())
-        .limit(1)
-    )
-    return session.exec(query).first()
+    found = session.connection().execute(_LAST_URL, {"document_id": document_id}).scalar()
+    return None if found is None else str(found)
 
 
 def confirming_fetches(

@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from storage.models import StoredDocument
@@ -41,6 +43,28 @@ def upsert_document(
 def get_document(*, session: Session, id: str) -> StoredDocument | None:
     """Return a document row by id."""
     return session.get(StoredDocument, id)
+
+
+_DECLARED = sa_select(
+    col(StoredDocument.source),
+    col(StoredDocument.title),
+    col(StoredDocument.kind),
+    col(StoredDocument.url),
+).where(col(StoredDocument.id) == bindparam("id"))
+
+
+def declared_fields(*, session: Session, id: str) -> tuple[str, str, str, str] | None:
+    """Return a document's declared (source, title, kind, url), read as a plain row."""
+    row = session.connection().execute(_DECLARED, {"id": id}).first()
+    return None if row is None else (row[0], row[1], row[2], row[3])
+
+
+_GONE_AT = sa_select(col(StoredDocument.gone_at)).where(col(StoredDocument.id) == bindparam("id"))
+
+
+def is_gone(*, session: Session, id: str) -> bool:
+    """Whether a stored document is marked gone."""
+    return session.connection().execute(_GONE_AT, {"id": id}).scalar() is not None
 
 
 def list_documents(*, session: Session) -> list[StoredDocument]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import func, insert
+from sqlalchemy import bindparam, func, insert
+from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
 from scrapers.model import Document, Section
@@ -37,6 +39,32 @@ def latest_version(*, session: Session, document_id: str) -> Version | None:
         .limit(1)
     )
     return session.exec(query).first()
+
+
+_LATEST_REF = (
+    sa_select(col(Version.id), col(Version.number))
+    .where(col(Version.document_id) == bindparam("document_id"))
+    .order_by(col(Version.number).desc())
+    .limit(1)
+)
+
+
+def latest_version_ref(*, session: Session, document_id: str) -> tuple[int, int] | None:
+    """Return (id, number) of a document's newest version, read as a plain row."""
+    row = session.connection().execute(_LATEST_REF, {"document_id": document_id}).first()
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+_MARK_SEEN = (
+    sa_update(Version)
+    .where(col(Version.id) == bindparam("version_id"))
+    .values(last_seen_at=bindparam("seen_at"))  # typed as the column is
+)
+
+
+def mark_seen(*, session: Session, version_id: int, seen_at: datetime) -> None:
+    """Record that a version was confirmed again at seen_at (its last_seen_at); no ORM object."""
+    session.connection().execute(_MARK_SEEN, {"version_id": version_id, "seen_at": seen_at})
 
 
 def list_versions(*, session: Session, document_id: str) -> list[Version]:

@@ -234,3 +234,36 @@ def test_shipped_file_uses_what_is_known_of_the_live_sites() -> None:
             assert spec.options["discover"]["methods"][0] == "wp-media"
     guide = catalog.document("bhc-clinical-care-guide")
     assert guide.link_text is not None and "clinical care guide" not in guide.link_text
+
+
+PLAIN = ["main", "article .entry-content", "div#content > p", "*.note", "ul li, ol li",
+         "h2 + p", "h2 ~ p", "section.a.b #x-y_z", "#main", ".a-b", "body>div"]  # fmt: skip
+NOT_PLAIN = ["main ", " main", "div > ", "> p", "a,", "1a", ".1a", "#", "a[href]",
+             "p:first-child", "div\u00a0p", "div\tp", "a,,b", "--x", "main\n", ""]  # fmt: skip
+
+
+@pytest.mark.parametrize("selector", PLAIN)
+def test_plain_selectors_are_checked_without_soupsieve_and_soupsieve_agrees(selector: str) -> None:
+    import soupsieve
+
+    from guidewatch.sources_model import plain_css
+
+    assert plain_css(selector)
+    soupsieve.compile(selector)  # the fast path accepts only what soupsieve accepts
+
+
+@pytest.mark.parametrize("selector", NOT_PLAIN)
+def test_other_selectors_are_left_to_soupsieve(selector: str) -> None:
+    from guidewatch.sources_model import plain_css
+
+    assert not plain_css(selector)
+
+
+def test_a_bad_selector_is_still_refused(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[sources.s]\nname = "S"\n[documents.d]\nsource = "s"\ntitle = "T"\nkind = "html"\n'
+        'url = "https://example.org/"\nselector = "div >"\n',
+    )
+    with pytest.raises(SourcesError, match="is not a valid CSS selector"):
+        load_catalog(path)

@@ -162,3 +162,50 @@ def test_downgrading_puts_the_headers_back_in_each_fetch(app: App) -> None:
         rows = connection.exec_driver_sql("SELECT id, headers FROM fetches").fetchall()
     restored = {id: json.loads(headers) for id, headers in rows if id in expected}
     assert restored == expected and all("date" in h for h in restored.values())
+
+
+# What an unchanged cycle has no use for: comparing, counting terms, writing alert messages.
+NOT_FOR_UNCHANGED = (
+    "compare.diff",
+    "guidewatch.term_counts",
+    "alerts.digest",
+    "jinja2",
+)
+
+
+def test_an_unchanged_run_imports_no_comparing_and_no_alert_writing(
+    site: FixtureSite, tmp_path: Path
+) -> None:
+    import os
+
+    from tests.support.world import rewrites
+
+    site.set(NICE_PATH, html("nice/ng206-recommendations-v1.html"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUIDEWATCH_")} | {
+        "GUIDEWATCH_DATA_DIR": str(tmp_path / "data"),
+        "GUIDEWATCH_REWRITE": rewrites(site),
+        "GUIDEWATCH_PAUSE_SECONDS": "0",
+        "GUIDEWATCH_CONTACT": "tests@example.org",
+    }
+    probe = (
+        "import json, sys; from guidewatch.cli import main; "
+        f"code = main(['run', '--document', {NICE!r}]); "
+        f"print(json.dumps([code, sorted(set(sys.argv[1:]) & set(sys.modules))]))"
+    )
+    root = Path(__file__).parent.parent
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", probe, *NOT_FOR_UNCHANGED],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+        for _ in range(3)
+    ]
+    first, _, unchanged = (json.loads(run) for run in runs)
+    assert first[0] == 0 and "compare.diff" not in first[1]  # a first version is not compared
+    assert unchanged == [0, []]
