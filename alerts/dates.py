@@ -13,6 +13,11 @@ def day(moment: datetime | None, *, missing: str = "-", padded: bool = False) ->
     return f"{utc.day:02d} {utc:%b %Y}" if padded else f"{utc.day} {utc:%b %Y}"
 
 
+def utc_date(moment: datetime) -> str:
+    """The UTC day of a moment as "2025-09-02", the date part of `stamp`."""
+    return moment.astimezone(UTC).date().isoformat()  # strftime costs more in long tables
+
+
 def iso(moment: datetime | None, *, missing: str = "") -> str:
     """An ISO date-time to the second, for machines (`missing` when unknown)."""
     return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else missing

@@ -289,12 +289,6 @@ def _ready(engine: Engine, settings: MailSettings) -> tuple[SmtpConfig | None, s
     return config, config_error, pending
 
 
-def _load_topics(settings: DeliverySettings) -> tuple[Topic, ...]:
-    from compare.topics import load_topics
-
-    return load_topics(settings.topics_path)
-
-
 def deliver_pending(
     engine: Engine,
     settings: DeliverySettings,
@@ -307,7 +301,10 @@ def deliver_pending(
     Safe to run while another delivery runs: each message is claimed by exactly one of them.
     """
     report = DeliveryReport()
-    topics = _load_topics(settings) if topics is None else topics
+    if topics is None:
+        from compare.topics import read_topics  # the topics file's checks load pydantic
+
+        topics = read_topics(settings.topics_path)
     report.created, report.unaddressed = compose(
         engine, topics=topics, default=settings.mail_to, sender=settings.mail_from
     )

@@ -203,6 +203,20 @@ def load_topics(path: Path) -> TopicSet:
         raise ValueError(f"{path}: {error}") from None
 
 
+class TopicsFileError(ValueError):
+    """The topics file cannot be read or is wrong; the message is one line naming it."""
+
+
+def read_topics(path: Path) -> TopicSet:
+    """Load the topics file, or a TopicsFileError in one line that names it."""
+    try:
+        return load_topics(path)
+    except OSError as error:
+        raise TopicsFileError(f"topics file {path}: {error}") from None
+    except ValueError as error:  # already names the file, the topic and the field
+        raise TopicsFileError(str(error)) from None
+
+
 def variant_pattern(variant: str) -> str:
     """Return the regex source for one variant: a space also matches a hyphen or line break."""
     out: list[str] = []

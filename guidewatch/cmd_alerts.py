@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from alerts.digest import build_message
 from alerts.naming import subject
 from alerts.outbox import new_message_id, outbox_summary, requeue_failed, sample_digest
 from alerts.smtp import SmtpConfig, SmtpConfigError, send_message
 from guidewatch.app import App, UserError, emit, stamp, table
-from guidewatch.waiting import cut, waiting_items
+from guidewatch.waiting import WaitingItem, cut, waiting_items
 from storage import changes as store
 from storage import deliveries
+from storage.changes import Alert
 from storage.db import open_session
 
 
@@ -36,24 +39,7 @@ def cmd_alerts(args: argparse.Namespace, app: App) -> int:
     data = {
         "counts": counts,
         "requeued": requeued,
-        "alerts": [
-            {
-                "id": a.id,
-                "kind": a.kind,
-                "status": a.status,
-                "subject": a.subject,
-                "recipients": a.recipient_list(),
-                "topics": a.topic_list(),
-                "message_id": a.message_id,
-                "subscriber": a.subscriber,
-                "channel": a.channel,
-                "attempts": a.attempts,
-                "last_error": a.last_error,
-                "created_at": a.created_at,
-                "sent_at": a.sent_at,
-            }
-            for a in rows
-        ],
+        "alerts": [_alert_dict(a) for a in rows],
         "waiting": [
             {"subscriber": who, "channel": channel, "items": count}
             for (who, channel), count in sorted(waiting.items())
@@ -69,43 +55,69 @@ def cmd_alerts(args: argparse.Namespace, app: App) -> int:
             for w in queued
         ],
     }
-
-    def render() -> str:
-        sending = f", {counts['sending']} being sent" if counts.get("sending") else ""
-        head = (
-            f"{counts['pending']} pending{sending}, {counts['sent']} sent, "
-            f"{counts['failed']} failed; "
-            f"{counts['queued_items']} item(s) waiting for the next digest"
-        )
-        if requeued:
-            head += f"; {requeued} failed message(s) put back to pending"
-        for (who, channel), count in sorted(waiting.items()):
-            head += f"\n{who} {channel}: {count} item(s) waiting for the next digest"
-        if queued:
-            head += "\n\nWaiting for the next digest:\n" + table(
-                [[stamp(w.since), w.document_id, cut(w.line), w.to[:60]] for w in queued],
-                ["since", "document", "change", "for"],
-            )
-        if not rows:
-            return head
-        body = table(
-            [
-                [
-                    str(a.id),
-                    a.status,
-                    str(a.attempts),
-                    stamp(a.sent_at or a.created_at),
-                    _to(a.subscriber, a.channel),
-                    (a.subject if a.status != "pending" or not a.last_error else a.last_error)[:80],
-                ]
-                for a in rows
-            ],
-            ["id", "status", "tries", "when", "to", "subject (or last error)"],
-        )
-        return f"{head}\n\n{body}"
-
-    emit(args.json, data, render)
+    emit(args.json, data, lambda: _render(counts, requeued, waiting, queued, rows))
     return 0
+
+
+def _alert_dict(a: Alert) -> dict[str, Any]:
+    """One outbox message as a JSON-ready dict."""
+    return {
+        "id": a.id,
+        "kind": a.kind,
+        "status": a.status,
+        "subject": a.subject,
+        "recipients": a.recipient_list(),
+        "topics": a.topic_list(),
+        "message_id": a.message_id,
+        "subscriber": a.subscriber,
+        "channel": a.channel,
+        "attempts": a.attempts,
+        "last_error": a.last_error,
+        "created_at": a.created_at,
+        "sent_at": a.sent_at,
+    }
+
+
+def _render(
+    counts: Mapping[str, Any],
+    requeued: int,
+    waiting: Mapping[tuple[str, str], int],
+    queued: Sequence[WaitingItem],
+    rows: Sequence[Alert],
+) -> str:
+    """The outbox for people: the counts, what waits for the next digest, then the messages."""
+    sending = f", {counts['sending']} being sent" if counts.get("sending") else ""
+    head = (
+        f"{counts['pending']} pending{sending}, {counts['sent']} sent, "
+        f"{counts['failed']} failed; "
+        f"{counts['queued_items']} item(s) waiting for the next digest"
+    )
+    if requeued:
+        head += f"; {requeued} failed message(s) put back to pending"
+    for (who, channel), count in sorted(waiting.items()):
+        head += f"\n{who} {channel}: {count} item(s) waiting for the next digest"
+    if queued:
+        head += "\n\nWaiting for the next digest:\n" + table(
+            [[stamp(w.since), w.document_id, cut(w.line), w.to[:60]] for w in queued],
+            ["since", "document", "change", "for"],
+        )
+    if not rows:
+        return head
+    body = table(
+        [
+            [
+                str(a.id),
+                a.status,
+                str(a.attempts),
+                stamp(a.sent_at or a.created_at),
+                _to(a.subscriber, a.channel),
+                (a.subject if a.status != "pending" or not a.last_error else a.last_error)[:80],
+            ]
+            for a in rows
+        ],
+        ["id", "status", "tries", "when", "to", "subject (or last error)"],
+    )
+    return f"{head}\n\n{body}"
 
 
 def cmd_test_email(args: argparse.Namespace, app: App) -> int:

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from alerts.dates import utc_date
 from guidewatch.app import App, UserError, emit, parse_when, read_topics
 from guidewatch.archive_client import archive_client
 from guidewatch.archive_settings import archive_settings
@@ -45,7 +46,7 @@ class Meter:
         self.done += 1
         elapsed = time.monotonic() - self.started
         left = (self.total - self.done) * elapsed / self.done if self.done else 0.0
-        day = when.strftime("%Y-%m-%d")
+        day = utc_date(when)
         if self.tty:
             width = 24
             filled = round(width * self.done / max(self.total, 1))
@@ -216,7 +217,7 @@ def tell(app: App, outcomes: Sequence[Outcome]) -> str | None:
     detail = (
         f"{topic_changes} change(s) on your topics between {first.year} and today"
         f" in {len(added)} document(s) ({sum(o.new_versions for o in added)} earlier"
-        f" version(s)); see `guidewatch changes --since {today:%Y-%m-%d}`"
+        f" version(s)); see `guidewatch changes --since {utc_date(today)}`"
     )
     moved = [o.document_id for o in outcomes if o.renumbered]
     if moved:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from compare.model import Change
 from compare.redline import Markup
@@ -12,6 +13,7 @@ from compare.statement import statement_of
 from guidewatch.app import App, UserError, emit, parse_when, stamp
 from storage import changes as store
 from storage import history
+from storage.changes import ChangeRow
 from storage.db import open_session
 from storage.models import Version
 
@@ -82,6 +84,27 @@ def use_color(choice: str) -> bool:
 
 def cmd_changes(args: argparse.Namespace, app: App) -> int:
     """List recorded changes, newest last, each by its one-line statement."""
+    rows, versions = _recorded(args, app)
+
+    def version_of(version_id: int | None) -> Version | None:
+        return versions.get(version_id) if version_id is not None else None
+
+    data = []
+    changes: list[Change] = []
+    for row in rows:
+        change = Change.from_dict(row.data())
+        changes.append(change)
+        data.append(
+            _change_dict(
+                row, version_of(row.from_version_id), version_of(row.to_version_id), change
+            )
+        )
+    emit(args.json, data, lambda: _render(data, rows, changes, one=args.id is not None))
+    return 0
+
+
+def _recorded(args: argparse.Namespace, app: App) -> tuple[list[ChangeRow], dict[int, Version]]:
+    """The changes asked for (one by id, or a filtered list) and the versions they join."""
     since = parse_when(args.since, end_of_day=False) if args.since else None
     with open_session(app.engine) as session:
         if args.id is not None:
@@ -98,47 +121,47 @@ def cmd_changes(args: argparse.Namespace, app: App) -> int:
             )
         ids = {i for row in rows for i in (row.from_version_id, row.to_version_id) if i is not None}
         versions = history.versions_by_id(session=session, ids=ids)
+    return rows, versions
 
-    def version_of(version_id: int | None) -> Version | None:
-        return versions.get(version_id) if version_id is not None else None
 
-    data = []
-    changes: list[Change] = []
-    for row in rows:
-        old, new = version_of(row.from_version_id), version_of(row.to_version_id)
-        change = Change.from_dict(row.data())
-        changes.append(change)
-        data.append(
-            {
-                "id": row.id,
-                "document": row.document_id,
-                "from_version": old.number if old else None,
-                "from_first_seen_at": old.first_seen_at if old else None,
-                "to_version": new.number if new else None,
-                "to_first_seen_at": new.first_seen_at if new else None,
-                "recorded_at": row.created_at,
-                **row.data(),
-                "statement": statement_of(change),
-            }
+def _change_dict(
+    row: ChangeRow, old: Version | None, new: Version | None, change: Change
+) -> dict[str, Any]:
+    """One recorded change as a JSON-ready dict, with the versions it moved between."""
+    return {
+        "id": row.id,
+        "document": row.document_id,
+        "from_version": old.number if old else None,
+        "from_first_seen_at": old.first_seen_at if old else None,
+        "to_version": new.number if new else None,
+        "to_first_seen_at": new.first_seen_at if new else None,
+        "recorded_at": row.created_at,
+        **row.data(),
+        "statement": statement_of(change),
+    }
+
+
+def _render(
+    data: Sequence[dict[str, Any]],
+    rows: Sequence[ChangeRow],
+    changes: Sequence[Change],
+    *,
+    one: bool,
+) -> str:
+    """The changes for people: a statement and a line of facts each (one asked for: in full)."""
+    if not rows:
+        return "no recorded changes match"
+    lines: list[str] = []
+    for item, row, change in zip(data, rows, changes, strict=True):
+        versions_moved = f"v{item['from_version']} → v{item['to_version']}"
+        topics = ", ".join(row.topic_list()) or "no topic"
+        lines.append(statement_of(change))
+        lines.append(
+            f"  {row.document_id} {row.section_key[:40]} · {versions_moved} · {topics} · "
+            f"significance {row.significance} · #{row.id} · {stamp(row.created_at)}"
         )
-
-    def render() -> str:
-        if not rows:
-            return "no recorded changes match"
-        lines: list[str] = []
-        for item, row, change in zip(data, rows, changes, strict=True):
-            versions_moved = f"v{item['from_version']} → v{item['to_version']}"
-            topics = ", ".join(row.topic_list()) or "no topic"
-            lines.append(statement_of(change))
-            lines.append(
-                f"  {row.document_id} {row.section_key[:40]} · {versions_moved} · {topics} · "
-                f"significance {row.significance} · #{row.id} · {stamp(row.created_at)}"
-            )
-            if args.id is not None:
-                lines += ["  " + line for line in render_change(change, color=False)]
-        if args.id is None:
-            lines.append("(one change in full: guidewatch changes --id N)")
-        return "\n".join(lines)
-
-    emit(args.json, data, render)
-    return 0
+        if one:
+            lines += ["  " + line for line in render_change(change, color=False)]
+    if not one:
+        lines.append("(one change in full: guidewatch changes --id N)")
+    return "\n".join(lines)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 
-from alerts.dates import iso
+from alerts.dates import iso, utc_date
 from guidewatch.app import App, UserError, emit, read_topics, table
 from guidewatch.queries import known_document, to_csv
 from guidewatch.report.history import select_topics, shown_terms, term_timelines
@@ -52,8 +51,8 @@ def cmd_timeline(args: argparse.Namespace, app: App) -> int:
             [
                 *([r.document_id] if not args.document else []),
                 f"{r.version}{' (archive)' if r.provenance == 'archive' else ''}",
-                _day(r.first_seen_at),
-                _day(r.last_seen_at),
+                utc_date(r.first_seen_at),
+                utc_date(r.last_seen_at),
                 *(str(r.counts.get(t, 0)) for t in terms),
             ]
             for r in rows
@@ -62,8 +61,3 @@ def cmd_timeline(args: argparse.Namespace, app: App) -> int:
 
     emit(args.json, [r.to_dict(terms) for r in rows] if args.json else None, render)
     return 0
-
-
-def _day(moment: datetime) -> str:
-    """The UTC date of a moment, as stamp() would print it (without strftime's cost)."""
-    return moment.astimezone(UTC).date().isoformat()

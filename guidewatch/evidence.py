@@ -129,9 +129,10 @@ def _chosen_version(
     session: Session, document_id: str, number: int | None
 ) -> tuple[StoredDocument, Version]:
     """The document and its version `number` (the newest when None), or an EvidenceError."""
-    document = repo.get_document(session=session, id=document_id)
-    if document is None:
-        raise EvidenceError(f"no document {document_id!r} in the database")
+    try:
+        document = repo.require_document(session=session, id=document_id)
+    except repo.NoDocumentError as error:
+        raise EvidenceError(str(error)) from None
     if number is None:
         version = version_store.latest_version(session=session, document_id=document_id)
     else:

@@ -14,25 +14,28 @@ from storage.models import StoredDocument
 
 def stored_document(app: App, document_id: str) -> StoredDocument:
     """The stored document, or a UserError that says whether it is declared but unchecked."""
-    with open_session(app.engine) as session:
-        row = repo.get_document(session=session, id=document_id)
-    if row is None:
+    try:
+        return _stored(app, document_id)
+    except repo.NoDocumentError as error:
         if document_id in app.catalog.ids():
             raise UserError(
                 f"{document_id} has no stored version yet: it has not been checked "
                 f"(run `guidewatch run --document {document_id}`)"
-            )
-        known = ", ".join(app.catalog.ids())
-        raise UserError(f"no document {document_id!r} (declared: {known})")
-    return row
+            ) from None
+        raise UserError(str(error)) from None
 
 
-def known_document(app: App, document_id: str) -> None:
-    """Fail with a helpful message when the database has no such document."""
+def known_document(app: App, document_id: str) -> StoredDocument:
+    """The stored document, or a UserError naming the documents the database has."""
+    try:
+        return _stored(app, document_id)
+    except repo.NoDocumentError as error:
+        raise UserError(str(error)) from None
+
+
+def _stored(app: App, document_id: str) -> StoredDocument:
     with open_session(app.engine) as session:
-        if repo.get_document(session=session, id=document_id) is None:
-            known = ", ".join(d.id for d in repo.list_documents(session=session)) or "none yet"
-            raise UserError(f"no document {document_id!r} in the database (stored: {known})")
+        return repo.require_document(session=session, id=document_id)
 
 
 def to_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -177,7 +177,9 @@ class _Scan:
         return tuple(hits)
 
     def run(self, html: str) -> tuple[list[tuple[int, int]], list[str]]:
-        """Spans picked by the first plan that picks any, and the sources of title and metas."""
+        """Spans picked by the first plan that picks any, and the sources of title and metas.
+
+        The token loop stays one loop: a call per token would cost time on every page."""
         stack, picked, inside, chosen = self.stack, self.picked, self.inside, self.chosen
         names = self.names
         title = ""
@@ -230,12 +232,17 @@ class _Scan:
                     raise NotSure("a comment html.parser versions end differently")
                 nested_markup += len(_TAGLIKE.findall(note))
             # a doctype or processing instruction ends at its first ">" for every reader
-        if stack:
-            raise NotSure(f"<{stack[-1][0]}> is never closed")
-        if len(_TAGLIKE.findall(html)) != tokens + nested_markup:
+        return self._finish(html, tokens + nested_markup, [title, *metas])
+
+    def _finish(
+        self, html: str, read: int, head: list[str]
+    ) -> tuple[list[tuple[int, int]], list[str]]:
+        """Check the scan read every tag and closed every element; the first plan's spans."""
+        if self.stack:
+            raise NotSure(f"<{self.stack[-1][0]}> is never closed")
+        if len(_TAGLIKE.findall(html)) != read:
             raise NotSure("markup the scanner did not read")
-        head = [title, *metas]
-        for spans in chosen:
+        for spans in self.chosen:
             if spans:
                 return [(start, end) for start, end in spans], head
         return [], head

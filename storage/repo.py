@@ -70,3 +70,16 @@ def is_gone(*, session: Session, id: str) -> bool:
 def list_documents(*, session: Session) -> list[StoredDocument]:
     """Return every document row, by id."""
     return list(session.exec(select(StoredDocument).order_by(col(StoredDocument.id))))
+
+
+class NoDocumentError(LookupError):
+    """The database has no document of that id (the message names the ones it has)."""
+
+
+def require_document(*, session: Session, id: str) -> StoredDocument:
+    """Return a document row by id, or a NoDocumentError naming the stored documents."""
+    row = get_document(session=session, id=id)
+    if row is None:
+        known = ", ".join(d.id for d in list_documents(session=session)) or "none yet"
+        raise NoDocumentError(f"no document {id!r} in the database (stored: {known})")
+    return row

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import Select, func, text
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -137,18 +137,14 @@ def _candidates(session: Session, words: Sequence[str]) -> Any:
     raise SearchError(f"full-text search is not available on {dialect}")
 
 
-def find_matches(
-    *,
+def _match_query(
     session: Session,
-    phrase: str,
-    document_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> list[SectionMatch]:
-    """Return every occurrence of a phrase in versions seen between since and until."""
-    words = phrase_words(phrase)
-    if not words:
-        raise SearchError(f"{phrase!r} has no words to search for")
+    words: Sequence[str],
+    document_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Select[Any]:
+    """The sections (with their versions) the index finds all the words in, in order."""
     query = (
         core_select(
             col(Version.document_id),
@@ -169,9 +165,24 @@ def find_matches(
         query = query.where(col(Version.last_seen_at) >= since)
     if until is not None:
         query = query.where(col(Version.first_seen_at) <= until)
-    query = query.order_by(
+    return query.order_by(
         col(Version.document_id), col(Version.number), col(VersionSection.ordinal)
     )
+
+
+def find_matches(
+    *,
+    session: Session,
+    phrase: str,
+    document_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[SectionMatch]:
+    """Return every occurrence of a phrase in versions seen between since and until."""
+    words = phrase_words(phrase)
+    if not words:
+        raise SearchError(f"{phrase!r} has no words to search for")
+    query = _match_query(session, words, document_id, since, until)
     pattern = phrase_pattern(words)
     found_in: dict[str, list[str]] = {}  # most versions repeat most sections word for word
     matches: list[SectionMatch] = []

@@ -10,7 +10,7 @@ import pytest
 
 from compare.model import TopicSet
 from compare.rules import find_patterns, strength_of
-from compare.topics import load_topics
+from compare.topics import TopicsFileError, load_topics, read_topics
 from guidewatch.cli import main
 from guidewatch.settings import DEFAULT_TOPICS
 
@@ -97,6 +97,17 @@ def test_the_cli_says_it_in_one_line(
     err = capsys.readouterr().err.strip()
     assert f"{path}: strength scale, field [0].strong: unknown key 'strong'" in err
     assert len(err.splitlines()) == 1
+
+
+def test_read_topics_names_a_missing_or_bad_file_in_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.toml"
+    with pytest.raises(TopicsFileError, match=f"^topics file {missing}: "):
+        read_topics(missing)
+    bad = write(tmp_path, GOOD.replace("level = 4", "level = 4\nstrong = true"))
+    with pytest.raises(TopicsFileError) as caught:
+        read_topics(bad)
+    assert str(caught.value).startswith(f"{bad}: strength scale")
+    assert "\n" not in str(caught.value)
 
 
 @pytest.mark.parametrize(

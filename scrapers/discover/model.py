@@ -6,7 +6,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapers.model import DocumentSpec, ScrapeError
 
@@ -98,8 +97,9 @@ class Options:
         """Read the options of a spec, with defaults taken from its url and link_text."""
         raw: Mapping[str, Any] = spec.options.get("discover", {}) or {}
         pattern = spec.link_text or ""
-        parts = urlsplit(spec.url)
-        site = str(raw.get("site") or f"{parts.scheme}://{parts.netloc}").rstrip("/")
+        from scrapers.robots import origin_url  # httpx: not for commands that only read options
+
+        site = str(raw.get("site") or origin_url(spec.url)).rstrip("/")
         words = " ".join(re.findall(r"[A-Za-z0-9]+", pattern))
         return cls(
             pattern=pattern,
