@@ -29,13 +29,12 @@ class UserError(Exception):
 
 def read_topics(path: Path) -> TopicSet:
     """Load the topics file, or a UserError in one line that names it."""
-    from compare.topics import load_topics
+    from compare.topics import TopicsFileError
+    from compare.topics import read_topics as read_topics_file
 
     try:
-        return load_topics(path)
-    except OSError as error:
-        raise UserError(f"topics file {path}: {error}") from None
-    except ValueError as error:  # already names the file, the topic and the field
+        return read_topics_file(path)
+    except TopicsFileError as error:
         raise UserError(str(error)) from None
 
 

@@ -282,9 +282,9 @@ def make_hooks(
 ) -> tuple[AfterVersion, AfterCheck]:
     """Return (after_version, after_check) for run_cycle, reading topics from settings."""
     if topics is None:
-        from compare.topics import load_topics
+        from compare.topics import read_topics
 
-        topics = load_topics(settings.topics_path)
+        topics = read_topics(settings.topics_path)
     watched: Sequence[Topic] = topics  # a TopicSet keeps its strength scale
     if engine is None:
         from storage.db import make_engine
