@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -20,9 +20,21 @@ from prefect.states import Completed, Failed, State
 
 from flows.fetchers import fetcher_for, pause, stopping
 from guidewatch.app import App
-from guidewatch.cycle import CANCELLED, CheckResult, check_document
+from guidewatch.cycle import (
+    CANCELLED,
+    AfterCheck,
+    AfterVersion,
+    CheckResult,
+    Fetcher,
+    check_document,
+)
 from guidewatch.settings import Settings, load_settings
 from storage.models import FAILING
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from scrapers.model import DocumentSpec
 
 # Replaced at run time by GUIDEWATCH_RETRY_DELAY_SECONDS (monitor: with_options).
 DEFAULT_RETRY_DELAY = Settings.model_fields["retry_delay_seconds"].default
@@ -86,6 +98,26 @@ def failed_state(result: CheckResult) -> State:
     return Failed(message=text, data=DocumentNotChecked(text, asdict(result)))
 
 
+def _check_with_hooks(
+    spec: DocumentSpec,
+    engine: Engine,
+    fetcher: Fetcher,
+    hooks: tuple[AfterVersion, AfterCheck],
+    run_id: str,
+) -> CheckResult:
+    """Check one document, comparing and alerting through the hooks; stop when the run stops."""
+    after_version, after_check = hooks
+    result = check_document(
+        spec,
+        engine=engine,
+        fetcher=fetcher,
+        after_version=after_version,
+        stopped=lambda: stopping(run_id),
+    )
+    after_check(spec, result)
+    return result
+
+
 @task(task_run_name="check-{document_id}", cache_policy=NO_CACHE, persist_result=False)
 def document_failed(document_id: str, result: dict[str, Any]) -> State:
     """Show one document whose check failed as a Failed task (the check already recorded it)."""
@@ -104,14 +136,7 @@ def check(document_id: str, run_id: str) -> CheckReturn:
     try:
         after_version, after_check = make_hooks(app.settings, engine)
         fetcher = fetcher_for(app, run_id, spec.source)
-        result = check_document(
-            spec,
-            engine=engine,
-            fetcher=fetcher,
-            after_version=after_version,
-            stopped=lambda: stopping(run_id),
-        )
-        after_check(spec, result)
+        result = _check_with_hooks(spec, engine, fetcher, (after_version, after_check), run_id)
     finally:
         engine.dispose()
     log_outcome(result)
@@ -175,14 +200,8 @@ def check_source(source: str, document_ids: list[str], run_id: str) -> State:
                 continue
             try:
                 spec = app.catalog.document(document_id)
-                result = check_document(
-                    spec,
-                    engine=engine,
-                    fetcher=fetcher,
-                    after_version=after_version,
-                    stopped=lambda: stopping(run_id),
-                )
-                after_check(spec, result)
+                hooks = (after_version, after_check)
+                result = _check_with_hooks(spec, engine, fetcher, hooks, run_id)
             except Exception as error:  # noqa: BLE001 - the document is tried again, alone
                 results.append(check_again(document_id, run_id, error))
                 continue
