@@ -105,6 +105,19 @@ class _Chain:
         )
 
 
+@dataclass(frozen=True)
+class _Request:
+    """One request as sent (tried up to retries + 1 times) and the live address it stands for."""
+
+    sent: str
+    target: httpx.URL
+    headers: dict[str, str]
+    shown: str
+    deadline: Deadline
+    cap: int
+    truncate: bool
+
+
 class _Retryable(Exception):
     """An attempt failed in a way worth trying again."""
 
@@ -232,6 +245,8 @@ class HttpFetcher:
         The lock and pause of the host actually contacted are held throughout.
         """
         target = http_target(url)
+        cap = cap or self.policy.max_bytes
+        request = _Request(url, target, headers, shown, deadline, cap, truncate)
         host = self._host(url)
         attempts = self.policy.retries + 1
         last = _Retryable("no attempt made")
@@ -242,49 +257,41 @@ class HttpFetcher:
             for attempt in range(attempts):
                 self._wait_turn(host, deadline, shown)
                 try:
-                    return self._attempt_open(target, headers, shown, deadline, cap, truncate)
+                    return self._attempt_open(request)
                 except _Retryable as failure:
                     last = failure
                 finally:
                     host.last_end = time.monotonic()
                 if attempt + 1 == attempts:
                     break
-                self._sleep(self._backoff(last, attempt, url, shown, deadline))
+                self._sleep(self._backoff(request, last, attempt))
         finally:
             host.lock.release()
         raise ScrapeError(f"{last} after {attempts_said(attempts)}", status=last.status)
 
-    def _attempt_open(
-        self,
-        url: httpx.URL,
-        headers: dict[str, str],
-        shown: str,
-        deadline: Deadline,
-        cap: int | None,
-        truncate: bool,
-    ) -> _Answer:
+    def _attempt_open(self, request: _Request) -> _Answer:
         """Make one attempt, or raise StoppedError if the fetcher was closed under it."""
         try:
             if self._client.is_closed:
                 raise RuntimeError("closed")
-            return self._attempt(url, headers, shown, deadline, cap, truncate)
+            return self._attempt(request)
         except RuntimeError:
             if not self._client.is_closed:
                 raise
             # A stopped flow run closes its fetchers under the tasks still running.
-            raise StoppedError(stopped_message(shown)) from None
+            raise StoppedError(stopped_message(request.shown)) from None
 
-    def _backoff(
-        self, last: _Retryable, attempt: int, url: str, shown: str, deadline: Deadline
-    ) -> float:
+    def _backoff(self, request: _Request, last: _Retryable, attempt: int) -> float:
         """Seconds to wait before the next attempt; give up if the deadline comes first."""
         wait = last.wait
         if wait is None:
             wait = self.policy.backoff_seconds * 2**attempt
-        left = deadline.left()
+        left = request.deadline.left()
         if left is not None and wait > left:
-            raise deadline.error(shown, next_attempt_too_late(wait, last, attempt + 1), last.status)
+            doing = next_attempt_too_late(wait, last, attempt + 1)
+            raise request.deadline.error(request.shown, doing, last.status)
         attempts = self.policy.retries + 1
+        url = request.sent
         log.info(
             "retrying %s in %g s (attempt %d of %d): %s", url, wait, attempt + 2, attempts, last
         )
@@ -312,21 +319,14 @@ class HttpFetcher:
         read = bound(p.read_timeout)
         return httpx.Timeout(connect=bound(p.connect_timeout), read=read, write=read, pool=None)
 
-    def _attempt(
-        self,
-        url: httpx.URL,
-        headers: dict[str, str],
-        shown: str,
-        deadline: Deadline,
-        cap: int | None,
-        truncate: bool,
-    ) -> _Answer:
+    def _attempt(self, request: _Request) -> _Answer:
         """Send one request and read its body under the size cap and the deadline."""
+        url, shown, deadline = request.target, request.shown, request.deadline
         if deadline.passed():
             raise deadline.error(shown, "before the request could be sent")
         started = time.monotonic()
         try:
-            response, body = self._receive(url, headers, shown, deadline, cap, truncate)
+            response, body = self._receive(request)
         except httpx.HTTPError as error:
             if deadline.passed():
                 raise deadline.error(shown, "waiting for the server") from None
@@ -355,19 +355,14 @@ class HttpFetcher:
             duration=time.monotonic() - started,
         )
 
-    def _receive(
-        self,
-        url: httpx.URL,
-        headers: dict[str, str],
-        shown: str,
-        deadline: Deadline,
-        cap: int | None,
-        truncate: bool,
-    ) -> tuple[httpx.Response, bytes]:
+    def _receive(self, request: _Request) -> tuple[httpx.Response, bytes]:
         """Send one GET and read its body (none for a redirect) under the cap."""
-        cap = cap or self.policy.max_bytes
-        timeout = self._timeout(deadline.left())
-        with self._client.stream("GET", url, headers=headers, timeout=timeout) as response:
+        shown, cap, truncate = request.shown, request.cap, request.truncate
+        timeout = self._timeout(request.deadline.left())
+        stream = self._client.stream(
+            "GET", request.target, headers=request.headers, timeout=timeout
+        )
+        with stream as response:
             status = response.status_code
             declared = response.headers.get("content-length", "")
             if not truncate and declared.isdigit() and int(declared) > cap:
@@ -380,7 +375,7 @@ class HttpFetcher:
                     encoding=response.headers.get("content-encoding", ""),
                     cap=cap,
                     truncate=truncate,
-                    deadline=deadline,
+                    deadline=request.deadline,
                     url=shown,
                     status=status,
                 )
