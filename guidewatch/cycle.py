@@ -117,6 +117,7 @@ def _check(
     after_version: AfterVersion | None,
     stopped: Callable[[], bool] | None,
 ) -> CheckResult:
+    """Check one document: what goes wrong is recorded (or cancelled), never raised."""
     check = Check(spec, engine, repo.utcnow(), spec.url)
     declare(spec, engine)
     try:
