@@ -1,12 +1,18 @@
-"""One-line messages for failed connections, and the Retry-After header."""
+"""What a failed fetch is called: one-line messages for people, and the Retry-After header.
+
+The fetcher (scrapers/fetch.py) decides what to do; every sentence it ends with is worded here.
+"""
 
 from __future__ import annotations
 
+import errno
 import socket
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
+
+from scrapers.model import ScrapeError
 
 
 def host_port(url: httpx.URL) -> str:
@@ -80,3 +86,66 @@ def is_permanent(error: httpx.HTTPError) -> bool:
         socket.EAI_NONAME,
         getattr(socket, "EAI_NODATA", socket.EAI_NONAME),
     )
+
+
+def http_target(url: str) -> httpx.URL:
+    """Parse a URL, refusing anything but http(s) with a host."""
+    try:
+        target = httpx.URL(url)
+    except httpx.InvalidURL as error:
+        raise ScrapeError(f"invalid URL {url!r}: {error}") from None
+    if target.scheme not in ("http", "https") or not target.host:
+        raise ScrapeError(f"cannot fetch {url!r}: only http(s) URLs with a host are supported")
+    host = target.host.rstrip(".").lower()
+    if host == "invalid" or host.endswith(".invalid"):
+        # RFC 6761: .invalid never resolves; answer at once instead of asking a resolver.
+        raise ScrapeError(
+            f"could not resolve host {target.host}: the .invalid domain never resolves"
+        )
+    return target
+
+
+def os_error_message(error: OSError, url: httpx.URL) -> str:
+    """Say why a connection failed with an OS error outside httpx's mapping (the resolver)."""
+    reason = error.strerror or errno.errorcode.get(error.errno or 0, str(error))
+    return f"could not connect to {host_port(url)}: {reason}"
+
+
+def attempts_said(count: int) -> str:
+    """Return "1 attempt" or "N attempts"."""
+    return "1 attempt" if count == 1 else f"{count} attempts"
+
+
+def redirect_limit_message(asked: str, last: str, redirects: list[str], limit: int) -> str:
+    """Say why a redirect chain was given up: a loop, or more hops than allowed."""
+    what = "redirect loop" if last in redirects else "too many redirects"
+    return f"{what} fetching {asked}: gave up after {limit} redirects (last went to {last})"
+
+
+def over_cap_message(shown: str, declared: int, cap: int) -> str:
+    """Say that a body announced as larger than the cap was not read."""
+    return f"{shown} is {declared} bytes (Content-Length), over the {cap}-byte cap"
+
+
+def server_error_message(status: int, shown: str) -> str:
+    """Name a 429 or 5xx answer."""
+    what = "too many requests (429)" if status == 429 else f"server error {status}"
+    return f"{what} from {shown}"
+
+
+def retry_after_too_long_message(shown: str, status: int, wait: float, longest: float) -> str:
+    """Say that a server asked to come back later than the fetcher waits."""
+    return (
+        f"{shown} answered {status} asking to retry after {wait:g} s, longer than"
+        f" the {longest:g} s this fetcher waits"
+    )
+
+
+def next_attempt_too_late(wait: float, last: object, attempts: int) -> str:
+    """Say (after "the deadline passed") that the next attempt would come too late."""
+    return f"before the next attempt, due in {wait:g} s ({last} after {attempts_said(attempts)})"
+
+
+def stopped_message(shown: str) -> str:
+    """Say that a fetch was cut short by the run being stopped."""
+    return f"{shown} was not fetched: the run was stopped (its fetcher is closed)"

@@ -7,7 +7,6 @@ URL, redirects, errors) names the live addresses.
 
 from __future__ import annotations
 
-import errno
 import logging
 import threading
 import time
@@ -18,7 +17,21 @@ from types import TracebackType
 import httpx
 
 from scrapers.body import ACCEPT_ENCODING, Deadline, DecodeError, UnsupportedEncoding, read_capped
-from scrapers.failures import connection_message, host_port, is_permanent, parse_retry_after
+from scrapers.failures import (
+    attempts_said,
+    connection_message,
+    host_port,
+    http_target,
+    is_permanent,
+    next_attempt_too_late,
+    os_error_message,
+    over_cap_message,
+    parse_retry_after,
+    redirect_limit_message,
+    retry_after_too_long_message,
+    server_error_message,
+    stopped_message,
+)
 from scrapers.judge import judge, key_headers
 from scrapers.model import Fetched, ScrapeError, StoppedError
 from scrapers.rewrite import Rewriter, Rewrites, UncoveredError
@@ -66,6 +79,43 @@ class _Answer:
     headers: httpx.Headers
     body: bytes
     duration: float
+
+
+@dataclass
+class _Chain:
+    """A fetch's redirect chain so far: the (live) address asked, the hops, the last answer."""
+
+    asked: str
+    live: str
+    redirects: list[str] = field(default_factory=list)
+    duration: float = 0.0
+    answer: _Answer | None = None
+
+    def seen(self, answer: _Answer, body: bytes = b"", kind: str | None = None) -> Fetched:
+        """What the fetch saw: the last answer (no body if it stopped in the chain), the hops."""
+        return Fetched(
+            url=self.asked,
+            final_url=self.live,
+            status=answer.status,
+            headers=key_headers(answer.headers),
+            body=body,
+            content_kind=sniff_kind(b"", None) if kind is None else kind,
+            redirects=tuple(self.redirects),
+            duration_ms=round(self.duration * 1000),
+        )
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One request as sent (tried up to retries + 1 times) and the live address it stands for."""
+
+    sent: str
+    target: httpx.URL
+    headers: dict[str, str]
+    shown: str
+    deadline: Deadline
+    cap: int
+    truncate: bool
 
 
 class _Retryable(Exception):
@@ -124,68 +174,46 @@ class HttpFetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        deadline = Deadline(self.policy.deadline_seconds)
-        asked = live = self.rewriter.to_live(url)
-        redirects: list[str] = []
-        duration = 0.0
-        answer: _Answer | None = None
-        while True:
-            try:
-                why = f"redirected from {redirects[-1]}" if redirects else ""
-                sent = self.rewriter.to_mirror(live, why=why)
-            except UncoveredError as error:
-                partial = None
-                if answer is not None:
-                    partial = self._partial(asked, live, answer, redirects, duration)
-                raise UncoveredError(str(error), fetched=partial) from None
-            if self.policy.respect_robots:
-                self._robots.check(live, lambda u: self._read_robots(u, deadline))
-            answer = self._exchange(sent, headers, live, deadline)
-            duration += answer.duration
-            location = answer.headers.get("location")
-            if answer.status not in REDIRECT_STATUSES or not location:
-                break
-            redirects.append(live)
-            live = self.rewriter.follow(live, sent, location)
-            if len(redirects) > self.policy.max_redirects:
-                what = "redirect loop" if live in redirects else "too many redirects"
-                raise ScrapeError(
-                    f"{what} fetching {asked}: gave up after {self.policy.max_redirects}"
-                    f" redirects (last went to {live})",
-                    status=answer.status,
-                    fetched=self._partial(asked, live, answer, redirects, duration),
-                )
+        asked = self.rewriter.to_live(url)
+        chain = _Chain(asked, asked)
+        answer = self._follow(chain, headers, Deadline(self.policy.deadline_seconds))
         kind = sniff_kind(answer.body, answer.headers.get("content-type"))
         if answer.status == 304:
             # Nothing to sniff: the server says it is the same document the caller expects.
             kind = expect or kind
-        fetched = Fetched(
-            url=asked,
-            final_url=live,
-            status=answer.status,
-            headers=key_headers(answer.headers),
-            body=answer.body if answer.status != 304 else b"",
-            content_kind=kind,
-            redirects=tuple(redirects),
-            duration_ms=round(duration * 1000),
-        )
+        body = answer.body if answer.status != 304 else b""
+        fetched = chain.seen(answer, body, kind)
         return judge(fetched, answer.reason, expect)
 
-    @staticmethod
-    def _partial(
-        asked: str, last: str, answer: _Answer, redirects: list[str], duration: float
-    ) -> Fetched:
-        """What a fetch that stopped in a redirect chain saw: the hops and the last address."""
-        return Fetched(
-            url=asked,
-            final_url=last,
-            status=answer.status,
-            headers=key_headers(answer.headers),
-            body=b"",
-            content_kind=sniff_kind(b"", None),
-            redirects=tuple(redirects),
-            duration_ms=round(duration * 1000),
-        )
+    def _follow(self, chain: _Chain, headers: dict[str, str], deadline: Deadline) -> _Answer:
+        """Request each address of the chain in turn until one is not a redirect."""
+        while True:
+            sent = self._sent(chain)
+            if self.policy.respect_robots:
+                self._robots.check(chain.live, lambda u: self._read_robots(u, deadline))
+            answer = chain.answer = self._exchange(sent, headers, chain.live, deadline)
+            chain.duration += answer.duration
+            location = answer.headers.get("location")
+            if answer.status not in REDIRECT_STATUSES or not location:
+                return answer
+            chain.redirects.append(chain.live)
+            chain.live = self.rewriter.follow(chain.live, sent, location)
+            limit = self.policy.max_redirects
+            if len(chain.redirects) > limit:
+                raise ScrapeError(
+                    redirect_limit_message(chain.asked, chain.live, chain.redirects, limit),
+                    status=answer.status,
+                    fetched=chain.seen(answer),
+                )
+
+    def _sent(self, chain: _Chain) -> str:
+        """The address to send for the chain's next hop (rewritten in mirror mode)."""
+        try:
+            why = f"redirected from {chain.redirects[-1]}" if chain.redirects else ""
+            return self.rewriter.to_mirror(chain.live, why=why)
+        except UncoveredError as error:
+            seen = chain.seen(chain.answer) if chain.answer is not None else None
+            raise UncoveredError(str(error), fetched=seen) from None
 
     def _read_robots(self, live: str, deadline: Deadline) -> RobotsAnswer:
         """Request one robots.txt (rewritten like any address), reading up to 500 KiB."""
@@ -216,7 +244,9 @@ class HttpFetcher:
 
         The lock and pause of the host actually contacted are held throughout.
         """
-        target = self._parse(url)
+        target = http_target(url)
+        cap = cap or self.policy.max_bytes
+        request = _Request(url, target, headers, shown, deadline, cap, truncate)
         host = self._host(url)
         attempts = self.policy.retries + 1
         last = _Retryable("no attempt made")
@@ -227,58 +257,45 @@ class HttpFetcher:
             for attempt in range(attempts):
                 self._wait_turn(host, deadline, shown)
                 try:
-                    if self._client.is_closed:
-                        raise RuntimeError("closed")
-                    return self._attempt(target, headers, shown, deadline, cap, truncate)
+                    return self._attempt_open(request)
                 except _Retryable as failure:
                     last = failure
-                except RuntimeError:
-                    if not self._client.is_closed:
-                        raise
-                    # A stopped flow run closes its fetchers under the tasks still running.
-                    stopped = "the run was stopped (its fetcher is closed)"
-                    raise StoppedError(f"{shown} was not fetched: {stopped}") from None
                 finally:
                     host.last_end = time.monotonic()
                 if attempt + 1 == attempts:
                     break
-                wait = last.wait
-                if wait is None:
-                    wait = self.policy.backoff_seconds * 2**attempt
-                left = deadline.left()
-                if left is not None and wait > left:
-                    done = "1 attempt" if attempt == 0 else f"{attempt + 1} attempts"
-                    doing = f"before the next attempt, due in {wait:g} s ({last} after {done})"
-                    raise deadline.error(shown, doing, last.status)
-                log.info(
-                    "retrying %s in %g s (attempt %d of %d): %s",
-                    url,
-                    wait,
-                    attempt + 2,
-                    attempts,
-                    last,
-                )
-                self._sleep(wait)
+                self._sleep(self._backoff(request, last, attempt))
         finally:
             host.lock.release()
-        tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
-        raise ScrapeError(f"{last} after {tries}", status=last.status)
+        raise ScrapeError(f"{last} after {attempts_said(attempts)}", status=last.status)
 
-    def _parse(self, url: str) -> httpx.URL:
-        """Parse a URL, refusing anything but http(s) with a host."""
+    def _attempt_open(self, request: _Request) -> _Answer:
+        """Make one attempt, or raise StoppedError if the fetcher was closed under it."""
         try:
-            target = httpx.URL(url)
-        except httpx.InvalidURL as error:
-            raise ScrapeError(f"invalid URL {url!r}: {error}") from None
-        if target.scheme not in ("http", "https") or not target.host:
-            raise ScrapeError(f"cannot fetch {url!r}: only http(s) URLs with a host are supported")
-        host = target.host.rstrip(".").lower()
-        if host == "invalid" or host.endswith(".invalid"):
-            # RFC 6761: .invalid never resolves; answer at once instead of asking a resolver.
-            raise ScrapeError(
-                f"could not resolve host {target.host}: the .invalid domain never resolves"
-            )
-        return target
+            if self._client.is_closed:
+                raise RuntimeError("closed")
+            return self._attempt(request)
+        except RuntimeError:
+            if not self._client.is_closed:
+                raise
+            # A stopped flow run closes its fetchers under the tasks still running.
+            raise StoppedError(stopped_message(request.shown)) from None
+
+    def _backoff(self, request: _Request, last: _Retryable, attempt: int) -> float:
+        """Seconds to wait before the next attempt; give up if the deadline comes first."""
+        wait = last.wait
+        if wait is None:
+            wait = self.policy.backoff_seconds * 2**attempt
+        left = request.deadline.left()
+        if left is not None and wait > left:
+            doing = next_attempt_too_late(wait, last, attempt + 1)
+            raise request.deadline.error(request.shown, doing, last.status)
+        attempts = self.policy.retries + 1
+        url = request.sent
+        log.info(
+            "retrying %s in %g s (attempt %d of %d): %s", url, wait, attempt + 2, attempts, last
+        )
+        return wait
 
     def _wait_turn(self, host: _Host, deadline: Deadline, shown: str) -> None:
         """Sleep until pause_seconds have passed since the host's last request ended."""
@@ -302,42 +319,14 @@ class HttpFetcher:
         read = bound(p.read_timeout)
         return httpx.Timeout(connect=bound(p.connect_timeout), read=read, write=read, pool=None)
 
-    def _attempt(
-        self,
-        url: httpx.URL,
-        headers: dict[str, str],
-        shown: str,
-        deadline: Deadline,
-        cap: int | None,
-        truncate: bool,
-    ) -> _Answer:
+    def _attempt(self, request: _Request) -> _Answer:
         """Send one request and read its body under the size cap and the deadline."""
-        cap = cap or self.policy.max_bytes
+        url, shown, deadline = request.target, request.shown, request.deadline
         if deadline.passed():
             raise deadline.error(shown, "before the request could be sent")
-        timeout = self._timeout(deadline.left())
         started = time.monotonic()
         try:
-            with self._client.stream("GET", url, headers=headers, timeout=timeout) as response:
-                status = response.status_code
-                declared = response.headers.get("content-length", "")
-                if not truncate and declared.isdigit() and int(declared) > cap:
-                    raise ScrapeError(
-                        f"{shown} is {int(declared)} bytes (Content-Length),"
-                        f" over the {cap}-byte cap",
-                        status=status,
-                    )
-                body = b""
-                if status not in REDIRECT_STATUSES:
-                    body = read_capped(
-                        response.iter_raw(),
-                        encoding=response.headers.get("content-encoding", ""),
-                        cap=cap,
-                        truncate=truncate,
-                        deadline=deadline,
-                        url=shown,
-                        status=status,
-                    )
+            response, body = self._receive(request)
         except httpx.HTTPError as error:
             if deadline.passed():
                 raise deadline.error(shown, "waiting for the server") from None
@@ -348,23 +337,16 @@ class HttpFetcher:
             if is_permanent(error):
                 raise ScrapeError(message) from None
             raise _Retryable(message) from None
-        except UnsupportedEncoding as error:
-            raise ScrapeError(f"{error} from {shown}", status=status) from None
-        except DecodeError as error:
-            raise _Retryable(f"{error} from {shown}") from None
         except OSError as error:  # raised outside httpx's mapping, e.g. by the resolver
-            reason = error.strerror or errno.errorcode.get(error.errno or 0, str(error))
-            raise _Retryable(f"could not connect to {host_port(url)}: {reason}") from None
+            raise _Retryable(os_error_message(error, url)) from None
+        status = response.status_code
         if status == 429 or status >= 500:
             wait = parse_retry_after(response.headers.get("retry-after"))
-            if wait is not None and wait > self.policy.max_retry_after:
-                raise ScrapeError(
-                    f"{shown} answered {status} asking to retry after {wait:g} s, longer than"
-                    f" the {self.policy.max_retry_after:g} s this fetcher waits",
-                    status=status,
-                )
-            what = "too many requests (429)" if status == 429 else f"server error {status}"
-            raise _Retryable(f"{what} from {shown}", status=status, wait=wait)
+            longest = self.policy.max_retry_after
+            if wait is not None and wait > longest:
+                message = retry_after_too_long_message(shown, status, wait, longest)
+                raise ScrapeError(message, status=status)
+            raise _Retryable(server_error_message(status, shown), status=status, wait=wait)
         return _Answer(
             status=status,
             reason=response.reason_phrase,
@@ -372,3 +354,33 @@ class HttpFetcher:
             body=body,
             duration=time.monotonic() - started,
         )
+
+    def _receive(self, request: _Request) -> tuple[httpx.Response, bytes]:
+        """Send one GET and read its body (none for a redirect) under the cap."""
+        shown, cap, truncate = request.shown, request.cap, request.truncate
+        timeout = self._timeout(request.deadline.left())
+        stream = self._client.stream(
+            "GET", request.target, headers=request.headers, timeout=timeout
+        )
+        with stream as response:
+            status = response.status_code
+            declared = response.headers.get("content-length", "")
+            if not truncate and declared.isdigit() and int(declared) > cap:
+                raise ScrapeError(over_cap_message(shown, int(declared), cap), status=status)
+            if status in REDIRECT_STATUSES:
+                return response, b""
+            try:
+                body = read_capped(
+                    response.iter_raw(),
+                    encoding=response.headers.get("content-encoding", ""),
+                    cap=cap,
+                    truncate=truncate,
+                    deadline=request.deadline,
+                    url=shown,
+                    status=status,
+                )
+            except UnsupportedEncoding as error:
+                raise ScrapeError(f"{error} from {shown}", status=status) from None
+            except DecodeError as error:
+                raise _Retryable(f"{error} from {shown}") from None
+            return response, body

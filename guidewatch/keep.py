@@ -1,0 +1,236 @@
+"""Keeping what one check found: one function per outcome, each one transaction."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from scrapers.base import Extractor, check_content_kind
+from scrapers.discover.model import Record
+from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError, SuspectError
+from storage import blobs, fetch_log, repo, version_store
+from storage.db import open_session
+from storage.models import CONFIRMING, Fetch, Version
+
+# The cycle's logger: what is decided here is the cycle's decision.
+log = logging.getLogger("guidewatch.cycle")
+
+# A new extraction shorter than this share of the last version's text is kept as suspect.
+SHRINK_LIMIT = 0.4
+SHRINK_CONFIRMATIONS = 3
+
+AfterVersion = Callable[[Session, DocumentSpec, Version | None, Version], None]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What one document's check did, small enough to pass between Prefect tasks."""
+
+    document_id: str
+    outcome: str
+    message: str = ""
+    version_number: int | None = None
+    fetch_id: int | None = None
+    moved_from: str | None = None
+    found: str = ""  # how a discovered file was chosen, for the run output and alerts
+    # The outcome of the document's fetch before this one ("" if none; None if not known):
+    # when it was clean and this check is too, no event can follow, and none is looked for.
+    previous_outcome: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the check succeeded (a gone document is recorded, not failed)."""
+        return self.outcome in CONFIRMING
+
+
+@dataclass
+class Check:
+    """What one document's check knows so far: filled in as it discovers and fetches."""
+
+    spec: DocumentSpec
+    engine: Engine
+    started: datetime
+    url: str
+    fetched: Fetched | None = None
+    discovery: Record | None = None
+    moved_from: str | None = None  # the address the last fetch was made at, if another
+
+
+def fetch_row(check: Check, fetched: Fetched | None, discovery: Record | None = None) -> Fetch:
+    """Return the fetch log row of this check, its outcome still to be said."""
+    row = Fetch(
+        document_id=check.spec.id, started_at=check.started, url=check.url, outcome="failed"
+    )
+    if discovery is not None:
+        row.discovery = json.dumps(discovery.to_json())
+    if fetched is not None:
+        row.final_url = fetched.final_url
+        row.redirects = json.dumps(list(fetched.redirects))
+        row.status = fetched.status
+        row.headers = json.dumps(dict(fetched.headers), sort_keys=True)
+        row.size = len(fetched.body)
+        row.duration_ms = fetched.duration_ms
+    return row
+
+
+def check_shrink(
+    session: Session, spec_id: str, document: Document, previous: Version | None
+) -> None:
+    """Refuse empty text, and text that shrank by most of its size until it proves stable.
+
+    A shrunken extraction is usually a broken page; but if exactly the same shorter text is
+    served SHRINK_CONFIRMATIONS times in a row, the publisher really cut the document, and
+    it becomes a version (and so a change people are told about).
+    """
+    text = document.text.strip()
+    if not text:
+        raise SuspectError("extracted text is empty")
+    if previous is None or len(text) >= SHRINK_LIMIT * previous.text_size:
+        return
+    mark = f"text sha256 {version_store.text_hash(document)[:16]}"
+    earlier = fetch_log.list_fetches(
+        session=session, document_id=spec_id, limit=SHRINK_CONFIRMATIONS - 1
+    )
+    if len(earlier) == SHRINK_CONFIRMATIONS - 1 and all(
+        f.outcome == "suspect" and mark in (f.error or "") for f in earlier
+    ):
+        log.warning(
+            "%s: the same shorter text served %d times: keeping it as a version",
+            spec_id,
+            SHRINK_CONFIRMATIONS,
+        )
+        return
+    raise SuspectError(
+        f"extracted text shrank from {previous.text_size} to {len(text)} characters ({mark}); "
+        f"kept as suspect, not as a version, unless served {SHRINK_CONFIRMATIONS} times in a row"
+    )
+
+
+def keep(check: Check, extractor: Extractor, after_version: AfterVersion | None) -> CheckResult:
+    """Store a fetch that was answered, and the version it brings if its text is new."""
+    fetched = check.fetched
+    assert fetched is not None, "keep() is for a check that fetched"
+    with open_session(check.engine) as session:
+        _back_from_gone(session, check.spec.id)
+        row = fetch_row(check, fetched, check.discovery)
+        if fetched.status == 304:
+            return _not_modified(check, session, row)
+        previous = version_store.latest_version(session=session, document_id=check.spec.id)
+        row.body_sha256 = blobs.put_blob(session=session, body=fetched.body)
+        row.related = json.dumps(
+            {u: blobs.put_blob(session=session, body=b) for u, b in fetched.related.items()}
+        )
+        try:
+            check_content_kind(extractor, fetched)
+            document = extractor.extract(check.spec, fetched)
+            check_shrink(session, check.spec.id, document, previous)
+        except ScrapeError as error:
+            return _refused(check, session, row, error)
+        if previous is not None and previous.text_sha256 == version_store.text_hash(document):
+            return _unchanged(check, session, row, previous)
+        return _new_version(check, session, row, previous, document, extractor, after_version)
+
+
+def _back_from_gone(session: Session, document_id: str) -> None:
+    """Clear the gone mark of a document that answers again."""
+    if repo.is_gone(session=session, id=document_id):
+        stored = repo.get_document(session=session, id=document_id)
+        if stored is not None:
+            stored.gone_at = None
+            session.add(stored)
+
+
+def _not_modified(check: Check, session: Session, row: Fetch) -> CheckResult:
+    """Answered 304: the newest version was seen again (most checks of most runs)."""
+    # The newest version's id and number are all it needs.
+    latest = version_store.latest_version_ref(session=session, document_id=check.spec.id)
+    row.outcome = "not_modified"
+    if latest is not None:
+        row.version_id = latest[0]
+        version_store.mark_seen(session=session, version_id=latest[0], seen_at=check.started)
+    fetch_log.add_fetch(session=session, fetch=row)
+    session.commit()
+    number = latest[1] if latest else None
+    message = "not modified since the last fetch"
+    return CheckResult(check.spec.id, "not_modified", message, number, row.id, check.moved_from)
+
+
+def _refused(check: Check, session: Session, row: Fetch, error: ScrapeError) -> CheckResult:
+    """The body was fetched but its text is not a version (suspect, wrong kind, unreadable)."""
+    row.outcome = error.outcome
+    row.error = str(error)
+    fetch_log.add_fetch(session=session, fetch=row)
+    session.commit()
+    return CheckResult(check.spec.id, row.outcome, str(error), None, row.id, check.moved_from)
+
+
+def _unchanged(check: Check, session: Session, row: Fetch, previous: Version) -> CheckResult:
+    """The same text as the newest version: it was seen again."""
+    row.outcome = "unchanged"
+    row.version_id = previous.id
+    previous.last_seen_at = check.started
+    session.add(previous)
+    fetch_log.add_fetch(session=session, fetch=row)
+    session.commit()
+    return CheckResult(check.spec.id, "unchanged", "", previous.number, row.id, check.moved_from)
+
+
+def _new_version(
+    check: Check,
+    session: Session,
+    row: Fetch,
+    previous: Version | None,
+    document: Document,
+    extractor: Extractor,
+    after_version: AfterVersion | None,
+) -> CheckResult:
+    """New text: store it as the next version, then let after_version compare it."""
+    assert row.body_sha256 is not None, "keep() stored the body"
+    row.outcome = "new_version"
+    fetch_log.add_fetch(session=session, fetch=row)
+    version = version_store.add_version(
+        session=session,
+        document_id=check.spec.id,
+        document=document,
+        url=check.url,
+        body_sha256=row.body_sha256,
+        extractor=extractor.kind,
+        extractor_version=extractor.version,
+        fetch_id=row.id,
+        seen_at=check.started,
+        number=(previous.number if previous else 0) + 1,
+    )
+    row.version_id = version.id
+    session.add(row)
+    if after_version is not None:
+        after_version(session, check.spec, previous, version)
+    session.commit()
+    return CheckResult(check.spec.id, "new_version", "", version.number, row.id, check.moved_from)
+
+
+def record_failure(
+    check: Check, error: ScrapeError, fetched: Fetched | None, discovery: Record | None = None
+) -> CheckResult:
+    """Store a check that failed (a gone document is marked gone), with what it was served."""
+    with open_session(check.engine) as session:
+        row = fetch_row(check, fetched, discovery)
+        row.outcome = error.outcome
+        row.error = str(error)
+        if row.status is None:
+            row.status = error.status
+        if fetched is not None and fetched.body:
+            row.body_sha256 = blobs.put_blob(session=session, body=fetched.body)
+        if error.outcome == "gone":
+            stored = repo.get_document(session=session, id=check.spec.id)
+            if stored is not None and stored.gone_at is None:
+                stored.gone_at = check.started
+                session.add(stored)
+        fetch_log.add_fetch(session=session, fetch=row)
+        session.commit()
+        return CheckResult(check.spec.id, error.outcome, str(error), None, row.id)
