@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from storage.db import insert_or_ignore
@@ -42,7 +43,10 @@ def _http_date(seconds: int) -> str:
 
 def intern_headers(*, session: Session, headers: dict[str, str]) -> int:
     """Return the id of this set of headers, stored once however many fetches carry it."""
-    payload = json.dumps(headers, sort_keys=True, ensure_ascii=False)
+    return _intern_payload(session, json.dumps(headers, sort_keys=True, ensure_ascii=False))
+
+
+def _intern_payload(session: Session, payload: str) -> int:
     digest = sha256(payload.encode("utf-8"))
     found = session.connection().execute(_HEADER_SET_ID, {"sha256": digest}).scalar()
     if found is None:
@@ -54,6 +58,22 @@ def intern_headers(*, session: Session, headers: dict[str, str]) -> int:
 
 _HEADER_SET_ID = sa_select(col(HeaderSet.id)).where(col(HeaderSet.sha256) == bindparam("sha256"))
 
+# The header set of the newest fetch fetch_state last read: (database, document, its stored
+# JSON, its id). The next add_fetch takes it (once) and, for the same database and document
+# and exactly the same JSON, uses the id without looking the set up again. The id was read
+# from a committed fetch row that points to it and header sets are never deleted, so it
+# exists; anything else is looked up as before.
+_newest_set: list[tuple[str, str, str, int]] = []
+
+# Every column but the id, in one prebuilt INSERT: a fetch row written without the ORM's
+# unit of work (the object is then attached to the session as if loaded, for later changes).
+_FETCH_COLUMNS = tuple(c.key for c in Fetch.__table__.columns if c.key != "id")  # type: ignore[attr-defined]
+_INSERT_FETCH = Fetch.__table__.insert()  # type: ignore[attr-defined]
+
+
+def _database(session: Session) -> str:
+    return str(session.get_bind().url)
+
 
 def add_fetch(*, session: Session, fetch: Fetch) -> Fetch:
     """Record one fetch attempt; its headers go to a shared header set.
@@ -62,17 +82,30 @@ def add_fetch(*, session: Session, fetch: Fetch) -> Fetch:
     reference, not its headers again: the Date header, the only one that changes on every
     fetch, is kept as an offset from started_at when it can be rebuilt exactly.
     """
+    newest = _newest_set.pop() if _newest_set else None
     if fetch.headers_id is None and fetch.headers not in (None, "", "{}"):
         headers = dict(json.loads(fetch.headers))
         offset = _date_offset(fetch.started_at, headers.get("date"))
         if offset is not None:
             del headers["date"]
             fetch.date_offset = offset
-        fetch.headers_id = intern_headers(session=session, headers=headers)
+        payload = json.dumps(headers, sort_keys=True, ensure_ascii=False)
+        if newest is not None and newest[1:3] == (fetch.document_id, payload):
+            if newest[0] == _database(session):
+                fetch.headers_id = newest[3]
+        if fetch.headers_id is None:
+            fetch.headers_id = _intern_payload(session, payload)
         fetch.headers = None
     compact_fetch(fetch)
+    if fetch.id is not None or session.new or session.dirty or session.deleted:
+        session.add(fetch)  # what is pending goes first, in the order it always did
+        session.flush()
+        return fetch
+    values = {key: getattr(fetch, key) for key in _FETCH_COLUMNS}
+    inserted = session.connection().execute(_INSERT_FETCH, values)
+    fetch.id = int(inserted.inserted_primary_key[0])
+    make_transient_to_detached(fetch)
     session.add(fetch)
-    session.flush()
     return fetch
 
 
@@ -154,7 +187,13 @@ def get_fetch(*, session: Session, id: int) -> Fetch | None:
 # plain rows, not ORM objects, since they are only read.
 _LOG_ORDER = (col(Fetch.started_at).desc(), col(Fetch.id).desc())
 _WITH_HEADERS = (
-    sa_select(col(Fetch.url), col(Fetch.outcome), col(Fetch.headers), col(HeaderSet.headers))
+    sa_select(
+        col(Fetch.url),
+        col(Fetch.outcome),
+        col(Fetch.headers),
+        col(HeaderSet.headers),
+        col(Fetch.headers_id),
+    )
     .select_from(Fetch)
     .outerjoin(HeaderSet, col(HeaderSet.id) == col(Fetch.headers_id))
 )
@@ -224,7 +263,9 @@ def fetch_state(*, session: Session, document_id: str, url: str) -> FetchState:
     newest = session.connection().execute(_NEWEST_LIVE, params).first()
     if newest is None:
         return FetchState(None, None, None, "")
-    newest_url, outcome, own, shared = newest
+    newest_url, outcome, own, shared, shared_id = newest
+    if shared is not None and shared_id is not None:
+        _newest_set[:] = [(_database(session), document_id, shared, int(shared_id))]
     if newest_url == url and outcome in ("new_version", "unchanged"):
         etag, modified = _validators(own, shared)
     else:

@@ -83,6 +83,8 @@ def test_an_unchanged_document_is_one_transaction_without_event_queries(app: App
     assert not [s for s in statements if "alert_items" in s]
     writes = [s.split()[0] for s in statements if not s.startswith(("SELECT", "PRAGMA"))]
     assert sorted(writes) == ["INSERT", "INSERT", "UPDATE", "UPDATE"]  # a fetch, last seen
+    # the same headers as the newest fetch's: its header set is not looked up again
+    assert not [s for s in statements if s.startswith("SELECT header_sets.id")]
 
 
 def test_headers_are_kept_once_and_read_back_as_served(app: App) -> None:
