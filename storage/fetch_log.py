@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, or_
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import aliased, make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from storage.db import insert_or_ignore
@@ -258,22 +258,65 @@ class FetchState:
 
 
 def fetch_state(*, session: Session, document_id: str, url: str) -> FetchState:
-    """Return validators, last good URL and last outcome: one query when the last fetch was good."""
-    params = {"document_id": document_id}
-    newest = session.connection().execute(_NEWEST_LIVE, params).first()
+    """Return validators, last good URL and last outcome: one query when the last fetch was good.
+
+    The newest fetch, and the last fetch of this URL that confirmed a version (its validators,
+    when the newest is not that one: after an answer 304, say), come in one statement.
+    """
+    params = {"document_id": document_id, "url": url}
+    newest = session.connection().execute(_STATE, params).first()
     if newest is None:
         return FetchState(None, None, None, "")
-    newest_url, outcome, own, shared, shared_id = newest
+    newest_url, outcome, own, shared, shared_id, confirmed_own, confirmed_shared = newest
     if shared is not None and shared_id is not None:
         _newest_set[:] = [(_database(session), document_id, shared, int(shared_id))]
     if newest_url == url and outcome in ("new_version", "unchanged"):
         etag, modified = _validators(own, shared)
-    else:
-        etag, modified = validators_for(session=session, document_id=document_id, url=url)
+    else:  # what validators_for reads
+        etag, modified = _validators(confirmed_own, confirmed_shared)
     good = (
         newest_url if outcome in CONFIRMING else last_url(session=session, document_id=document_id)
     )
     return FetchState(etag, modified, good, outcome)
+
+
+# fetch_state's one statement: the newest live fetch with its header set, and (joined by the
+# id of _CONFIRMED_AT_URL's row, found on an alias) the headers of the last fetch of the URL
+# that confirmed a version; no such fetch gives NULLs, as validators_for gives (None, None).
+_Confirmed = aliased(Fetch)
+_ConfirmedSet = aliased(HeaderSet)
+_Earlier = aliased(Fetch)
+_CONFIRMED_ID = (
+    sa_select(_Earlier.id)
+    .where(
+        _Earlier.document_id == bindparam("document_id"),
+        _Earlier.url == bindparam("url"),
+        or_(col(_Earlier.provenance).is_(None), _Earlier.provenance == "live"),
+        col(_Earlier.outcome).in_(("new_version", "unchanged")),
+    )
+    .order_by(col(_Earlier.started_at).desc(), col(_Earlier.id).desc())
+    .limit(1)
+    .correlate(None)
+    .scalar_subquery()
+)
+_STATE = (
+    sa_select(
+        col(Fetch.url),
+        col(Fetch.outcome),
+        col(Fetch.headers),
+        col(HeaderSet.headers),
+        col(Fetch.headers_id),
+        _Confirmed.headers,
+        _ConfirmedSet.headers,
+    )
+    .select_from(Fetch)
+    .outerjoin(HeaderSet, col(HeaderSet.id) == col(Fetch.headers_id))
+    .outerjoin(_Confirmed, _Confirmed.id == _CONFIRMED_ID)
+    .outerjoin(_ConfirmedSet, _ConfirmedSet.id == _Confirmed.headers_id)
+    .where(col(Fetch.document_id) == bindparam("document_id"), LIVE_FETCH)
+    .order_by(*_LOG_ORDER)
+    .limit(1)
+)
 
 
 def last_url(*, session: Session, document_id: str) -> str | None:
