@@ -72,7 +72,7 @@ _INSERT_FETCH = Fetch.__table__.insert()  # type: ignore[attr-defined]
 
 
 def _database(session: Session) -> str:
-    return str(session.get_bind().url)
+    return str(session.get_bind().engine.url)
 
 
 def add_fetch(*, session: Session, fetch: Fetch) -> Fetch:
@@ -103,7 +103,9 @@ def add_fetch(*, session: Session, fetch: Fetch) -> Fetch:
         return fetch
     values = {key: getattr(fetch, key) for key in _FETCH_COLUMNS}
     inserted = session.connection().execute(_INSERT_FETCH, values)
-    fetch.id = int(inserted.inserted_primary_key[0])
+    key = inserted.inserted_primary_key
+    assert key is not None
+    fetch.id = int(key[0])
     make_transient_to_detached(fetch)
     session.add(fetch)
     return fetch
@@ -287,11 +289,11 @@ _Confirmed = aliased(Fetch)
 _ConfirmedSet = aliased(HeaderSet)
 _Earlier = aliased(Fetch)
 _CONFIRMED_ID = (
-    sa_select(_Earlier.id)
+    sa_select(col(_Earlier.id))
     .where(
-        _Earlier.document_id == bindparam("document_id"),
-        _Earlier.url == bindparam("url"),
-        or_(col(_Earlier.provenance).is_(None), _Earlier.provenance == "live"),
+        col(_Earlier.document_id) == bindparam("document_id"),
+        col(_Earlier.url) == bindparam("url"),
+        or_(col(_Earlier.provenance).is_(None), col(_Earlier.provenance) == "live"),
         col(_Earlier.outcome).in_(("new_version", "unchanged")),
     )
     .order_by(col(_Earlier.started_at).desc(), col(_Earlier.id).desc())
@@ -306,13 +308,13 @@ _STATE = (
         col(Fetch.headers),
         col(HeaderSet.headers),
         col(Fetch.headers_id),
-        _Confirmed.headers,
-        _ConfirmedSet.headers,
+        col(_Confirmed.headers),
+        col(_ConfirmedSet.headers),
     )
     .select_from(Fetch)
     .outerjoin(HeaderSet, col(HeaderSet.id) == col(Fetch.headers_id))
-    .outerjoin(_Confirmed, _Confirmed.id == _CONFIRMED_ID)
-    .outerjoin(_ConfirmedSet, _ConfirmedSet.id == _Confirmed.headers_id)
+    .outerjoin(_Confirmed, col(_Confirmed.id) == _CONFIRMED_ID)
+    .outerjoin(_ConfirmedSet, col(_ConfirmedSet.id) == col(_Confirmed.headers_id))
     .where(col(Fetch.document_id) == bindparam("document_id"), LIVE_FETCH)
     .order_by(*_LOG_ORDER)
     .limit(1)
