@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from importlib import import_module
 from typing import Protocol
 
 from scrapers.model import Document, DocumentSpec, Fetched, SuspectError
@@ -86,10 +87,25 @@ def register(extractor: Extractor) -> Extractor:
     return extractor
 
 
-def get_extractor(kind: str) -> Extractor:
-    """Return the extractor for a kind, loading the built-in ones first."""
-    import scrapers.kinds  # noqa: F401  (registers the built-in extractors)
+# The module that registers each built-in kind: a run imports only those of its documents'
+# kinds (scrapers.kinds, all of them, for a kind not here), and each reads bodies with bs4 or
+# pdfium only when a body must be read.
+BUILT_IN = {
+    "html": "scrapers.html",
+    "pdf": "scrapers.pdf",
+    "govuk": "scrapers.govuk",
+    "nice-chapter": "scrapers.nice",
+    "pdf-link": "scrapers.discover.kind",
+}
 
+
+def get_extractor(kind: str) -> Extractor:
+    """Return the extractor for a kind, loading the built-in module that registers it first."""
+    if kind not in EXTRACTORS:
+        if kind in BUILT_IN:
+            import_module(BUILT_IN[kind])
+        if kind not in EXTRACTORS:
+            import scrapers.kinds  # noqa: F401  (registers every built-in extractor)
     try:
         return EXTRACTORS[kind]
     except KeyError:

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, or_
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased, make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from storage.db import insert_or_ignore
@@ -42,7 +43,10 @@ def _http_date(seconds: int) -> str:
 
 def intern_headers(*, session: Session, headers: dict[str, str]) -> int:
     """Return the id of this set of headers, stored once however many fetches carry it."""
-    payload = json.dumps(headers, sort_keys=True, ensure_ascii=False)
+    return _intern_payload(session, json.dumps(headers, sort_keys=True, ensure_ascii=False))
+
+
+def _intern_payload(session: Session, payload: str) -> int:
     digest = sha256(payload.encode("utf-8"))
     found = session.connection().execute(_HEADER_SET_ID, {"sha256": digest}).scalar()
     if found is None:
@@ -54,6 +58,22 @@ def intern_headers(*, session: Session, headers: dict[str, str]) -> int:
 
 _HEADER_SET_ID = sa_select(col(HeaderSet.id)).where(col(HeaderSet.sha256) == bindparam("sha256"))
 
+# The header set of the newest fetch fetch_state last read: (database, document, its stored
+# JSON, its id). The next add_fetch takes it (once) and, for the same database and document
+# and exactly the same JSON, uses the id without looking the set up again. The id was read
+# from a committed fetch row that points to it and header sets are never deleted, so it
+# exists; anything else is looked up as before.
+_newest_set: list[tuple[str, str, str, int]] = []
+
+# Every column but the id, in one prebuilt INSERT: a fetch row written without the ORM's
+# unit of work (the object is then attached to the session as if loaded, for later changes).
+_FETCH_COLUMNS = tuple(c.key for c in Fetch.__table__.columns if c.key != "id")  # type: ignore[attr-defined]
+_INSERT_FETCH = Fetch.__table__.insert()  # type: ignore[attr-defined]
+
+
+def _database(session: Session) -> str:
+    return str(session.get_bind().engine.url)
+
 
 def add_fetch(*, session: Session, fetch: Fetch) -> Fetch:
     """Record one fetch attempt; its headers go to a shared header set.
@@ -62,17 +82,32 @@ def add_fetch(*, session: Session, fetch: Fetch) -> Fetch:
     reference, not its headers again: the Date header, the only one that changes on every
     fetch, is kept as an offset from started_at when it can be rebuilt exactly.
     """
+    newest = _newest_set.pop() if _newest_set else None
     if fetch.headers_id is None and fetch.headers not in (None, "", "{}"):
         headers = dict(json.loads(fetch.headers))
         offset = _date_offset(fetch.started_at, headers.get("date"))
         if offset is not None:
             del headers["date"]
             fetch.date_offset = offset
-        fetch.headers_id = intern_headers(session=session, headers=headers)
+        payload = json.dumps(headers, sort_keys=True, ensure_ascii=False)
+        if newest is not None and newest[1:3] == (fetch.document_id, payload):
+            if newest[0] == _database(session):
+                fetch.headers_id = newest[3]
+        if fetch.headers_id is None:
+            fetch.headers_id = _intern_payload(session, payload)
         fetch.headers = None
     compact_fetch(fetch)
+    if fetch.id is not None or session.new or session.dirty or session.deleted:
+        session.add(fetch)  # what is pending goes first, in the order it always did
+        session.flush()
+        return fetch
+    values = {key: getattr(fetch, key) for key in _FETCH_COLUMNS}
+    inserted = session.connection().execute(_INSERT_FETCH, values)
+    key = inserted.inserted_primary_key
+    assert key is not None
+    fetch.id = int(key[0])
+    make_transient_to_detached(fetch)
     session.add(fetch)
-    session.flush()
     return fetch
 
 
@@ -154,7 +189,13 @@ def get_fetch(*, session: Session, id: int) -> Fetch | None:
 # plain rows, not ORM objects, since they are only read.
 _LOG_ORDER = (col(Fetch.started_at).desc(), col(Fetch.id).desc())
 _WITH_HEADERS = (
-    sa_select(col(Fetch.url), col(Fetch.outcome), col(Fetch.headers), col(HeaderSet.headers))
+    sa_select(
+        col(Fetch.url),
+        col(Fetch.outcome),
+        col(Fetch.headers),
+        col(HeaderSet.headers),
+        col(Fetch.headers_id),
+    )
     .select_from(Fetch)
     .outerjoin(HeaderSet, col(HeaderSet.id) == col(Fetch.headers_id))
 )
@@ -219,20 +260,65 @@ class FetchState:
 
 
 def fetch_state(*, session: Session, document_id: str, url: str) -> FetchState:
-    """Return validators, last good URL and last outcome: one query when the last fetch was good."""
-    params = {"document_id": document_id}
-    newest = session.connection().execute(_NEWEST_LIVE, params).first()
+    """Return validators, last good URL and last outcome: one query when the last fetch was good.
+
+    The newest fetch, and the last fetch of this URL that confirmed a version (its validators,
+    when the newest is not that one: after an answer 304, say), come in one statement.
+    """
+    params = {"document_id": document_id, "url": url}
+    newest = session.connection().execute(_STATE, params).first()
     if newest is None:
         return FetchState(None, None, None, "")
-    newest_url, outcome, own, shared = newest
+    newest_url, outcome, own, shared, shared_id, confirmed_own, confirmed_shared = newest
+    if shared is not None and shared_id is not None:
+        _newest_set[:] = [(_database(session), document_id, shared, int(shared_id))]
     if newest_url == url and outcome in ("new_version", "unchanged"):
         etag, modified = _validators(own, shared)
-    else:
-        etag, modified = validators_for(session=session, document_id=document_id, url=url)
+    else:  # what validators_for reads
+        etag, modified = _validators(confirmed_own, confirmed_shared)
     good = (
         newest_url if outcome in CONFIRMING else last_url(session=session, document_id=document_id)
     )
     return FetchState(etag, modified, good, outcome)
+
+
+# fetch_state's one statement: the newest live fetch with its header set, and (joined by the
+# id of _CONFIRMED_AT_URL's row, found on an alias) the headers of the last fetch of the URL
+# that confirmed a version; no such fetch gives NULLs, as validators_for gives (None, None).
+_Confirmed = aliased(Fetch)
+_ConfirmedSet = aliased(HeaderSet)
+_Earlier = aliased(Fetch)
+_CONFIRMED_ID = (
+    sa_select(col(_Earlier.id))
+    .where(
+        col(_Earlier.document_id) == bindparam("document_id"),
+        col(_Earlier.url) == bindparam("url"),
+        or_(col(_Earlier.provenance).is_(None), col(_Earlier.provenance) == "live"),
+        col(_Earlier.outcome).in_(("new_version", "unchanged")),
+    )
+    .order_by(col(_Earlier.started_at).desc(), col(_Earlier.id).desc())
+    .limit(1)
+    .correlate(None)
+    .scalar_subquery()
+)
+_STATE = (
+    sa_select(
+        col(Fetch.url),
+        col(Fetch.outcome),
+        col(Fetch.headers),
+        col(HeaderSet.headers),
+        col(Fetch.headers_id),
+        col(_Confirmed.headers),
+        col(_ConfirmedSet.headers),
+    )
+    .select_from(Fetch)
+    .outerjoin(HeaderSet, col(HeaderSet.id) == col(Fetch.headers_id))
+    .outerjoin(_Confirmed, col(_Confirmed.id) == _CONFIRMED_ID)
+    .outerjoin(_ConfirmedSet, col(_ConfirmedSet.id) == col(_Confirmed.headers_id))
+    .where(col(Fetch.document_id) == bindparam("document_id"), LIVE_FETCH)
+    .order_by(*_LOG_ORDER)
+    .limit(1)
+)
 
 
 def last_url(*, session: Session, document_id: str) -> str | None:

@@ -52,9 +52,10 @@ def test_validators_and_last_url_read_the_log_backwards_without_sorting(
         lambda s: (
             fetch_log.validators_for(session=s, document_id="d", url="http://x/"),
             fetch_log.last_url(session=s, document_id="d"),
+            fetch_log.fetch_state(session=s, document_id="d", url="http://x/"),
         ),
     )
-    assert len(plans) == 2
+    assert len(plans) == 3
     for plan in plans:
         assert "ix_fetches_document_started (document_id=?)" in plan
         assert "TEMP B-TREE" not in plan

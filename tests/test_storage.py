@@ -156,6 +156,43 @@ def test_validators_come_from_the_last_confirming_fetch(engine: Engine) -> None:
         assert found == ('"a"', None)
 
 
+def test_fetch_state_reads_the_validators_validators_for_reads(engine: Engine) -> None:
+    _add_doc(engine)
+    doc, urls = "nice-ng206-recommendations", ("http://h/doc", "http://h/moved")
+    log = [
+        (urls[0], "new_version", '"a"'),
+        (urls[0], "not_modified", '"a"'),
+        (urls[0], "unchanged", '"b"'),
+        (urls[0], "failed", '"c"'),
+        (urls[1], "new_version", '"d"'),
+        (urls[0], "not_modified", '"b"'),
+        (urls[1], "suspect", '"e"'),
+        (urls[1], "unchanged", '"f"'),
+    ]
+    with open_session(engine) as session:
+        for number, (url, outcome, etag) in enumerate(log):
+            headers = {"etag": etag, "last-modified": f"Mon, 0{number + 1} Jun 2026 10:00:00 GMT"}
+            fetch_log.add_fetch(
+                session=session,
+                fetch=Fetch(
+                    document_id=doc,
+                    started_at=repo.utcnow(),
+                    url=url,
+                    outcome=outcome,
+                    status=304 if outcome == "not_modified" else 200,
+                    size=0,
+                    headers=json.dumps(headers),
+                ),
+            )
+            session.commit()
+            for asked in urls:
+                state = fetch_log.fetch_state(session=session, document_id=doc, url=asked)
+                expected = fetch_log.validators_for(session=session, document_id=doc, url=asked)
+                assert (state.etag, state.last_modified) == expected
+                assert state.previous_outcome == outcome
+    assert expected == ('"f"', "Mon, 08 Jun 2026 10:00:00 GMT")
+
+
 def test_migrations_run_twice_and_database_exists(database_url: str) -> None:
     assert not database_exists(database_url)
     engine = make_engine(database_url)

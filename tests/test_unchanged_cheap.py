@@ -19,7 +19,7 @@ from guidewatch.app import App
 from guidewatch.changes import make_hooks
 from guidewatch.cycle import run_cycle
 from storage import fetch_log
-from storage.db import open_session
+from storage.db import make_engine, open_session
 from storage.models import HeaderSet
 from tests.support.site import FixtureSite, Reply
 from tests.support.world import BHC_PAGE_PATH, NICE_PATH, html, make_app
@@ -83,6 +83,12 @@ def test_an_unchanged_document_is_one_transaction_without_event_queries(app: App
     assert not [s for s in statements if "alert_items" in s]
     writes = [s.split()[0] for s in statements if not s.startswith(("SELECT", "PRAGMA"))]
     assert sorted(writes) == ["INSERT", "INSERT", "UPDATE", "UPDATE"]  # a fetch, last seen
+    # the 304 costs 5 statements: declared fields; newest fetch with the validators; gone and
+    # newest version; last seen; the fetch row (each document's check starts with the first)
+    starts = [i for i, s in enumerate(statements) if s.startswith("SELECT documents.source")]
+    assert len(starts) == 2 and starts[1] - starts[0] == 5
+    # the same headers as the newest fetch's: its header set is not looked up again
+    assert not [s for s in statements if s.startswith("SELECT header_sets.id")]
 
 
 def test_headers_are_kept_once_and_read_back_as_served(app: App) -> None:
@@ -209,3 +215,64 @@ def test_an_unchanged_run_imports_no_comparing_and_no_alert_writing(
     first, _, unchanged = (json.loads(run) for run in runs)
     assert first[0] == 0 and "compare.diff" not in first[1]  # a first version is not compared
     assert unchanged == [0, []]
+
+
+# What a run whose every page and PDF answers 304 has no use for: reading bodies.
+BODY_READERS = ("bs4", "pypdfium2")
+
+
+def test_an_all_304_run_imports_neither_bs4_nor_pdfium(site: FixtureSite, tmp_path: Path) -> None:
+    import os
+
+    from tests.support.pdfgen import Heading, Para, make_pdf
+
+    page = html("pages/bhc-orthostatic-intolerance-v1.html")  # served with an ETag
+    site.set("/page/", page)
+    pdf = make_pdf([[Heading(1, "1. Pacing"), Para("Stay within the energy envelope. " * 20)]])
+    site.set(
+        "/guide.pdf", Reply(body=pdf, headers={"Content-Type": "application/pdf", "ETag": '"g1"'})
+    )
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[sources.site]\nname = "Loopback"\nhomepage = "http://127.0.0.1"\n\n'
+        f'[documents.page]\nsource = "site"\ntitle = "A page"\nkind = "html"\n'
+        f'url = "{site.url("/page/")}"\nselector = "main"\n\n'
+        f'[documents.guide]\nsource = "site"\ntitle = "A guide"\nkind = "pdf"\n'
+        f'url = "{site.url("/guide.pdf")}"\n',
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUIDEWATCH_")} | {
+        "GUIDEWATCH_DATA_DIR": str(tmp_path / "data"),
+        "GUIDEWATCH_PAUSE_SECONDS": "0",
+        "GUIDEWATCH_CONTACT": "tests@example.org",
+    }
+    probe = (
+        "import json, sys; from guidewatch.cli import main; "
+        f"code = main(['--sources', {str(sources)!r}, 'run']); "
+        f"print(json.dumps([code, sorted(set(sys.argv[1:]) & set(sys.modules))]))"
+    )
+    root = Path(__file__).parent.parent
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", probe, *BODY_READERS],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        for _ in range(2)
+    ]
+    assert runs[0] == [0, sorted(BODY_READERS)]  # a first run reads both bodies
+    assert runs[1] == [0, []]  # both answered 304: neither is read
+    with open_session(make_engine(f"sqlite:///{tmp_path / 'data' / 'guidewatch.db'}")) as session:
+        outcomes = [
+            f.outcome
+            for document in ("page", "guide")
+            for f in fetch_log.list_fetches(session=session, document_id=document)
+        ]
+    assert outcomes == ["not_modified", "new_version"] * 2
