@@ -37,6 +37,7 @@ from scrapers.model import Fetched, ScrapeError, StoppedError
 from scrapers.rewrite import Rewriter, Rewrites, UncoveredError
 from scrapers.robots import ROBOTS_MAX_BYTES, Robots, RobotsAnswer, origin_url
 from scrapers.sniff import KINDS, sniff_kind
+from scrapers.tls import open_client
 
 log = logging.getLogger("guidewatch.fetch")
 
@@ -134,7 +135,7 @@ class HttpFetcher:
         self.policy = policy
         self.rewriter = Rewriter(policy.rewrites, policy.allow_uncovered)
         self._sleep = sleep
-        self._client = httpx.Client(
+        self._client = open_client(
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             timeout=self._timeout(None),
             follow_redirects=False,

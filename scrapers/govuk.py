@@ -1,19 +1,24 @@
-"""GOV.UK pages read through the public Content API (the JSON twin of every page)."""
+"""GOV.UK pages read through the public Content API (the JSON twin of every page).
+
+The item's HTML parts are read (scrapers/govuk_tree.py, with bs4) only when a body is
+extracted, so a run whose GOV.UK documents all answer 304 does not load bs4.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bs4 import BeautifulSoup, Tag
-
 from scrapers.base import Getter, register
-from scrapers.html import block_lines, inline_text, page_text, sections_from_html, unique_keys
-from scrapers.model import Document, DocumentSpec, Fetched, Section, SuspectError
+from scrapers.html import page_text
+from scrapers.model import Document, DocumentSpec, Fetched, SuspectError
 from scrapers.served import what_was_served
 from scrapers.text import normalise_block
+
+if TYPE_CHECKING:  # at run time through __getattr__ below
+    from scrapers.govuk_tree import attachment_lines, item_sections  # noqa: F401
 
 API_PREFIX = "/api/content"
 # details fields of consultations and publications that hold content besides the body:
@@ -104,24 +109,6 @@ def change_history(details: Mapping[str, Any]) -> list[dict[str, str]] | None:
     ]
 
 
-def attachment_lines(snippet: str) -> list[str]:
-    """One "- title (type, size, pages)" line per attachment in a GOV.UK attachment snippet."""
-    soup = BeautifulSoup(snippet, "html.parser")
-    lines: list[str] = []
-    for attachment in soup.select("section.attachment, .gem-c-attachment"):
-        title = attachment.select_one(".title, [class*='__title']")
-        metadata = [
-            inline_text(part)
-            for part in attachment.select(".metadata, [class*='__metadata']")
-            if part.find_parent(class_="accessibility-warning") is None
-        ]
-        name = inline_text(title) if isinstance(title, Tag) else ""
-        details = ", ".join(part for part in metadata if part)
-        if name:
-            lines.append(f"- {name} ({details})" if details else f"- {name}")
-    return lines or block_lines(soup)
-
-
 def html_body(body: Any) -> str:
     """The HTML of a body given as a string or as a list of {content_type, content} parts."""
     if isinstance(body, str):
@@ -131,40 +118,6 @@ def html_body(body: Any) -> str:
             if isinstance(part, dict) and part.get("content_type") == "text/html":
                 return str(part.get("content") or "")
     return ""
-
-
-def _fragment(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "html.parser")
-
-
-def item_sections(item: Mapping[str, Any]) -> tuple[Section, ...]:
-    """Sections of a content item: summary, body by headings, then attachments and outcomes."""
-    details = item["details"]
-    sections: list[Section] = []
-    summary = details.get("summary") or item.get("description")
-    if isinstance(summary, str) and normalise_block(summary):
-        lines = block_lines(_fragment(summary)) if "<" in summary else [normalise_block(summary)]
-        sections.append(Section("summary", ("Summary",), "\n".join(lines)))
-    withdrawn = item.get("withdrawn_notice") or {}
-    if isinstance(withdrawn, dict) and isinstance(withdrawn.get("explanation"), str):
-        lines = block_lines(_fragment(withdrawn["explanation"]))
-        if lines:
-            sections.append(Section("withdrawn notice", ("Withdrawn notice",), "\n".join(lines)))
-    body = html_body(details.get("body"))
-    if body.strip():
-        sections.extend(sections_from_html(_fragment(body)))
-    for field, key, is_list in DETAIL_PARTS:
-        value = details.get(field)
-        if is_list and isinstance(value, list):
-            lines = [line for snippet in value if isinstance(snippet, str) for line in
-                     attachment_lines(snippet)]  # fmt: skip
-        elif not is_list and isinstance(value, str):
-            lines = block_lines(_fragment(value))
-        else:
-            continue
-        if lines:
-            sections.append(Section(key, (key.capitalize(),), "\n".join(lines)))
-    return unique_keys(sections)
 
 
 def item_meta(item: Mapping[str, Any], history: list[dict[str, str]] | None) -> dict[str, Any]:
@@ -178,6 +131,15 @@ def item_meta(item: Mapping[str, Any], history: list[dict[str, str]] | None) -> 
         "change_history": history or [],
         "base_path": item.get("base_path"),
     }
+
+
+def __getattr__(name: str) -> Any:
+    """The HTML-reading names, from scrapers.govuk_tree (bs4) when first asked for."""
+    if name in ("attachment_lines", "item_sections"):
+        from scrapers import govuk_tree
+
+        return getattr(govuk_tree, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class GovukExtractor:
@@ -211,6 +173,8 @@ class GovukExtractor:
         history = change_history(item["details"])
         if history is None:
             history = self._parent_history(item, fetched, spec.url)
+        from scrapers.govuk_tree import item_sections
+
         sections = item_sections(item)
         if not sections:
             raise SuspectError(

@@ -3,8 +3,6 @@ body, how big, and its title ("an HTML page of 1.6 KB titled "Just a moment...""
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
-
 from scrapers.sniff import DESCRIPTIONS, sniff_kind
 
 TITLE_CHARS = 80  # a served page's title, cut with "…"
@@ -27,6 +25,8 @@ def _cut(text: str) -> str:
 def _title(body: bytes) -> str:
     """How an HTML body names itself: 'titled "…"' (its <title> or first heading), else
     'saying "…"' (its first words); "" when it holds no text."""
+    from bs4 import BeautifulSoup  # only for a body refused: not on every GOV.UK import
+
     soup = BeautifulSoup(body[:200_000], "html.parser")
     tag = soup.title or soup.find(["h1", "h2"])
     if tag is not None and tag.get_text().strip():

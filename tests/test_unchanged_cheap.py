@@ -22,7 +22,7 @@ from storage import fetch_log
 from storage.db import make_engine, open_session
 from storage.models import HeaderSet
 from tests.support.site import FixtureSite, Reply
-from tests.support.world import BHC_PAGE_PATH, NICE_PATH, html, make_app
+from tests.support.world import BHC_PAGE_PATH, FIXTURES, NICE_PATH, html, make_app
 
 NICE = "nice-ng206-recommendations"
 BHC = "bhc-clinical-care-guide-page"
@@ -221,7 +221,9 @@ def test_an_unchanged_run_imports_no_comparing_and_no_alert_writing(
 BODY_READERS = ("bs4", "pypdfium2")
 
 
-def test_an_all_304_run_imports_neither_bs4_nor_pdfium(site: FixtureSite, tmp_path: Path) -> None:
+def test_an_all_304_run_imports_neither_bs4_nor_pdfium_for_any_kind(
+    site: FixtureSite, tmp_path: Path
+) -> None:
     import os
 
     from tests.support.pdfgen import Heading, Para, make_pdf
@@ -232,13 +234,23 @@ def test_an_all_304_run_imports_neither_bs4_nor_pdfium(site: FixtureSite, tmp_pa
     site.set(
         "/guide.pdf", Reply(body=pdf, headers={"Content-Type": "application/pdf", "ETag": '"g1"'})
     )
+    site.set(NICE_PATH, html("nice/ng206-recommendations-v1.html"))
+    plan = (FIXTURES / "govuk" / "final-plan-publication.json").read_bytes()
+    site.set(  # a publication with its own change history: no parent is fetched
+        "/api/content/plan",
+        Reply(body=plan, headers={"Content-Type": "application/json", "ETag": '"p1"'}),
+    )
     sources = tmp_path / "sources.toml"
     sources.write_text(
         '[sources.site]\nname = "Loopback"\nhomepage = "http://127.0.0.1"\n\n'
         f'[documents.page]\nsource = "site"\ntitle = "A page"\nkind = "html"\n'
         f'url = "{site.url("/page/")}"\nselector = "main"\n\n'
         f'[documents.guide]\nsource = "site"\ntitle = "A guide"\nkind = "pdf"\n'
-        f'url = "{site.url("/guide.pdf")}"\n',
+        f'url = "{site.url("/guide.pdf")}"\n\n'
+        f'[documents.chapter]\nsource = "site"\ntitle = "A chapter"\nkind = "nice-chapter"\n'
+        f'url = "{site.url(NICE_PATH)}"\n\n'
+        f'[documents.plan]\nsource = "site"\ntitle = "A plan"\nkind = "govuk"\n'
+        f'url = "{site.url("/plan")}"\n',
         encoding="utf-8",
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("GUIDEWATCH_")} | {
@@ -268,11 +280,11 @@ def test_an_all_304_run_imports_neither_bs4_nor_pdfium(site: FixtureSite, tmp_pa
         for _ in range(2)
     ]
     assert runs[0] == [0, sorted(BODY_READERS)]  # a first run reads both bodies
-    assert runs[1] == [0, []]  # both answered 304: neither is read
+    assert runs[1] == [0, []]  # every one answered 304: none is read
     with open_session(make_engine(f"sqlite:///{tmp_path / 'data' / 'guidewatch.db'}")) as session:
         outcomes = [
             f.outcome
-            for document in ("page", "guide")
+            for document in ("page", "guide", "chapter", "plan")
             for f in fetch_log.list_fetches(session=session, document_id=document)
         ]
-    assert outcomes == ["not_modified", "new_version"] * 2
+    assert outcomes == ["not_modified", "new_version"] * 4
