@@ -145,6 +145,7 @@ def _fetch_and_keep(
         if related:
             check.fetched = replace(fetched, related=related)
     check.moved_from = state.last_url if state.last_url not in (None, url) else None
+    check.header_set = state.header_set
     try:
         result = keep(check, extractor, after_version)
     except IntegrityError:

@@ -60,6 +60,7 @@ class Check:
     fetched: Fetched | None = None
     discovery: Record | None = None
     moved_from: str | None = None  # the address the last fetch was made at, if another
+    header_set: tuple[str, int] | None = None  # the newest fetch's, for add_fetch's known_set
 
 
 def fetch_row(check: Check, fetched: Fetched | None, discovery: Record | None = None) -> Fetch:
@@ -117,10 +118,10 @@ def keep(check: Check, extractor: Extractor, after_version: AfterVersion | None)
     fetched = check.fetched
     assert fetched is not None, "keep() is for a check that fetched"
     with open_session(check.engine) as session:
-        _back_from_gone(session, check.spec.id)
+        newest = _back_from_gone(session, check.spec.id)
         row = fetch_row(check, fetched, check.discovery)
         if fetched.status == 304:
-            return _not_modified(check, session, row)
+            return _not_modified(check, session, row, newest)
         previous = version_store.latest_version(session=session, document_id=check.spec.id)
         row.body_sha256 = blobs.put_blob(session=session, body=fetched.body)
         row.related = json.dumps(
@@ -137,24 +138,29 @@ def keep(check: Check, extractor: Extractor, after_version: AfterVersion | None)
         return _new_version(check, session, row, previous, document, extractor, after_version)
 
 
-def _back_from_gone(session: Session, document_id: str) -> None:
-    """Clear the gone mark of a document that answers again."""
-    if repo.is_gone(session=session, id=document_id):
+def _back_from_gone(session: Session, document_id: str) -> tuple[int, int] | None:
+    """Clear the gone mark of a document that answers again; return its newest version's ref.
+
+    The newest version's (id, number), read in the same statement, is all an answer 304 needs.
+    """
+    gone, newest = repo.gone_and_newest(session=session, id=document_id)
+    if gone:
         stored = repo.get_document(session=session, id=document_id)
         if stored is not None:
             stored.gone_at = None
             session.add(stored)
+    return newest
 
 
-def _not_modified(check: Check, session: Session, row: Fetch) -> CheckResult:
+def _not_modified(
+    check: Check, session: Session, row: Fetch, latest: tuple[int, int] | None
+) -> CheckResult:
     """Answered 304: the newest version was seen again (most checks of most runs)."""
-    # The newest version's id and number are all it needs.
-    latest = version_store.latest_version_ref(session=session, document_id=check.spec.id)
     row.outcome = "not_modified"
     if latest is not None:
         row.version_id = latest[0]
         version_store.mark_seen(session=session, version_id=latest[0], seen_at=check.started)
-    fetch_log.add_fetch(session=session, fetch=row)
+    fetch_log.add_fetch(session=session, fetch=row, known_set=check.header_set)
     session.commit()
     number = latest[1] if latest else None
     message = "not modified since the last fetch"
@@ -165,7 +171,7 @@ def _refused(check: Check, session: Session, row: Fetch, error: ScrapeError) -> 
     """The body was fetched but its text is not a version (suspect, wrong kind, unreadable)."""
     row.outcome = error.outcome
     row.error = str(error)
-    fetch_log.add_fetch(session=session, fetch=row)
+    fetch_log.add_fetch(session=session, fetch=row, known_set=check.header_set)
     session.commit()
     return CheckResult(check.spec.id, row.outcome, str(error), None, row.id, check.moved_from)
 
@@ -176,7 +182,7 @@ def _unchanged(check: Check, session: Session, row: Fetch, previous: Version) ->
     row.version_id = previous.id
     previous.last_seen_at = check.started
     session.add(previous)
-    fetch_log.add_fetch(session=session, fetch=row)
+    fetch_log.add_fetch(session=session, fetch=row, known_set=check.header_set)
     session.commit()
     return CheckResult(check.spec.id, "unchanged", "", previous.number, row.id, check.moved_from)
 
@@ -193,7 +199,7 @@ def _new_version(
     """New text: store it as the next version, then let after_version compare it."""
     assert row.body_sha256 is not None, "keep() stored the body"
     row.outcome = "new_version"
-    fetch_log.add_fetch(session=session, fetch=row)
+    fetch_log.add_fetch(session=session, fetch=row, known_set=check.header_set)
     version = version_store.add_version(
         session=session,
         document_id=check.spec.id,
@@ -231,6 +237,6 @@ def record_failure(
             if stored is not None and stored.gone_at is None:
                 stored.gone_at = check.started
                 session.add(stored)
-        fetch_log.add_fetch(session=session, fetch=row)
+        fetch_log.add_fetch(session=session, fetch=row, known_set=check.header_set)
         session.commit()
         return CheckResult(check.spec.id, error.outcome, str(error), None, row.id)

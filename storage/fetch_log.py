@@ -58,31 +58,21 @@ def _intern_payload(session: Session, payload: str) -> int:
 
 _HEADER_SET_ID = sa_select(col(HeaderSet.id)).where(col(HeaderSet.sha256) == bindparam("sha256"))
 
-# The header set of the newest fetch fetch_state last read: (database, document, its stored
-# JSON, its id). The next add_fetch takes it (once) and, for the same database and document
-# and exactly the same JSON, uses the id without looking the set up again. The id was read
-# from a committed fetch row that points to it and header sets are never deleted, so it
-# exists; anything else is looked up as before.
-_newest_set: list[tuple[str, str, str, int]] = []
-
 # Every column but the id, in one prebuilt INSERT: a fetch row written without the ORM's
 # unit of work (the object is then attached to the session as if loaded, for later changes).
 _FETCH_COLUMNS = tuple(c.key for c in Fetch.__table__.columns if c.key != "id")  # type: ignore[attr-defined]
 _INSERT_FETCH = Fetch.__table__.insert()  # type: ignore[attr-defined]
 
 
-def _database(session: Session) -> str:
-    return str(session.get_bind().engine.url)
-
-
-def add_fetch(*, session: Session, fetch: Fetch) -> Fetch:
+def add_fetch(*, session: Session, fetch: Fetch, known_set: tuple[str, int] | None = None) -> Fetch:
     """Record one fetch attempt; its headers go to a shared header set.
 
     An unchanged fetch then costs a row of its facts (time, outcome, status, hashes) and a
     reference, not its headers again: the Date header, the only one that changes on every
-    fetch, is kept as an offset from started_at when it can be rebuilt exactly.
+    fetch, is kept as an offset from started_at when it can be rebuilt exactly. known_set is
+    a header set already read from this database (FetchState.header_set: its JSON and id);
+    headers with exactly that JSON take its id without looking the set up again.
     """
-    newest = _newest_set.pop() if _newest_set else None
     if fetch.headers_id is None and fetch.headers not in (None, "", "{}"):
         headers = dict(json.loads(fetch.headers))
         offset = _date_offset(fetch.started_at, headers.get("date"))
@@ -90,10 +80,9 @@ def add_fetch(*, session: Session, fetch: Fetch) -> Fetch:
             del headers["date"]
             fetch.date_offset = offset
         payload = json.dumps(headers, sort_keys=True, ensure_ascii=False)
-        if newest is not None and newest[1:3] == (fetch.document_id, payload):
-            if newest[0] == _database(session):
-                fetch.headers_id = newest[3]
-        if fetch.headers_id is None:
+        if known_set is not None and known_set[0] == payload:
+            fetch.headers_id = known_set[1]
+        else:
             fetch.headers_id = _intern_payload(session, payload)
         fetch.headers = None
     compact_fetch(fetch)
@@ -189,20 +178,9 @@ def get_fetch(*, session: Session, id: int) -> Fetch | None:
 # plain rows, not ORM objects, since they are only read.
 _LOG_ORDER = (col(Fetch.started_at).desc(), col(Fetch.id).desc())
 _WITH_HEADERS = (
-    sa_select(
-        col(Fetch.url),
-        col(Fetch.outcome),
-        col(Fetch.headers),
-        col(HeaderSet.headers),
-        col(Fetch.headers_id),
-    )
+    sa_select(col(Fetch.url), col(Fetch.outcome), col(Fetch.headers), col(HeaderSet.headers))
     .select_from(Fetch)
     .outerjoin(HeaderSet, col(HeaderSet.id) == col(Fetch.headers_id))
-)
-_NEWEST_LIVE = (
-    _WITH_HEADERS.where(col(Fetch.document_id) == bindparam("document_id"), LIVE_FETCH)
-    .order_by(*_LOG_ORDER)
-    .limit(1)
 )
 _CONFIRMED_AT_URL = (
     _WITH_HEADERS.where(
@@ -257,6 +235,8 @@ class FetchState:
     last_modified: str | None
     last_url: str | None  # the URL it was last fetched from successfully
     previous_outcome: str  # of the newest fetch ("" when it was never fetched)
+    # The newest fetch's header set (its stored JSON and id), for add_fetch's known_set.
+    header_set: tuple[str, int] | None = None
 
 
 def fetch_state(*, session: Session, document_id: str, url: str) -> FetchState:
@@ -270,8 +250,6 @@ def fetch_state(*, session: Session, document_id: str, url: str) -> FetchState:
     if newest is None:
         return FetchState(None, None, None, "")
     newest_url, outcome, own, shared, shared_id, confirmed_own, confirmed_shared = newest
-    if shared is not None and shared_id is not None:
-        _newest_set[:] = [(_database(session), document_id, shared, int(shared_id))]
     if newest_url == url and outcome in ("new_version", "unchanged"):
         etag, modified = _validators(own, shared)
     else:  # what validators_for reads
@@ -279,7 +257,8 @@ def fetch_state(*, session: Session, document_id: str, url: str) -> FetchState:
     good = (
         newest_url if outcome in CONFIRMING else last_url(session=session, document_id=document_id)
     )
-    return FetchState(etag, modified, good, outcome)
+    header_set = (shared, int(shared_id)) if shared is not None and shared_id is not None else None
+    return FetchState(etag, modified, good, outcome, header_set)
 
 
 # fetch_state's one statement: the newest live fetch with its header set, and (joined by the

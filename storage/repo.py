@@ -77,18 +77,15 @@ _GONE_AT = (
     .outerjoin(Version, col(Version.id) == _NEWEST_VERSION_ID)
     .where(col(StoredDocument.id) == bindparam("id"))
 )
-# session.info key: (document id, its newest version's (id, number) or None), taken once.
-NEWEST_VERSION = "guidewatch.newest_version"
 
 
-def is_gone(*, session: Session, id: str) -> bool:
-    """Whether a stored document is marked gone (its newest version is read in passing)."""
+def gone_and_newest(*, session: Session, id: str) -> tuple[bool, tuple[int, int] | None]:
+    """Whether a stored document is marked gone, and its newest version's (id, number)."""
     row = session.connection().execute(_GONE_AT, {"id": id}).first()
     if row is None:
-        return False
+        return False, None
     newest = None if row[1] is None else (int(row[1]), int(row[2]))
-    session.info[NEWEST_VERSION] = (id, newest)
-    return row[0] is not None
+    return row[0] is not None, newest
 
 
 def list_documents(*, session: Session) -> list[StoredDocument]:

@@ -6,13 +6,12 @@ import json
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, insert
-from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
 from scrapers.model import Document, Section
 from storage.models import Version, VersionSection
-from storage.repo import NEWEST_VERSION, sha256
+from storage.repo import sha256
 
 
 class CorruptTextError(Exception):
@@ -39,26 +38,6 @@ def latest_version(*, session: Session, document_id: str) -> Version | None:
         .limit(1)
     )
     return session.exec(query).first()
-
-
-_LATEST_REF = (
-    sa_select(col(Version.id), col(Version.number))
-    .where(col(Version.document_id) == bindparam("document_id"))
-    .order_by(col(Version.number).desc())
-    .limit(1)
-)
-
-
-def latest_version_ref(*, session: Session, document_id: str) -> tuple[int, int] | None:
-    """Return (id, number) of a document's newest version, read as a plain row.
-
-    Read by repo.is_gone in the same session just before, unless objects are pending since.
-    """
-    passed = session.info.pop(NEWEST_VERSION, None)
-    if passed is not None and passed[0] == document_id and not (session.new or session.dirty):
-        return passed[1]  # type: ignore[no-any-return]
-    row = session.connection().execute(_LATEST_REF, {"document_id": document_id}).first()
-    return None if row is None else (int(row[0]), int(row[1]))
 
 
 _MARK_SEEN = (
