@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_
+from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased, make_transient_to_detached
 from sqlmodel import Session, col, select
 
 from storage.db import insert_or_ignore
-from storage.models import CONFIRMING, LIVE_FETCH, Fetch, HeaderSet
+from storage.models import CONFIRMING, LIVE_FETCH, Fetch, HeaderSet, live_fetch
 from storage.repo import sha256
 
 
@@ -272,7 +272,7 @@ _CONFIRMED_ID = (
     .where(
         col(_Earlier.document_id) == bindparam("document_id"),
         col(_Earlier.url) == bindparam("url"),
-        or_(col(_Earlier.provenance).is_(None), col(_Earlier.provenance) == "live"),
+        live_fetch(_Earlier),
         col(_Earlier.outcome).in_(("new_version", "unchanged")),
     )
     .order_by(col(_Earlier.started_at).desc(), col(_Earlier.id).desc())

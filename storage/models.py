@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, or_
 from sqlmodel import Field, SQLModel, col
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm.util import AliasedClass
+    from sqlalchemy.sql.elements import ColumnElement
 
 OUTCOMES = ("new_version", "unchanged", "not_modified", "failed", "suspect", "gone")
 # The wording was seen (a version created or confirmed).
@@ -101,7 +106,12 @@ class Fetch(SQLModel, table=True):
 
 # A live fetch (not an archive capture), as a query condition: NULL, or "live" in a row
 # written in full (by a bulk insert that did not go through storage.fetch_log.add_fetch).
-LIVE_FETCH = or_(col(Fetch.provenance).is_(None), col(Fetch.provenance) == "live")
+def live_fetch(fetches: type[Fetch] | AliasedClass[Fetch]) -> ColumnElement[bool]:
+    """The condition selecting live fetches of the fetches table, or of an alias of it."""
+    return or_(col(fetches.provenance).is_(None), col(fetches.provenance) == "live")
+
+
+LIVE_FETCH = live_fetch(Fetch)
 
 
 class Version(SQLModel, table=True):
