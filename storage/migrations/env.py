@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlmodel import SQLModel
 
-import storage.changes  # noqa: F401  (registers the change and alert tables)
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-import storage.terms  # noqa: F401  (registers the term counts table)
+from storage.tables import metadata
 
 # Search structures made by hand in migration 0003, which the models do not describe.
 SEARCH_OBJECTS = {("column", "search_vector"), ("index", "ix_sections_fts")}
@@ -27,7 +24,7 @@ if connection is None:
     raise RuntimeError("run migrations through storage.db.migrate()")
 context.configure(
     connection=connection,
-    target_metadata=SQLModel.metadata,
+    target_metadata=metadata,
     render_as_batch=True,
     include_object=include_object,
 )
