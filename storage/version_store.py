@@ -97,12 +97,23 @@ def version_rows(*, session: Db, document_id: str) -> list[Row[Any]]:
     return list(session.execute(query.order_by(versions.c.number)))
 
 
+# Built once: `search` checks a hundred versions in turn, each with these two statements.
+_BY_NUMBER = select(versions).where(
+    versions.c.document_id == bindparam("document_id"), versions.c.number == bindparam("number")
+)
+_SECTIONS = (
+    select(
+        section_rows.c.key, section_rows.c.heading_path, section_rows.c.text, section_rows.c.pages
+    )
+    .where(section_rows.c.version_id == bindparam("version_id"))
+    .order_by(section_rows.c.ordinal)
+)
+
+
 def get_version(*, session: Db, document_id: str, number: int) -> Row[Any] | None:
     """Return one version of a document by its number (a read-only row)."""
-    query = select(versions).where(
-        versions.c.document_id == document_id, versions.c.number == number
-    )
-    return session.execute(query).first()
+    params = {"document_id": document_id, "number": number}
+    return session.execute(_BY_NUMBER, params).first()
 
 
 def version_at(*, session: Db, document_id: str, when: datetime) -> Row[Any] | None:
@@ -178,16 +189,6 @@ def add_version(
 
 def version_document(*, session: Db, version: AnyVersion) -> Document:
     """Rebuild the extracted Document of a stored version."""
-    query = (
-        select(
-            section_rows.c.key,
-            section_rows.c.heading_path,
-            section_rows.c.text,
-            section_rows.c.pages,
-        )
-        .where(section_rows.c.version_id == version.id)
-        .order_by(section_rows.c.ordinal)
-    )
     sections = tuple(
         Section(
             key=row.key,
@@ -195,7 +196,7 @@ def version_document(*, session: Db, version: AnyVersion) -> Document:
             text=row.text,
             pages=tuple(json.loads(row.pages)),
         )
-        for row in session.execute(query)
+        for row in session.execute(_SECTIONS, {"version_id": version.id})
     )
     return Document(sections=sections, title=version.title, meta=json.loads(version.meta))
 
