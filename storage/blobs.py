@@ -76,7 +76,8 @@ def put_blob(*, session: Session, body: bytes) -> str:
             "created_at": utcnow(),
         }
         # Another run may store the same bytes at the same moment: that is no conflict.
-        session.execute(insert_or_ignore(session, blobs).values(**values))
+        # An ORM insert (Blob): what is pending in the session is flushed first, as ever.
+        session.execute(insert_or_ignore(session, Blob).values(**values))
     return digest
 
 

@@ -56,12 +56,12 @@ def intern_headers(*, session: Session, headers: dict[str, str]) -> int:
 
 
 def _intern_payload(session: Session, payload: str) -> int:
+    from storage.models import HeaderSet  # an ORM insert: what is pending is flushed first
+
     digest = sha256(payload.encode("utf-8"))
     found = session.connection().execute(_HEADER_SET_ID, {"sha256": digest}).scalar()
     if found is None:
-        session.execute(
-            insert_or_ignore(session, header_sets).values(sha256=digest, headers=payload)
-        )
+        session.execute(insert_or_ignore(session, HeaderSet).values(sha256=digest, headers=payload))
         found = session.connection().execute(_HEADER_SET_ID, {"sha256": digest}).scalar_one()
     assert found is not None
     return int(found)

@@ -145,11 +145,13 @@ def add_version(
     A caller that compared against a version passes that version's number + 1: if another
     run stored that number meanwhile, the unique constraint refuses this one.
     """
-    from storage.models import Version
+    from sqlmodel import col
+
+    from storage.models import Version, VersionSection  # ORM statements: they autoflush
 
     if number is None:
         current = session.execute(
-            select(func.max(versions.c.number)).where(versions.c.document_id == document_id)
+            select(func.max(Version.number)).where(Version.document_id == document_id)
         ).scalar_one()
         number = (current or 0) + 1
     version = Version(
@@ -183,7 +185,7 @@ def add_version(
         for ordinal, section in enumerate(document.sections)
     ]
     if rows:  # one executemany, without building an ORM object per section
-        session.execute(insert(section_rows), rows)
+        session.execute(insert(VersionSection), rows)
     return version
 
 
