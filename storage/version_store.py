@@ -151,7 +151,7 @@ def add_version(
 
     if number is None:
         current = session.execute(
-            select(func.max(Version.number)).where(Version.document_id == document_id)
+            select(func.max(Version.number)).where(col(Version.document_id) == document_id)
         ).scalar_one()
         number = (current or 0) + 1
     version = Version(
