@@ -37,18 +37,17 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
-from sqlmodel import SQLModel  # noqa: E402
 
-import storage.models  # noqa: E402,F401  (registers the tables)
 from benchmarks.words import WORDS  # noqa: E402
 from guidewatch.cli import main  # noqa: E402
 from storage.db import make_engine, migrate  # noqa: E402
+from storage.tables import metadata  # noqa: E402
 
 START = datetime(2024, 1, 1, 6, 0, tzinfo=UTC)
 RARE = "Lightning Process"
 COMMON = "This guidance covers diagnosing and managing ME/CFS in people of all ages."
 BATCH = 5000
-TABLES = SQLModel.metadata.tables
+TABLES = metadata.tables
 
 
 @dataclass(frozen=True)

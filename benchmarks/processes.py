@@ -57,13 +57,16 @@ def main_cli() -> int:
         "history": ["history", args.document],
         "search": ["search", "Lightning Process"],
         "show --at": ["show", args.document, "--at", args.at],
+        "show --section": ["show", args.document, "--at", args.at, "--section", "3"],
+        "timeline": ["timeline", args.document],
+        "fetches": ["fetches", args.document, "--limit", "20"],
     }
     trees = {"this": ROOT} | ({"against": args.against.resolve()} if args.against else {})
     where = os.environ.get("GUIDEWATCH_DATABASE_URL") or os.environ.get("GUIDEWATCH_DATA_DIR")
     print(f"history: {where}; PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE')}")
     print(f"load {_load()}; {args.repeat} runs each; trees: {trees}")
     columns = ("median wall ms", "median CPU ms", "least CPU ms")
-    print(f"{'command':12} {'tree':8} " + " ".join(f"{c:>14}" for c in columns))
+    print(f"{'command':14} {'tree':8} " + " ".join(f"{c:>14}" for c in columns))
     for name, argv in commands.items():
         runs: dict[str, list[tuple[float, float]]] = {tree: [] for tree in trees}
         for _ in range(args.repeat):
@@ -73,7 +76,7 @@ def main_cli() -> int:
             wall = statistics.median(r[0] for r in found) * 1000
             cpu = statistics.median(r[1] for r in found) * 1000
             least = min(r[1] for r in found) * 1000  # the run the other processes slowed least
-            print(f"{name:12} {tree:8} {wall:14.0f} {cpu:14.0f} {least:14.0f}")
+            print(f"{name:14} {tree:8} {wall:14.0f} {cpu:14.0f} {least:14.0f}")
     print(f"load {_load()}")
     return 0
 

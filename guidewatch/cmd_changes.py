@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compare.model import Change
 from compare.redline import Markup
@@ -15,7 +15,13 @@ from storage import changes as store
 from storage import history
 from storage.changes import ChangeRow
 from storage.db import open_session
-from storage.models import Version
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from sqlalchemy import Row
+
+    Version: TypeAlias = Row[Any]  # a versions row, read only
 
 RED_STRIKE = "\x1b[31;9m"
 GREEN = "\x1b[32;1m"

@@ -8,14 +8,14 @@ from guidewatch.app import App, UserError, emit, stamp, table
 from guidewatch.provenance import source_label, version_provenance
 from guidewatch.queries import stored_document
 from storage import version_store
-from storage.db import open_session
+from storage.db import open_reader
 
 
 def cmd_history(args: argparse.Namespace, app: App) -> int:
     """List a document's versions with first and last seen dates and where each came from."""
     stored_document(app, args.document)
-    with open_session(app.engine) as session:
-        versions = version_store.list_versions(session=session, document_id=args.document)
+    with open_reader(app.engine) as connection:
+        versions = version_store.version_rows(session=connection, document_id=args.document)
     if not versions:
         raise UserError(f"{args.document} has no stored version yet (see `guidewatch fetches`)")
     data = [

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlmodel import Session
 
 from alerts.dates import iso
 from guidewatch.app import App, UserError, emit, parse_when, stamp
 from guidewatch.queries import known_document, to_csv
 from storage import version_store
-from storage.db import open_session
-from storage.models import Version
+from storage.db import open_reader
 from storage.search import Hit, SearchError, search
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from sqlalchemy import Row
+
+    from storage.db import Db
+
+    Version: TypeAlias = Row[Any]  # a versions row, read only
 
 
 def cmd_search(args: argparse.Namespace, app: App) -> int:
@@ -43,7 +51,7 @@ def _find(args: argparse.Namespace, app: App) -> tuple[list[Hit], dict[tuple[str
     until = parse_when(args.until, end_of_day=True) if args.until else None
     which = "first" if args.first else "last" if args.last else "all"
     try:
-        with open_session(app.engine) as session:
+        with open_reader(app.engine) as session:
             hits = search(
                 session=session,
                 phrase=args.phrase,
@@ -117,7 +125,7 @@ def _first_seen_in(
     return found
 
 
-def _check_texts(session: Session, hits: Sequence[Hit]) -> dict[tuple[str, int], Version]:
+def _check_texts(session: Db, hits: Sequence[Hit]) -> dict[tuple[str, int], Version]:
     """Check the text SHA-256 of every version a hit quotes (its first and last); return them."""
     quoted: dict[tuple[str, int], Version] = {}
     for doc, version_number in sorted(

@@ -6,9 +6,7 @@ import argparse
 import sys
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from guidewatch.app import App, UserError, emit, parse_when, stamp, table
 from guidewatch.damage import damaged_body
@@ -17,14 +15,23 @@ from guidewatch.provenance import source_line, version_summary, witness_line
 from guidewatch.queries import stored_document
 from scrapers.model import Document, Section
 from storage import blobs, fetch_log, version_store
-from storage.db import open_session
-from storage.models import Fetch, Version
+from storage.db import open_reader
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from sqlalchemy import Row
+
+    from storage.db import Db
+
+    Fetch: TypeAlias = Row[Any]  # a fetches row, read only
+    Version: TypeAlias = Row[Any]  # a versions row, read only
 
 
 def cmd_show(args: argparse.Namespace, app: App) -> int:
     """Print one version's text (or raw bytes, or one section with its evidence)."""
     stored_document(app, args.document)
-    with open_session(app.engine) as session:
+    with open_reader(app.engine) as session:
         version = _chosen_version(session, args)
         if args.raw:
             _write_raw(session, version)
@@ -69,10 +76,10 @@ class _Seen:
     confirmed: list[dict[str, Any] | None]
 
     @classmethod
-    def of(cls, session: Session, version: Version, asked: datetime | None) -> _Seen:
+    def of(cls, session: Db, version: Version, asked: datetime | None) -> _Seen:
         """Read the version's fetch and the fetches confirming it around `asked`."""
         fetch = (
-            fetch_log.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
+            fetch_log.fetch_row(session=session, id=version.fetch_id) if version.fetch_id else None
         )
         before, after = (
             fetch_log.confirming_fetches(session=session, version_id=version.id or 0, when=asked)
@@ -83,7 +90,7 @@ class _Seen:
         return cls(fetch, asked, before, after, confirmed)
 
 
-def _chosen_version(session: Session, args: argparse.Namespace) -> Version:
+def _chosen_version(session: Db, args: argparse.Namespace) -> Version:
     """The version asked for (by number, by date, or the newest), or a UserError."""
     if args.version is not None:
         version = version_store.get_version(
@@ -95,14 +102,14 @@ def _chosen_version(session: Session, args: argparse.Namespace) -> Version:
         version = version_store.version_at(session=session, document_id=args.document, when=when)
         missing = f"{args.document} had no stored version on {args.at}"
     else:
-        version = version_store.latest_version(session=session, document_id=args.document)
+        version = version_store.newest_version(session=session, document_id=args.document)
         missing = f"{args.document} has no stored version yet"
     if version is None:
         raise UserError(missing)
     return version
 
 
-def _write_raw(session: Session, version: Version) -> None:
+def _write_raw(session: Db, version: Version) -> None:
     """Write the version's raw body, byte for byte, to stdout."""
     try:
         body = blobs.get_blob(session=session, sha=version.body_sha256)
@@ -188,7 +195,7 @@ def _confirmation(when: datetime, before: Fetch | None, after: Fetch | None) -> 
 def cmd_fetches(args: argparse.Namespace, app: App) -> int:
     """Print the fetch log of a document, newest first."""
     stored_document(app, args.document)
-    with open_session(app.engine) as session:
+    with open_reader(app.engine) as session:
         rows = fetch_log.list_fetches(session=session, document_id=args.document, limit=args.limit)
         data = [fetch_dict(f, session=session) for f in rows]
     emit(

@@ -7,8 +7,8 @@ import argparse
 from alerts.dates import iso, utc_date
 from guidewatch.app import App, UserError, emit, read_topics, table
 from guidewatch.queries import known_document, to_csv
-from guidewatch.report.history import select_topics, shown_terms, term_timelines
-from storage.db import open_session
+from guidewatch.report.timeline import select_topics, shown_terms, term_timelines
+from storage.db import open_reader
 
 
 def cmd_timeline(args: argparse.Namespace, app: App) -> int:
@@ -20,7 +20,7 @@ def cmd_timeline(args: argparse.Namespace, app: App) -> int:
         raise UserError(str(error)) from None
     if args.document:
         known_document(app, args.document)
-    with open_session(app.engine) as session:
+    with open_reader(app.engine) as session:
         ids = [args.document] if args.document else None
         rows = term_timelines(session=session, document_ids=ids, topics=topics)
     terms = shown_terms(rows, topics, always)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from guidewatch.app import stamp
 from storage import blobs, fetch_log
-from storage.models import Version
+
+if TYPE_CHECKING:
+    from storage.db import Db
+    from storage.version_store import AnyVersion
 
 
 def damaged_body(
-    session: Session, version: Version, error: blobs.CorruptBlobError, what: str = "raw body"
+    session: Db, version: AnyVersion, error: blobs.CorruptBlobError, what: str = "raw body"
 ) -> str:
     """One line: the damaged body, the fetch that stored it, and the ways to recover."""
     doc = version.document_id
-    origin = fetch_log.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
+    origin = fetch_log.fetch_row(session=session, id=version.fetch_id) if version.fetch_id else None
     fetched = (
         f", stored by fetch #{origin.id} of {origin.url} at {stamp(origin.started_at)}"
         if origin is not None

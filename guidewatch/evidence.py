@@ -14,15 +14,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from guidewatch.damage import damaged_body
 from guidewatch.provenance import fetch_provenance, source_line, version_provenance, witness_line
 from scrapers.sniff import sniff_kind
 from storage import blobs, fetch_log, history, repo, version_store
-from storage.models import Fetch, StoredDocument, Version
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from sqlalchemy import Row
+    from sqlmodel import Session
+
+    from storage.db import Db
+    from storage.fetch_log import AnyFetch
+    from storage.version_store import AnyVersion as Version
+
+    StoredDocument: TypeAlias = Row[Any]  # a documents row, read only
 
 EXTENSIONS = {"pdf": ".pdf", "html": ".html", "json": ".json", "text": ".txt", "binary": ".bin"}
 MANIFEST = "MANIFEST.sha256"
@@ -49,7 +58,7 @@ def _json(data: object) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n").encode("utf-8")
 
 
-def fetch_dict(fetch: Fetch, *, session: Session) -> dict[str, Any]:
+def fetch_dict(fetch: AnyFetch, *, session: Db) -> dict[str, Any]:
     """Return one fetch log row as a JSON-ready dict (the shape every command and pack uses)."""
     return {
         "fetch_id": fetch.id,
@@ -133,8 +142,9 @@ def _chosen_version(
         document = repo.require_document(session=session, id=document_id)
     except repo.NoDocumentError as error:
         raise EvidenceError(str(error)) from None
+    version: Version | None
     if number is None:
-        version = version_store.latest_version(session=session, document_id=document_id)
+        version = version_store.newest_version(session=session, document_id=document_id)
     else:
         version = version_store.get_version(session=session, document_id=document_id, number=number)
     if version is None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storage import fetch_log
-from storage.models import Fetch, Version
+
+if TYPE_CHECKING:
+    from storage.fetch_log import AnyFetch as Fetch
+    from storage.version_store import AnyVersion as Version
 
 
 def version_provenance(version: Version) -> dict[str, Any]:

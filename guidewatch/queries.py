@@ -5,14 +5,16 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row
 
 from guidewatch.app import App, UserError
 from storage import repo
-from storage.db import open_session
-from storage.models import StoredDocument
+from storage.db import open_reader
 
 
-def stored_document(app: App, document_id: str) -> StoredDocument:
+def stored_document(app: App, document_id: str) -> Row[Any]:
     """The stored document, or a UserError that says whether it is declared but unchecked."""
     try:
         return _stored(app, document_id)
@@ -25,7 +27,7 @@ def stored_document(app: App, document_id: str) -> StoredDocument:
         raise UserError(str(error)) from None
 
 
-def known_document(app: App, document_id: str) -> StoredDocument:
+def known_document(app: App, document_id: str) -> Row[Any]:
     """The stored document, or a UserError naming the documents the database has."""
     try:
         return _stored(app, document_id)
@@ -33,9 +35,9 @@ def known_document(app: App, document_id: str) -> StoredDocument:
         raise UserError(str(error)) from None
 
 
-def _stored(app: App, document_id: str) -> StoredDocument:
-    with open_session(app.engine) as session:
-        return repo.require_document(session=session, id=document_id)
+def _stored(app: App, document_id: str) -> Row[Any]:
+    with open_reader(app.engine) as connection:
+        return repo.require_document(session=connection, id=document_id)
 
 
 def to_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -7,15 +7,20 @@ import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
 from compare.model import Topic
 from compare.topics import count_terms, resolve_candidates, term_candidates
 from storage import terms
 from storage.terms import Counts
+
+if TYPE_CHECKING:  # the timeline reads through a Core connection: no ORM loaded
+    from sqlmodel import Session
+
+    from storage.db import Db
 
 log = logging.getLogger("guidewatch.term_counts")
 
@@ -100,7 +105,7 @@ def has_term_counts(session: Session) -> bool:
 
 
 def version_totals(
-    session: Session, topics: Sequence[Topic], document_ids: Sequence[str] | None
+    session: Db, topics: Sequence[Topic], document_ids: Sequence[str] | None
 ) -> dict[int, Counts]:
     """Return each version's term counts (summed over its sections) for these documents.
 

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import logging
 import zlib
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
+from sqlalchemy import Row, select
 
 from storage.db import insert_or_ignore
-from storage.models import Blob
 from storage.repo import sha256, utcnow
+from storage.tables import blobs
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from storage.db import Db
+    from storage.models import Blob
 
 log = logging.getLogger("guidewatch.storage")
 
@@ -45,6 +52,8 @@ def pack(body: bytes) -> tuple[str, bytes]:
 
 def put_blob(*, session: Session, body: bytes) -> str:
     """Store a raw body once per SHA-256 (compressed if that gains) and return its hash."""
+    from storage.models import Blob
+
     digest = sha256(body)
     stored = session.get(Blob, digest)
     if stored is not None and _damage(stored, digest):
@@ -67,15 +76,16 @@ def put_blob(*, session: Session, body: bytes) -> str:
             "created_at": utcnow(),
         }
         # Another run may store the same bytes at the same moment: that is no conflict.
+        # An ORM insert (Blob): what is pending in the session is flushed first, as ever.
         session.execute(insert_or_ignore(session, Blob).values(**values))
     return digest
 
 
-def _unpack(row: Blob) -> bytes:
+def _unpack(row: Blob | Row[Any]) -> bytes:
     return zlib.decompress(row.data) if row.compression == "zlib" else bytes(row.data)
 
 
-def _damage(row: Blob, sha: str) -> str:
+def _damage(row: Blob | Row[Any], sha: str) -> str:
     """Say what is wrong with a stored body ("" when it is intact)."""
     try:
         data = _unpack(row)
@@ -84,9 +94,12 @@ def _damage(row: Blob, sha: str) -> str:
     return "" if sha256(data) == sha else "it does not match its SHA-256"
 
 
-def get_blob(*, session: Session, sha: str) -> bytes:
+_BLOB = select(blobs.c.compression, blobs.c.data)
+
+
+def get_blob(*, session: Db, sha: str) -> bytes:
     """Return a raw body, verified against its SHA-256; CorruptBlobError says what is wrong."""
-    row = session.get(Blob, sha)
+    row = session.execute(_BLOB.where(blobs.c.sha256 == sha)).first()
     if row is None:
         raise CorruptBlobError(f"raw body {sha} is missing from the store", sha)
     damage = _damage(row, sha)

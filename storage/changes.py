@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Text, UniqueConstraint, and_, func, or_, update
+from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage import tables
 from storage.db import insert_or_ignore
 from storage.models import LIVE_FETCH, Fetch
 from storage.repo import utcnow
@@ -34,20 +35,19 @@ ALERT_STATUSES = ("pending", "sending", "sent", "failed")
 class ChangeRow(SQLModel, table=True):
     """One change to one section between two versions of a document."""
 
-    __tablename__ = "changes"
-    __table_args__ = (UniqueConstraint("to_version_id", "ordinal", name="uq_changes_version_ord"),)
+    __table__ = tables.changes
 
-    id: int | None = Field(default=None, primary_key=True)
-    document_id: str = Field(foreign_key="documents.id", index=True, max_length=200)
-    from_version_id: int | None = Field(default=None, foreign_key="versions.id")
-    to_version_id: int = Field(foreign_key="versions.id", index=True)
-    ordinal: int
-    section_key: str = Field(sa_column=Column(Text, nullable=False))
-    kind: str = Field(max_length=20)
-    topics: str = Field(default="[]", sa_column=Column(Text, nullable=False))
-    significance: int = 0
-    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
-    created_at: datetime
+    id: int | None = Field(default=None, sa_column=tables.changes.c.id)
+    document_id: str = Field(sa_column=tables.changes.c.document_id)
+    from_version_id: int | None = Field(default=None, sa_column=tables.changes.c.from_version_id)
+    to_version_id: int = Field(sa_column=tables.changes.c.to_version_id)
+    ordinal: int = Field(sa_column=tables.changes.c.ordinal)
+    section_key: str = Field(sa_column=tables.changes.c.section_key)
+    kind: str = Field(sa_column=tables.changes.c.kind)
+    topics: str = Field(default="[]", sa_column=tables.changes.c.topics)
+    significance: int = Field(default=0, sa_column=tables.changes.c.significance)
+    payload: str = Field(default="{}", sa_column=tables.changes.c.payload)
+    created_at: datetime = Field(sa_column=tables.changes.c.created_at)
 
     def topic_list(self) -> list[str]:
         """The topics this change is on."""
@@ -61,19 +61,21 @@ class ChangeRow(SQLModel, table=True):
 class AlertItem(SQLModel, table=True):
     """One thing to tell: a change on a followed topic, or a document event."""
 
-    __tablename__ = "alert_items"
+    __table__ = tables.alert_items
 
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=300, unique=True)
-    kind: str = Field(max_length=20)
-    document_id: str = Field(foreign_key="documents.id", index=True, max_length=200)
-    change_id: int | None = Field(default=None, foreign_key="changes.id")
-    topic: str | None = Field(default=None, max_length=100)
-    fetch_id: int | None = None
-    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
-    created_at: datetime
-    alert_id: int | None = Field(default=None, foreign_key="alerts.id", index=True)
-    routed_at: datetime | None = None  # handed to the subscribers who follow it (0009)
+    id: int | None = Field(default=None, sa_column=tables.alert_items.c.id)
+    key: str = Field(sa_column=tables.alert_items.c.key)
+    kind: str = Field(sa_column=tables.alert_items.c.kind)
+    document_id: str = Field(sa_column=tables.alert_items.c.document_id)
+    change_id: int | None = Field(default=None, sa_column=tables.alert_items.c.change_id)
+    topic: str | None = Field(default=None, sa_column=tables.alert_items.c.topic)
+    fetch_id: int | None = Field(default=None, sa_column=tables.alert_items.c.fetch_id)
+    payload: str = Field(default="{}", sa_column=tables.alert_items.c.payload)
+    created_at: datetime = Field(sa_column=tables.alert_items.c.created_at)
+    alert_id: int | None = Field(default=None, sa_column=tables.alert_items.c.alert_id)
+    routed_at: datetime | None = Field(
+        default=None, sa_column=tables.alert_items.c.routed_at
+    )  # handed to the subscribers who follow it (0009)
 
     def data(self) -> dict[str, Any]:
         """The event's details."""
@@ -83,22 +85,26 @@ class AlertItem(SQLModel, table=True):
 class Alert(SQLModel, table=True):
     """One outgoing message: pending, sending while a run has it, then sent (or failed)."""
 
-    __tablename__ = "alerts"
+    __table__ = tables.alerts
 
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=20)
-    message_id: str = Field(max_length=300, unique=True)
-    recipients: str = Field(default="[]", sa_column=Column(Text, nullable=False))
-    topics: str = Field(default="[]", sa_column=Column(Text, nullable=False))
-    subject: str = Field(default="", sa_column=Column(Text, nullable=False))
-    status: str = Field(default="pending", max_length=20, index=True)
-    attempts: int = 0
-    last_error: str | None = Field(default=None, sa_column=Column(Text))
-    created_at: datetime
-    last_attempt_at: datetime | None = None
-    sent_at: datetime | None = None
-    subscriber: str | None = Field(default=None, max_length=100)  # None: MAIL_TO (0009)
-    channel: str | None = Field(default=None, sa_column=Column(Text))
+    id: int | None = Field(default=None, sa_column=tables.alerts.c.id)
+    kind: str = Field(sa_column=tables.alerts.c.kind)
+    message_id: str = Field(sa_column=tables.alerts.c.message_id)
+    recipients: str = Field(default="[]", sa_column=tables.alerts.c.recipients)
+    topics: str = Field(default="[]", sa_column=tables.alerts.c.topics)
+    subject: str = Field(default="", sa_column=tables.alerts.c.subject)
+    status: str = Field(default="pending", sa_column=tables.alerts.c.status)
+    attempts: int = Field(default=0, sa_column=tables.alerts.c.attempts)
+    last_error: str | None = Field(default=None, sa_column=tables.alerts.c.last_error)
+    created_at: datetime = Field(sa_column=tables.alerts.c.created_at)
+    last_attempt_at: datetime | None = Field(
+        default=None, sa_column=tables.alerts.c.last_attempt_at
+    )
+    sent_at: datetime | None = Field(default=None, sa_column=tables.alerts.c.sent_at)
+    subscriber: str | None = Field(
+        default=None, sa_column=tables.alerts.c.subscriber
+    )  # None: MAIL_TO (0009)
+    channel: str | None = Field(default=None, sa_column=tables.alerts.c.channel)
 
     def recipient_list(self) -> list[str]:
         """The addresses this message goes to."""

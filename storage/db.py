@@ -1,4 +1,9 @@
-"""Database engines, sessions and schema migrations (SQLite by default, PostgreSQL by URL)."""
+"""Database engines, sessions and schema migrations (SQLite by default, PostgreSQL by URL).
+
+Importing this module loads SQLAlchemy Core only: the ORM session (SQLModel) is imported by
+open_session, which the writers use; the query commands read through open_reader's Core
+connection.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import event, inspect
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlalchemy.engine import Connection, Engine, create_engine, make_url
 
 if TYPE_CHECKING:  # the PostgreSQL dialect is imported only when the database is PostgreSQL
+    from typing import TypeAlias
+
     from sqlalchemy.dialects.postgresql import Insert as PgInsert
+    from sqlmodel import Session
+
+    # What a reader takes: a Core connection (the query commands) or an ORM session (writers).
+    Db: TypeAlias = Connection | Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -99,15 +109,34 @@ def migrate(engine: Engine) -> None:
 
 
 def open_session(engine: Engine) -> Session:
-    """Return a new session that does not expire objects on commit."""
+    """Return a new session that does not expire objects on commit (SQLModel loads now)."""
+    from sqlmodel import Session
+
     return Session(engine, expire_on_commit=False)
 
 
+def open_reader(engine: Engine) -> Connection:
+    """Return a Core connection for reading (no ORM, SQLModel nor pydantic loaded)."""
+    return engine.connect()
+
+
+def core_connection(db: Db) -> Connection:
+    """The Core connection behind a reader (an ORM session's, in its transaction)."""
+    return db if isinstance(db, Connection) else db.connection()
+
+
+def dialect_name(db: Db) -> str:
+    """The name of the database's dialect ("sqlite", "postgresql") behind a reader."""
+    if isinstance(db, Connection):
+        return db.dialect.name
+    return db.get_bind().dialect.name
+
+
 def insert_or_ignore(
-    session: Session, table: Any, *, index_elements: list[str] | None = None
+    session: Db, table: Any, *, index_elements: list[str] | None = None
 ) -> PgInsert | SqliteInsert:
     """An INSERT into `table` that skips a row whose key exists, in the session's dialect."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         return pg_insert(table).on_conflict_do_nothing(index_elements=index_elements)

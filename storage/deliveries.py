@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint, func, update
+from sqlalchemy import func, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage import tables
 from storage.changes import Alert, AlertItem
 from storage.db import insert_or_ignore
 from storage.repo import utcnow
@@ -21,17 +22,14 @@ from storage.repo import utcnow
 class Delivery(SQLModel, table=True):
     """One queued item for one subscriber's channel, and the message that carries it."""
 
-    __tablename__ = "deliveries"
-    __table_args__ = (
-        UniqueConstraint("item_id", "subscriber", "channel", name="uq_deliveries_item_to"),
-    )
+    __table__ = tables.deliveries
 
-    id: int | None = Field(default=None, primary_key=True)
-    item_id: int = Field(foreign_key="alert_items.id")
-    subscriber: str = Field(max_length=100, index=True)
-    channel: str
-    alert_id: int | None = Field(default=None, foreign_key="alerts.id", index=True)
-    created_at: datetime
+    id: int | None = Field(default=None, sa_column=tables.deliveries.c.id)
+    item_id: int = Field(sa_column=tables.deliveries.c.item_id)
+    subscriber: str = Field(sa_column=tables.deliveries.c.subscriber)
+    channel: str = Field(sa_column=tables.deliveries.c.channel)
+    alert_id: int | None = Field(default=None, sa_column=tables.deliveries.c.alert_id)
+    created_at: datetime = Field(sa_column=tables.deliveries.c.created_at)
 
 
 def unrouted_items(*, session: Session) -> list[AlertItem]:

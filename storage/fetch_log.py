@@ -6,16 +6,25 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import formatdate, parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import Row, bindparam
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased, make_transient_to_detached
-from sqlmodel import Session, col, select
 
 from storage.db import insert_or_ignore
-from storage.models import CONFIRMING, LIVE_FETCH, Fetch, HeaderSet, live_fetch
 from storage.repo import sha256
+from storage.tables import CONFIRMING, LIVE_FETCH, fetches, header_sets, live_fetch
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from sqlmodel import Session
+
+    from storage.db import Db
+    from storage.models import Fetch
+
+    # A fetch as the ORM loads it (writers) or as a Core row (readers): the same attributes.
+    AnyFetch: TypeAlias = Fetch | Row[Any]
 
 
 def _date_offset(started: datetime, date: str | None) -> int | None:
@@ -47,6 +56,8 @@ def intern_headers(*, session: Session, headers: dict[str, str]) -> int:
 
 
 def _intern_payload(session: Session, payload: str) -> int:
+    from storage.models import HeaderSet  # an ORM insert: what is pending is flushed first
+
     digest = sha256(payload.encode("utf-8"))
     found = session.connection().execute(_HEADER_SET_ID, {"sha256": digest}).scalar()
     if found is None:
@@ -56,12 +67,12 @@ def _intern_payload(session: Session, payload: str) -> int:
     return int(found)
 
 
-_HEADER_SET_ID = sa_select(col(HeaderSet.id)).where(col(HeaderSet.sha256) == bindparam("sha256"))
+_HEADER_SET_ID = sa_select(header_sets.c.id).where(header_sets.c.sha256 == bindparam("sha256"))
 
 # Every column but the id, in one prebuilt INSERT: a fetch row written without the ORM's
 # unit of work (the object is then attached to the session as if loaded, for later changes).
-_FETCH_COLUMNS = tuple(c.key for c in Fetch.__table__.columns if c.key != "id")  # type: ignore[attr-defined]
-_INSERT_FETCH = Fetch.__table__.insert()  # type: ignore[attr-defined]
+_FETCH_COLUMNS = tuple(c.key for c in fetches.columns if c.key != "id")
+_INSERT_FETCH = fetches.insert()
 
 
 def add_fetch(*, session: Session, fetch: Fetch, known_set: tuple[str, int] | None = None) -> Fetch:
@@ -73,6 +84,8 @@ def add_fetch(*, session: Session, fetch: Fetch, known_set: tuple[str, int] | No
     a header set already read from this database (FetchState.header_set: its JSON and id);
     headers with exactly that JSON take its id without looking the set up again.
     """
+    from sqlalchemy.orm import make_transient_to_detached
+
     if fetch.headers_id is None and fetch.headers not in (None, "", "{}"):
         headers = dict(json.loads(fetch.headers))
         offset = _date_offset(fetch.started_at, headers.get("date"))
@@ -117,87 +130,93 @@ def compact_fetch(fetch: Fetch) -> None:
         fetch.discovery = None
 
 
-def final_url(fetch: Fetch) -> str | None:
+def final_url(fetch: AnyFetch) -> str | None:
     """Return the URL a fetch's answer came from (None when no answer came)."""
     if fetch.final_url is not None or fetch.status is None:
         return fetch.final_url
     return fetch.url
 
 
-def provenance(fetch: Fetch) -> str:
+def provenance(fetch: AnyFetch) -> str:
     """Return where a fetch came from: "live", or "archive" (a Wayback Machine capture)."""
     return fetch.provenance or "live"
 
 
-def redirects(fetch: Fetch) -> list[str]:
+def redirects(fetch: AnyFetch) -> list[str]:
     """Return the addresses a fetch was redirected from, in order."""
     return list(json.loads(fetch.redirects or "[]"))
 
 
-def related(fetch: Fetch) -> dict[str, str]:
+def related(fetch: AnyFetch) -> dict[str, str]:
     """Return the related bodies a fetch brought: URL to raw body SHA-256."""
     return dict(json.loads(fetch.related or "{}"))
 
 
-def discovery(fetch: Fetch) -> dict[str, Any]:
+def discovery(fetch: AnyFetch) -> dict[str, Any]:
     """Return how a discovered file was found ({} for a document fetched at its address)."""
     return dict(json.loads(fetch.discovery or "{}"))
 
 
-def fetch_headers(*, session: Session, fetch: Fetch) -> dict[str, str]:
+_HEADER_SET = sa_select(header_sets.c.headers).where(header_sets.c.id == bindparam("id"))
+
+
+def fetch_headers(*, session: Db, fetch: AnyFetch) -> dict[str, str]:
     """Return the response headers a fetch recorded, as they were served."""
     headers: dict[str, str] = dict(json.loads(fetch.headers or "{}"))
     if fetch.headers_id is not None:
-        shared = session.get(HeaderSet, fetch.headers_id)
+        shared = session.execute(_HEADER_SET, {"id": fetch.headers_id}).scalar()
         if shared is not None:
-            headers.update(json.loads(shared.headers))
+            headers.update(json.loads(shared))
     if fetch.date_offset is not None:
         base = int(_aware(fetch.started_at).timestamp())
         headers["date"] = _http_date(base + fetch.date_offset)
     return dict(sorted(headers.items()))
 
 
-def list_fetches(*, session: Session, document_id: str, limit: int | None = None) -> list[Fetch]:
-    """Return a document's fetch log, newest first."""
-    query = (
-        select(Fetch)
-        .where(Fetch.document_id == document_id)
-        .order_by(col(Fetch.started_at).desc(), col(Fetch.id).desc())
-    )
+def list_fetches(*, session: Db, document_id: str, limit: int | None = None) -> list[Row[Any]]:
+    """Return a document's fetch log (read-only rows), newest first."""
+    query = sa_select(fetches).where(fetches.c.document_id == document_id).order_by(*_LOG_ORDER)
     if limit:
         query = query.limit(limit)
-    return list(session.exec(query))
+    return list(session.execute(query))
 
 
 def get_fetch(*, session: Session, id: int) -> Fetch | None:
-    """Return one fetch row."""
+    """Return one fetch, as an ORM object (for a writer that changes it)."""
+    from storage.models import Fetch
+
     return session.get(Fetch, id)
+
+
+def fetch_row(*, session: Db, id: int) -> Row[Any] | None:
+    """Return one fetch, as a read-only row."""
+    return session.execute(sa_select(fetches).where(fetches.c.id == id)).first()
 
 
 # The fetch-log reads of every check are built once (their SQL is compiled and cached once):
 # plain rows, not ORM objects, since they are only read.
-_LOG_ORDER = (col(Fetch.started_at).desc(), col(Fetch.id).desc())
+_LOG_ORDER = (fetches.c.started_at.desc(), fetches.c.id.desc())
 _WITH_HEADERS = (
-    sa_select(col(Fetch.url), col(Fetch.outcome), col(Fetch.headers), col(HeaderSet.headers))
-    .select_from(Fetch)
-    .outerjoin(HeaderSet, col(HeaderSet.id) == col(Fetch.headers_id))
+    sa_select(fetches.c.url, fetches.c.outcome, fetches.c.headers, header_sets.c.headers)
+    .select_from(fetches)
+    .outerjoin(header_sets, header_sets.c.id == fetches.c.headers_id)
 )
 _CONFIRMED_AT_URL = (
     _WITH_HEADERS.where(
-        col(Fetch.document_id) == bindparam("document_id"),
-        col(Fetch.url) == bindparam("url"),
+        fetches.c.document_id == bindparam("document_id"),
+        fetches.c.url == bindparam("url"),
         LIVE_FETCH,
-        col(Fetch.outcome).in_(("new_version", "unchanged")),
+        fetches.c.outcome.in_(("new_version", "unchanged")),
     )
     .order_by(*_LOG_ORDER)
     .limit(1)
 )
 _LAST_URL = (
-    sa_select(col(Fetch.url))
+    sa_select(fetches.c.url)
     .where(
-        col(Fetch.document_id) == bindparam("document_id"),
+        fetches.c.document_id == bindparam("document_id"),
         LIVE_FETCH,
-        col(Fetch.outcome).in_(CONFIRMING),
+        fetches.c.outcome.in_(CONFIRMING),
     )
     .order_by(*_LOG_ORDER)
     .limit(1)
@@ -264,37 +283,37 @@ def fetch_state(*, session: Session, document_id: str, url: str) -> FetchState:
 # fetch_state's one statement: the newest live fetch with its header set, and (joined by the
 # id of _CONFIRMED_AT_URL's row, found on an alias) the headers of the last fetch of the URL
 # that confirmed a version; no such fetch gives NULLs, as validators_for gives (None, None).
-_Confirmed = aliased(Fetch)
-_ConfirmedSet = aliased(HeaderSet)
-_Earlier = aliased(Fetch)
+_Confirmed = fetches.alias()
+_ConfirmedSet = header_sets.alias()
+_Earlier = fetches.alias()
 _CONFIRMED_ID = (
-    sa_select(col(_Earlier.id))
+    sa_select(_Earlier.c.id)
     .where(
-        col(_Earlier.document_id) == bindparam("document_id"),
-        col(_Earlier.url) == bindparam("url"),
+        _Earlier.c.document_id == bindparam("document_id"),
+        _Earlier.c.url == bindparam("url"),
         live_fetch(_Earlier),
-        col(_Earlier.outcome).in_(("new_version", "unchanged")),
+        _Earlier.c.outcome.in_(("new_version", "unchanged")),
     )
-    .order_by(col(_Earlier.started_at).desc(), col(_Earlier.id).desc())
+    .order_by(_Earlier.c.started_at.desc(), _Earlier.c.id.desc())
     .limit(1)
     .correlate(None)
     .scalar_subquery()
 )
 _STATE = (
     sa_select(
-        col(Fetch.url),
-        col(Fetch.outcome),
-        col(Fetch.headers),
-        col(HeaderSet.headers),
-        col(Fetch.headers_id),
-        col(_Confirmed.headers),
-        col(_ConfirmedSet.headers),
+        fetches.c.url,
+        fetches.c.outcome,
+        fetches.c.headers,
+        header_sets.c.headers,
+        fetches.c.headers_id,
+        _Confirmed.c.headers,
+        _ConfirmedSet.c.headers,
     )
-    .select_from(Fetch)
-    .outerjoin(HeaderSet, col(HeaderSet.id) == col(Fetch.headers_id))
-    .outerjoin(_Confirmed, col(_Confirmed.id) == _CONFIRMED_ID)
-    .outerjoin(_ConfirmedSet, col(_ConfirmedSet.id) == col(_Confirmed.headers_id))
-    .where(col(Fetch.document_id) == bindparam("document_id"), LIVE_FETCH)
+    .select_from(fetches)
+    .outerjoin(header_sets, header_sets.c.id == fetches.c.headers_id)
+    .outerjoin(_Confirmed, _Confirmed.c.id == _CONFIRMED_ID)
+    .outerjoin(_ConfirmedSet, _ConfirmedSet.c.id == _Confirmed.c.headers_id)
+    .where(fetches.c.document_id == bindparam("document_id"), LIVE_FETCH)
     .order_by(*_LOG_ORDER)
     .limit(1)
 )
@@ -307,14 +326,13 @@ def last_url(*, session: Session, document_id: str) -> str | None:
 
 
 def confirming_fetches(
-    *, session: Session, version_id: int, when: datetime
-) -> tuple[Fetch | None, Fetch | None]:
+    *, session: Db, version_id: int, when: datetime
+) -> tuple[Row[Any] | None, Row[Any] | None]:
     """Return the last fetch that confirmed a version at or before a moment, and the first after."""
-    base = select(Fetch).where(Fetch.version_id == version_id, col(Fetch.outcome).in_(CONFIRMING))
-    before = session.exec(
-        base.where(Fetch.started_at <= when).order_by(col(Fetch.started_at).desc()).limit(1)
-    ).first()
-    after = session.exec(
-        base.where(Fetch.started_at > when).order_by(col(Fetch.started_at)).limit(1)
-    ).first()
+    base = sa_select(fetches).where(
+        fetches.c.version_id == version_id, fetches.c.outcome.in_(CONFIRMING)
+    )
+    started = fetches.c.started_at
+    before = session.execute(base.where(started <= when).order_by(started.desc()).limit(1)).first()
+    after = session.execute(base.where(started > when).order_by(started).limit(1)).first()
     return before, after

@@ -1,160 +1,140 @@
-"""Tables that keep every fetch, raw body and version of text as evidence."""
+"""The ORM classes the writers use, mapped onto the Core tables of storage.tables.
+
+The schema is said once, in storage.tables; each class here names its table (`__table__`) and
+maps each field onto that table's column (`sa_column`), so the two cannot differ. Readers that
+need no ORM object (the query commands) select from storage.tables directly.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, or_
-from sqlmodel import Field, SQLModel, col
+from sqlmodel import Field, SQLModel
 
-if TYPE_CHECKING:
-    from sqlalchemy.orm.util import AliasedClass
-    from sqlalchemy.sql.elements import ColumnElement
+from storage import tables
 
-OUTCOMES = ("new_version", "unchanged", "not_modified", "failed", "suspect", "gone")
-# The wording was seen (a version created or confirmed).
-CONFIRMING = ("new_version", "unchanged", "not_modified")
-# The document could not be checked: the run reports it, and N in a row is alerted.
-FAILING = ("failed", "suspect")
-# Not checked cleanly: failing, or the publisher says the document is gone.
-NOT_CLEAN = (*FAILING, "gone")
-# Where a fetch or version came from: a live fetch, or an archive capture (the Wayback Machine).
-PROVENANCES = ("live", "archive")
+# Re-exported: the writers and flows read these from here too.
+from storage.tables import (  # noqa: F401
+    CONFIRMING,
+    FAILING,
+    LIVE_FETCH,
+    NOT_CLEAN,
+    OUTCOMES,
+    PROVENANCES,
+    live_fetch,
+)
 
 
 class StoredDocument(SQLModel, table=True):
     """A watched document: its identity is ours, its URL may move."""
 
-    __tablename__ = "documents"
+    __table__ = tables.documents
 
-    id: str = Field(primary_key=True, max_length=200)
-    source: str = Field(index=True, max_length=100)
-    title: str = Field(sa_column=Column(Text, nullable=False))
-    kind: str = Field(max_length=100)
-    url: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime
-    gone_at: datetime | None = None
+    id: str = Field(sa_column=tables.documents.c.id)
+    source: str = Field(sa_column=tables.documents.c.source)
+    title: str = Field(sa_column=tables.documents.c.title)
+    kind: str = Field(sa_column=tables.documents.c.kind)
+    url: str = Field(sa_column=tables.documents.c.url)
+    created_at: datetime = Field(sa_column=tables.documents.c.created_at)
+    gone_at: datetime | None = Field(default=None, sa_column=tables.documents.c.gone_at)
 
 
 class Blob(SQLModel, table=True):
     """A raw body as served, once per SHA-256: zlib-compressed, or as is if that gains little."""
 
-    __tablename__ = "blobs"
+    __table__ = tables.blobs
 
-    sha256: str = Field(primary_key=True, max_length=64)
-    size: int
-    compression: str = Field(default="zlib", max_length=20)
-    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    created_at: datetime
+    sha256: str = Field(sa_column=tables.blobs.c.sha256)
+    size: int = Field(sa_column=tables.blobs.c.size)
+    compression: str = Field(default="zlib", sa_column=tables.blobs.c.compression)
+    data: bytes = Field(sa_column=tables.blobs.c.data)
+    created_at: datetime = Field(sa_column=tables.blobs.c.created_at)
 
 
 class HeaderSet(SQLModel, table=True):
     """A set of response headers (all but Date), kept once however many fetches carried it."""
 
-    __tablename__ = "header_sets"
+    __table__ = tables.header_sets
 
-    id: int | None = Field(default=None, primary_key=True)
-    sha256: str = Field(max_length=64, unique=True)
-    headers: str = Field(sa_column=Column(Text, nullable=False))
+    id: int | None = Field(default=None, sa_column=tables.header_sets.c.id)
+    sha256: str = Field(sa_column=tables.header_sets.c.sha256)
+    headers: str = Field(sa_column=tables.header_sets.c.headers)
 
 
 class Fetch(SQLModel, table=True):
     """One fetch attempt, whatever its outcome."""
 
-    __tablename__ = "fetches"
-    __table_args__ = (
-        Index("ix_fetches_document_started", "document_id", "started_at"),
-        # Partial (WHERE archive_url IS NOT NULL) on both databases: migration 0004 creates it
-        # so. Not said here: naming PostgreSQL's option loads that whole dialect in every
-        # process, a SQLite one's too (about 7% of a query command's start).
-        Index("ix_fetches_archive_url", "document_id", "archive_url"),
-        Index("ix_fetches_version_id", "version_id"),
-    )
+    __table__ = tables.fetches
 
-    id: int | None = Field(default=None, primary_key=True)
-    document_id: str = Field(foreign_key="documents.id", max_length=200)
-    started_at: datetime
-    url: str = Field(sa_column=Column(Text, nullable=False))
-    final_url: str | None = Field(default=None, sa_column=Column(Text))
-    # Since 0010 a row stores NULL for what it would only repeat: a final URL that is the URL
-    # asked, no redirects, headers, related bodies or discovery record, live provenance. Read
-    # them through storage.fetch_log (final_url, redirects, fetch_headers, related, discovery,
-    # provenance), which rebuild them exactly.
-    redirects: str | None = Field(default=None, sa_column=Column(Text))
-    status: int | None = None
-    headers: str | None = Field(default=None, sa_column=Column(Text))
-    body_sha256: str | None = Field(default=None, max_length=64)
-    size: int | None = None
-    duration_ms: int | None = None
-    outcome: str = Field(max_length=20)
-    error: str | None = Field(default=None, sa_column=Column(Text))
-    version_id: int | None = Field(default=None, foreign_key="versions.id")
-    related: str | None = Field(default=None, sa_column=Column(Text))
-    # How a discovered file was found: methods tried and every candidate (JSON; NULL if none).
-    discovery: str | None = Field(default=None, sa_column=Column(Text))
-    # An archive fetch: started_at is the capture's moment, archive_url its address.
-    # NULL for a live fetch (LIVE_FETCH selects those), "archive" for a capture.
-    provenance: str | None = Field(default=None, max_length=20)
-    archive_url: str | None = Field(default=None, sa_column=Column(Text))
-    archive_digest: str | None = Field(default=None, max_length=64)
-    # Since 0008 the headers are a shared set (fetch_log.fetch_headers reads them back), and the
-    # server's Date header is kept as its offset in seconds from started_at.
-    headers_id: int | None = Field(default=None, foreign_key="header_sets.id")
-    date_offset: int | None = None
-
-
-# A live fetch (not an archive capture), as a query condition: NULL, or "live" in a row
-# written in full (by a bulk insert that did not go through storage.fetch_log.add_fetch).
-def live_fetch(fetches: type[Fetch] | AliasedClass[Fetch]) -> ColumnElement[bool]:
-    """The condition selecting live fetches of the fetches table, or of an alias of it."""
-    return or_(col(fetches.provenance).is_(None), col(fetches.provenance) == "live")
-
-
-LIVE_FETCH = live_fetch(Fetch)
+    id: int | None = Field(default=None, sa_column=tables.fetches.c.id)
+    document_id: str = Field(sa_column=tables.fetches.c.document_id)
+    started_at: datetime = Field(sa_column=tables.fetches.c.started_at)
+    url: str = Field(sa_column=tables.fetches.c.url)
+    final_url: str | None = Field(default=None, sa_column=tables.fetches.c.final_url)
+    redirects: str | None = Field(default=None, sa_column=tables.fetches.c.redirects)
+    status: int | None = Field(default=None, sa_column=tables.fetches.c.status)
+    headers: str | None = Field(default=None, sa_column=tables.fetches.c.headers)
+    body_sha256: str | None = Field(default=None, sa_column=tables.fetches.c.body_sha256)
+    size: int | None = Field(default=None, sa_column=tables.fetches.c.size)
+    duration_ms: int | None = Field(default=None, sa_column=tables.fetches.c.duration_ms)
+    outcome: str = Field(sa_column=tables.fetches.c.outcome)
+    error: str | None = Field(default=None, sa_column=tables.fetches.c.error)
+    version_id: int | None = Field(default=None, sa_column=tables.fetches.c.version_id)
+    related: str | None = Field(default=None, sa_column=tables.fetches.c.related)
+    discovery: str | None = Field(default=None, sa_column=tables.fetches.c.discovery)
+    provenance: str | None = Field(default=None, sa_column=tables.fetches.c.provenance)
+    archive_url: str | None = Field(default=None, sa_column=tables.fetches.c.archive_url)
+    archive_digest: str | None = Field(default=None, sa_column=tables.fetches.c.archive_digest)
+    headers_id: int | None = Field(default=None, sa_column=tables.fetches.c.headers_id)
+    date_offset: int | None = Field(default=None, sa_column=tables.fetches.c.date_offset)
 
 
 class Version(SQLModel, table=True):
     """A distinct extracted text of a document, with when it was first and last seen."""
 
-    __tablename__ = "versions"
-    __table_args__ = (UniqueConstraint("document_id", "number", name="uq_versions_doc_number"),)
+    __table__ = tables.versions
 
-    id: int | None = Field(default=None, primary_key=True)
-    document_id: str = Field(foreign_key="documents.id", index=True, max_length=200)
-    number: int
-    text_sha256: str = Field(max_length=64)
-    text_size: int
-    title: str = Field(default="", sa_column=Column(Text, nullable=False))
-    meta: str = Field(default="{}", sa_column=Column(Text, nullable=False))
-    url: str = Field(sa_column=Column(Text, nullable=False))
-    body_sha256: str = Field(max_length=64)
-    extractor: str = Field(max_length=100)
-    extractor_version: str = Field(max_length=50)
-    fetch_id: int | None = None
-    first_seen_at: datetime
-    last_seen_at: datetime
-    # Where the wording was first seen: live, or an archive capture (archive_url).
-    provenance: str = Field(default="live", max_length=20)
-    archive_url: str | None = Field(default=None, sa_column=Column(Text))
-    # The independent witness: a Save Page Now capture asked for when the version was stored.
-    witness_url: str | None = Field(default=None, sa_column=Column(Text))
-    witness_error: str | None = Field(default=None, sa_column=Column(Text))
-    witness_attempts: int = 0
+    id: int | None = Field(default=None, sa_column=tables.versions.c.id)
+    document_id: str = Field(sa_column=tables.versions.c.document_id)
+    number: int = Field(sa_column=tables.versions.c.number)
+    text_sha256: str = Field(sa_column=tables.versions.c.text_sha256)
+    text_size: int = Field(sa_column=tables.versions.c.text_size)
+    title: str = Field(default="", sa_column=tables.versions.c.title)
+    meta: str = Field(default="{}", sa_column=tables.versions.c.meta)
+    url: str = Field(sa_column=tables.versions.c.url)
+    body_sha256: str = Field(sa_column=tables.versions.c.body_sha256)
+    extractor: str = Field(sa_column=tables.versions.c.extractor)
+    extractor_version: str = Field(sa_column=tables.versions.c.extractor_version)
+    fetch_id: int | None = Field(default=None, sa_column=tables.versions.c.fetch_id)
+    first_seen_at: datetime = Field(sa_column=tables.versions.c.first_seen_at)
+    last_seen_at: datetime = Field(sa_column=tables.versions.c.last_seen_at)
+    provenance: str = Field(default="live", sa_column=tables.versions.c.provenance)
+    archive_url: str | None = Field(default=None, sa_column=tables.versions.c.archive_url)
+    witness_url: str | None = Field(default=None, sa_column=tables.versions.c.witness_url)
+    witness_error: str | None = Field(default=None, sa_column=tables.versions.c.witness_error)
+    witness_attempts: int = Field(default=0, sa_column=tables.versions.c.witness_attempts)
 
 
 class VersionSection(SQLModel, table=True):
     """One section of one version, in document order."""
 
-    __tablename__ = "sections"
-    __table_args__ = (UniqueConstraint("version_id", "ordinal", name="uq_sections_version_ord"),)
+    __table__ = tables.sections
 
-    id: int | None = Field(default=None, primary_key=True)
-    version_id: int = Field(foreign_key="versions.id", index=True)
-    ordinal: int
-    key: str = Field(sa_column=Column(Text, nullable=False))
-    heading_path: str = Field(default="[]", sa_column=Column(Text, nullable=False))
-    text: str = Field(sa_column=Column(Text, nullable=False))
-    pages: str = Field(default="[]", sa_column=Column(Text, nullable=False))
-    # SHA-256 of the text's UTF-8 bytes: term counts are kept once per distinct text.
-    text_sha256: str | None = Field(default=None, max_length=64)
+    id: int | None = Field(default=None, sa_column=tables.sections.c.id)
+    version_id: int = Field(sa_column=tables.sections.c.version_id)
+    ordinal: int = Field(sa_column=tables.sections.c.ordinal)
+    key: str = Field(sa_column=tables.sections.c.key)
+    heading_path: str = Field(default="[]", sa_column=tables.sections.c.heading_path)
+    text: str = Field(sa_column=tables.sections.c.text)
+    pages: str = Field(default="[]", sa_column=tables.sections.c.pages)
+    text_sha256: str | None = Field(default=None, sa_column=tables.sections.c.text_sha256)
+
+
+class TermCount(SQLModel, table=True):
+    """How often each watched term occurs in one section text (only terms that occur)."""
+
+    __table__ = tables.term_counts
+
+    fingerprint: str = Field(sa_column=tables.term_counts.c.fingerprint)
+    text_sha256: str = Field(sa_column=tables.term_counts.c.text_sha256)
+    counts: str = Field(default="{}", sa_column=tables.term_counts.c.counts)

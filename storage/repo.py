@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import Row, bindparam
 from sqlalchemy import select as sa_select
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
 
-from storage.models import StoredDocument, Version
+from storage.tables import documents, versions
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from storage.db import Db
+    from storage.models import StoredDocument
 
 
 def utcnow() -> datetime:
@@ -30,6 +35,8 @@ def upsert_document(
     *, session: Session, id: str, source: str, title: str, kind: str, url: str
 ) -> StoredDocument:
     """Create the document row or bring its declared fields up to date."""
+    from storage.models import StoredDocument
+
     row = session.get(StoredDocument, id)
     if row is None:
         row = StoredDocument(
@@ -42,16 +49,15 @@ def upsert_document(
 
 
 def get_document(*, session: Session, id: str) -> StoredDocument | None:
-    """Return a document row by id."""
+    """Return a document's ORM object by id (for a writer that changes it)."""
+    from storage.models import StoredDocument
+
     return session.get(StoredDocument, id)
 
 
 _DECLARED = sa_select(
-    col(StoredDocument.source),
-    col(StoredDocument.title),
-    col(StoredDocument.kind),
-    col(StoredDocument.url),
-).where(col(StoredDocument.id) == bindparam("id"))
+    documents.c.source, documents.c.title, documents.c.kind, documents.c.url
+).where(documents.c.id == bindparam("id"))
 
 
 def declared_fields(*, session: Session, id: str) -> tuple[str, str, str, str] | None:
@@ -62,20 +68,20 @@ def declared_fields(*, session: Session, id: str) -> tuple[str, str, str, str] |
 
 # is_gone also reads the document's newest version (id, number), which a check asks for next
 # (version_store.latest_version_ref, in the same session): one statement instead of two.
-_Newest = aliased(Version)
+_Newest = versions.alias()
 _NEWEST_VERSION_ID = (
-    sa_select(col(_Newest.id))
-    .where(col(_Newest.document_id) == bindparam("id"))
-    .order_by(col(_Newest.number).desc())
+    sa_select(_Newest.c.id)
+    .where(_Newest.c.document_id == bindparam("id"))
+    .order_by(_Newest.c.number.desc())
     .limit(1)
     .correlate(None)
     .scalar_subquery()
 )
 _GONE_AT = (
-    sa_select(col(StoredDocument.gone_at), col(Version.id), col(Version.number))
-    .select_from(StoredDocument)
-    .outerjoin(Version, col(Version.id) == _NEWEST_VERSION_ID)
-    .where(col(StoredDocument.id) == bindparam("id"))
+    sa_select(documents.c.gone_at, versions.c.id, versions.c.number)
+    .select_from(documents)
+    .outerjoin(versions, versions.c.id == _NEWEST_VERSION_ID)
+    .where(documents.c.id == bindparam("id"))
 )
 
 
@@ -89,7 +95,11 @@ def gone_and_newest(*, session: Session, id: str) -> tuple[bool, tuple[int, int]
 
 
 def list_documents(*, session: Session) -> list[StoredDocument]:
-    """Return every document row, by id."""
+    """Return every document, by id, as ORM objects."""
+    from sqlmodel import col, select
+
+    from storage.models import StoredDocument
+
     return list(session.exec(select(StoredDocument).order_by(col(StoredDocument.id))))
 
 
@@ -97,10 +107,11 @@ class NoDocumentError(LookupError):
     """The database has no document of that id (the message names the ones it has)."""
 
 
-def require_document(*, session: Session, id: str) -> StoredDocument:
-    """Return a document row by id, or a NoDocumentError naming the stored documents."""
-    row = get_document(session=session, id=id)
+def require_document(*, session: Db, id: str) -> Row[Any]:
+    """Return a document row (read only) by id, or a NoDocumentError naming the stored ones."""
+    row = session.execute(sa_select(documents).where(documents.c.id == id)).first()
     if row is None:
-        known = ", ".join(d.id for d in list_documents(session=session)) or "none yet"
+        ids = session.execute(sa_select(documents.c.id).order_by(documents.c.id)).scalars()
+        known = ", ".join(ids) or "none yet"
         raise NoDocumentError(f"no document {id!r} in the database (stored: {known})")
     return row

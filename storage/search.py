@@ -14,14 +14,16 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, func, text
-from sqlalchemy import select as core_select
-from sqlmodel import Session, col, select
+from sqlalchemy import Select, func, select, text
 
 from scrapers.text import SENTENCE_CLOSERS, SENTENCE_END
-from storage.models import Version, VersionSection
+from storage.db import dialect_name
+from storage.tables import sections, versions
+
+if TYPE_CHECKING:
+    from storage.db import Db
 
 # Words as both engines tokenise them: letters and digits; everything else separates.
 _WORD = re.compile(r"[^\W_]+")
@@ -125,9 +127,9 @@ def sentence_around(text: str, start: int, end: int) -> str:
     return prefix + " ".join(text[left:right].split()) + suffix
 
 
-def _candidates(session: Session, words: Sequence[str]) -> Any:
+def _candidates(session: Db, words: Sequence[str]) -> Any:
     """Return the word filter for this database (the index does the work)."""
-    dialect = session.get_bind().dialect.name
+    dialect = dialect_name(session)
     if dialect == "sqlite":
         return text(
             "sections.id IN (SELECT rowid FROM sections_fts WHERE sections_fts MATCH :fts)"
@@ -138,7 +140,7 @@ def _candidates(session: Session, words: Sequence[str]) -> Any:
 
 
 def _match_query(
-    session: Session,
+    session: Db,
     words: Sequence[str],
     document_id: str | None,
     since: datetime | None,
@@ -146,33 +148,32 @@ def _match_query(
 ) -> Select[Any]:
     """The sections (with their versions) the index finds all the words in, in order."""
     query = (
-        core_select(
-            col(Version.document_id),
-            col(Version.number),
-            col(Version.first_seen_at),
-            col(Version.last_seen_at),
-            col(VersionSection.key),
-            col(VersionSection.heading_path),
-            col(VersionSection.ordinal),
-            col(VersionSection.text),
+        select(
+            versions.c.document_id,
+            versions.c.number,
+            versions.c.first_seen_at,
+            versions.c.last_seen_at,
+            sections.c.key,
+            sections.c.heading_path,
+            sections.c.ordinal,
+            sections.c.text,
         )
-        .join(Version, col(Version.id) == col(VersionSection.version_id))
+        .select_from(sections)
+        .join(versions, versions.c.id == sections.c.version_id)
         .where(_candidates(session, words))
     )
     if document_id is not None:
-        query = query.where(col(Version.document_id) == document_id)
+        query = query.where(versions.c.document_id == document_id)
     if since is not None:
-        query = query.where(col(Version.last_seen_at) >= since)
+        query = query.where(versions.c.last_seen_at >= since)
     if until is not None:
-        query = query.where(col(Version.first_seen_at) <= until)
-    return query.order_by(
-        col(Version.document_id), col(Version.number), col(VersionSection.ordinal)
-    )
+        query = query.where(versions.c.first_seen_at <= until)
+    return query.order_by(versions.c.document_id, versions.c.number, sections.c.ordinal)
 
 
 def find_matches(
     *,
-    session: Session,
+    session: Db,
     phrase: str,
     document_id: str | None = None,
     since: datetime | None = None,
@@ -212,17 +213,17 @@ def find_matches(
     return matches
 
 
-def newest_versions(*, session: Session, document_ids: Iterable[str]) -> dict[str, int]:
+def newest_versions(*, session: Db, document_ids: Iterable[str]) -> dict[str, int]:
     """Return the newest version number of each of these documents."""
     ids = sorted(set(document_ids))
     if not ids:
         return {}
     query = (
-        select(Version.document_id, func.max(Version.number))
-        .where(col(Version.document_id).in_(ids))
-        .group_by(col(Version.document_id))
+        select(versions.c.document_id, func.max(versions.c.number))
+        .where(versions.c.document_id.in_(ids))
+        .group_by(versions.c.document_id)
     )
-    return {doc: int(number) for doc, number in session.exec(query)}
+    return {doc: int(number) for doc, number in session.execute(query)}
 
 
 def group_runs(matches: Sequence[SectionMatch], newest: dict[str, int]) -> list[Hit]:
@@ -257,7 +258,7 @@ def group_runs(matches: Sequence[SectionMatch], newest: dict[str, int]) -> list[
 
 def search(
     *,
-    session: Session,
+    session: Db,
     phrase: str,
     document_id: str | None = None,
     since: datetime | None = None,

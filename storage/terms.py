@@ -13,28 +13,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import Column, Text, and_, or_
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlalchemy import and_, or_, select
 
 from storage.db import insert_or_ignore
-from storage.models import Version, VersionSection
+from storage.tables import sections as section_rows
+from storage.tables import term_counts, versions
+
+if TYPE_CHECKING:
+    from storage.db import Db
 
 Counts = dict[str, int]
 Counter = Callable[[str], Mapping[str, int]]
 CHUNK = 500  # ids per IN (...) list
-
-
-class TermCount(SQLModel, table=True):
-    """How often each watched term occurs in one section text (only terms that occur)."""
-
-    __tablename__ = "term_counts"
-    __table_args__ = {"sqlite_with_rowid": False}
-
-    fingerprint: str = Field(primary_key=True, max_length=16)
-    text_sha256: str = Field(primary_key=True, max_length=64)
-    counts: str = Field(default="{}", sa_column=Column(Text, nullable=False))
 
 
 def section_hash(text: str) -> str:
@@ -56,18 +48,18 @@ class SectionRef(NamedTuple):
 
 
 def version_sections(
-    *, session: Session, document_ids: Sequence[str] | None = None, version_id: int | None = None
+    *, session: Db, document_ids: Sequence[str] | None = None, version_id: int | None = None
 ) -> list[SectionRef]:
     """Return the sections of these documents (None: all), or of one version, with hashes.
 
     A section stored without its hash (by older code) has it computed from its text here.
     """
-    query = select(VersionSection.id, VersionSection.version_id, VersionSection.text_sha256)
+    query = select(section_rows.c.id, section_rows.c.version_id, section_rows.c.text_sha256)
     if version_id is not None:
-        query = query.where(VersionSection.version_id == version_id)
+        query = query.where(section_rows.c.version_id == version_id)
     elif document_ids is not None:
-        query = query.join(Version, col(Version.id) == col(VersionSection.version_id)).where(
-            col(Version.document_id).in_(list(document_ids))
+        query = query.join(versions, versions.c.id == section_rows.c.version_id).where(
+            versions.c.document_id.in_(list(document_ids))
         )
     rows: list[SectionRef] = []
     unhashed: dict[int, int] = {}
@@ -82,36 +74,36 @@ def version_sections(
 
 
 def version_counts(
-    *, session: Session, fingerprint: str, document_ids: Sequence[str] | None = None
+    *, session: Db, fingerprint: str, document_ids: Sequence[str] | None = None
 ) -> tuple[list[tuple[int, str]], list[SectionRef]]:
     """Return the kept counts of each section of these documents (None: all) under a fingerprint.
 
     Joined in SQL, so only sections whose text holds a term come back, as (version id,
     counts JSON), with the sections whose text has no counts yet (to be counted).
     """
+    counts = term_counts.c.counts
     query = (
-        select(VersionSection.id, VersionSection.version_id, VersionSection.text_sha256,
-               TermCount.counts)
-        .select_from(VersionSection)
+        select(section_rows.c.id, section_rows.c.version_id, section_rows.c.text_sha256, counts)
+        .select_from(section_rows)
         .outerjoin(
-            TermCount,
+            term_counts,
             and_(
-                col(TermCount.fingerprint) == fingerprint,
-                col(TermCount.text_sha256) == col(VersionSection.text_sha256),
+                term_counts.c.fingerprint == fingerprint,
+                term_counts.c.text_sha256 == section_rows.c.text_sha256,
             ),
         )
-        .where(or_(col(TermCount.counts).is_(None), col(TermCount.counts) != "{}"))
-    )  # fmt: skip
+        .where(or_(counts.is_(None), counts != "{}"))
+    )
     if document_ids is not None:
-        query = query.join(Version, col(Version.id) == col(VersionSection.version_id)).where(
-            col(Version.document_id).in_(list(document_ids))
+        query = query.join(versions, versions.c.id == section_rows.c.version_id).where(
+            versions.c.document_id.in_(list(document_ids))
         )
     hits: list[tuple[int, str]] = []
     missing: list[SectionRef] = []
     unhashed: dict[int, int] = {}
-    for section_id, version_id, digest, counts in session.execute(query):
-        if counts is not None:
-            hits.append((version_id, counts))
+    for section_id, version_id, digest, found in session.execute(query):
+        if found is not None:
+            hits.append((version_id, found))
         elif digest is None:
             unhashed[section_id] = version_id
         else:
@@ -121,31 +113,28 @@ def version_counts(
     return hits, missing
 
 
-def known_counts(*, session: Session, fingerprint: str, hashes: Sequence[str]) -> dict[str, Counts]:
+def known_counts(*, session: Db, fingerprint: str, hashes: Sequence[str]) -> dict[str, Counts]:
     """Return the kept counts for these section texts under a fingerprint."""
-    base = select(TermCount.text_sha256, TermCount.counts).where(
-        TermCount.fingerprint == fingerprint
-    )
+    kept = term_counts.c
+    base = select(kept.text_sha256, kept.counts).where(kept.fingerprint == fingerprint)
     found: dict[str, Counts] = {}
     for chunk in _chunks(hashes):
-        for digest, counts in session.execute(base.where(col(TermCount.text_sha256).in_(chunk))):
+        for digest, counts in session.execute(base.where(kept.text_sha256.in_(chunk))):
             found[digest] = json.loads(counts) if counts != "{}" else {}
     return found
 
 
-def section_texts(*, session: Session, ids: Sequence[int]) -> dict[int, str]:
+def section_texts(*, session: Db, ids: Sequence[int]) -> dict[int, str]:
     """Return the texts of these section rows, by id."""
     found: dict[int, str] = {}
     for chunk in _chunks(list(ids)):
-        query = select(VersionSection.id, VersionSection.text).where(
-            col(VersionSection.id).in_(chunk)
-        )
+        query = select(section_rows.c.id, section_rows.c.text).where(section_rows.c.id.in_(chunk))
         found.update((section_id, text) for section_id, text in session.execute(query))
     return found
 
 
 def missing_texts(
-    *, session: Session, sections: Sequence[SectionRef], known: Mapping[str, Counts]
+    *, session: Db, sections: Sequence[SectionRef], known: Mapping[str, Counts]
 ) -> dict[str, str]:
     """Return the text of each distinct section hash that has no counts in `known`."""
     wanted: dict[str, int] = {}
@@ -156,7 +145,7 @@ def missing_texts(
     return {digest: texts[section_id] for digest, section_id in wanted.items()}
 
 
-def keep_counts(*, session: Session, fingerprint: str, counts: Mapping[str, Counts]) -> None:
+def keep_counts(*, session: Db, fingerprint: str, counts: Mapping[str, Counts]) -> None:
     """Keep counts per section hash (a concurrent writer's identical row is no conflict)."""
     if not counts:
         return
@@ -169,12 +158,12 @@ def keep_counts(*, session: Session, fingerprint: str, counts: Mapping[str, Coun
         for digest, found in counts.items()
     ]
     for start in range(0, len(rows), CHUNK):
-        session.execute(insert_or_ignore(session, TermCount), rows[start : start + CHUNK])
+        session.execute(insert_or_ignore(session, term_counts), rows[start : start + CHUNK])
 
 
 def count_missing(
     *,
-    session: Session,
+    session: Db,
     fingerprint: str,
     sections: Sequence[SectionRef],
     count: Counter,

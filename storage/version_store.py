@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, func, insert
+from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy import update as sa_update
-from sqlmodel import Session, col, select
 
 from scrapers.model import Document, Section
-from storage.models import Version, VersionSection
 from storage.repo import sha256
+from storage.tables import sections as section_rows
+from storage.tables import versions
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from sqlmodel import Session
+
+    from storage.db import Db
+    from storage.models import Version
+
+    # A version as the ORM loads it (writers) or as a Core row (readers): the same attributes.
+    AnyVersion: TypeAlias = Version | Row[Any]
 
 
 class CorruptTextError(Exception):
@@ -30,9 +42,14 @@ def text_hash(document: Document) -> str:
 
 
 def latest_version(*, session: Session, document_id: str) -> Version | None:
-    """Return a document's newest version."""
+    """Return a document's newest version, as an ORM object (for a writer)."""
+    from sqlmodel import col
+    from sqlmodel import select as orm_select
+
+    from storage.models import Version
+
     query = (
-        select(Version)
+        orm_select(Version)
         .where(Version.document_id == document_id)
         .order_by(col(Version.number).desc())
         .limit(1)
@@ -40,9 +57,20 @@ def latest_version(*, session: Session, document_id: str) -> Version | None:
     return session.exec(query).first()
 
 
+def newest_version(*, session: Db, document_id: str) -> Row[Any] | None:
+    """Return a document's newest version, as a row (read only)."""
+    query = (
+        select(versions)
+        .where(versions.c.document_id == document_id)
+        .order_by(versions.c.number.desc())
+        .limit(1)
+    )
+    return session.execute(query).first()
+
+
 _MARK_SEEN = (
-    sa_update(Version)
-    .where(col(Version.id) == bindparam("version_id"))
+    sa_update(versions)
+    .where(versions.c.id == bindparam("version_id"))
     .values(last_seen_at=bindparam("seen_at"))  # typed as the column is
 )
 
@@ -53,26 +81,50 @@ def mark_seen(*, session: Session, version_id: int, seen_at: datetime) -> None:
 
 
 def list_versions(*, session: Session, document_id: str) -> list[Version]:
-    """Return a document's versions, oldest first."""
-    query = select(Version).where(Version.document_id == document_id).order_by(col(Version.number))
-    return list(session.exec(query))
+    """Return a document's versions, oldest first, as ORM objects (for the writers' views)."""
+    from sqlmodel import col
+    from sqlmodel import select as orm_select
+
+    from storage.models import Version
+
+    query = orm_select(Version).where(Version.document_id == document_id)
+    return list(session.exec(query.order_by(col(Version.number))))
 
 
-def get_version(*, session: Session, document_id: str, number: int) -> Version | None:
-    """Return one version of a document by its number."""
-    query = select(Version).where(Version.document_id == document_id, Version.number == number)
-    return session.exec(query).first()
+def version_rows(*, session: Db, document_id: str) -> list[Row[Any]]:
+    """Return a document's versions, oldest first, as read-only rows."""
+    query = select(versions).where(versions.c.document_id == document_id)
+    return list(session.execute(query.order_by(versions.c.number)))
 
 
-def version_at(*, session: Session, document_id: str, when: datetime) -> Version | None:
+# Built once: `search` checks a hundred versions in turn, each with these two statements.
+_BY_NUMBER = select(versions).where(
+    versions.c.document_id == bindparam("document_id"), versions.c.number == bindparam("number")
+)
+_SECTIONS = (
+    select(
+        section_rows.c.key, section_rows.c.heading_path, section_rows.c.text, section_rows.c.pages
+    )
+    .where(section_rows.c.version_id == bindparam("version_id"))
+    .order_by(section_rows.c.ordinal)
+)
+
+
+def get_version(*, session: Db, document_id: str, number: int) -> Row[Any] | None:
+    """Return one version of a document by its number (a read-only row)."""
+    params = {"document_id": document_id, "number": number}
+    return session.execute(_BY_NUMBER, params).first()
+
+
+def version_at(*, session: Db, document_id: str, when: datetime) -> Row[Any] | None:
     """Return the version that was current at a moment (the newest first seen by then)."""
     query = (
-        select(Version)
-        .where(Version.document_id == document_id, Version.first_seen_at <= when)
-        .order_by(col(Version.number).desc())
+        select(versions)
+        .where(versions.c.document_id == document_id, versions.c.first_seen_at <= when)
+        .order_by(versions.c.number.desc())
         .limit(1)
     )
-    return session.exec(query).first()
+    return session.execute(query).first()
 
 
 def add_version(
@@ -93,10 +145,14 @@ def add_version(
     A caller that compared against a version passes that version's number + 1: if another
     run stored that number meanwhile, the unique constraint refuses this one.
     """
+    from sqlmodel import col
+
+    from storage.models import Version, VersionSection  # ORM statements: they autoflush
+
     if number is None:
-        current = session.exec(
-            select(func.max(Version.number)).where(Version.document_id == document_id)
-        ).one()
+        current = session.execute(
+            select(func.max(Version.number)).where(col(Version.document_id) == document_id)
+        ).scalar_one()
         number = (current or 0) + 1
     version = Version(
         document_id=document_id,
@@ -133,13 +189,8 @@ def add_version(
     return version
 
 
-def version_document(*, session: Session, version: Version) -> Document:
+def version_document(*, session: Db, version: AnyVersion) -> Document:
     """Rebuild the extracted Document of a stored version."""
-    query = (
-        select(VersionSection)
-        .where(VersionSection.version_id == version.id)
-        .order_by(col(VersionSection.ordinal))
-    )
     sections = tuple(
         Section(
             key=row.key,
@@ -147,12 +198,12 @@ def version_document(*, session: Session, version: Version) -> Document:
             text=row.text,
             pages=tuple(json.loads(row.pages)),
         )
-        for row in session.exec(query)
+        for row in session.execute(_SECTIONS, {"version_id": version.id})
     )
     return Document(sections=sections, title=version.title, meta=json.loads(version.meta))
 
 
-def verified_document(*, session: Session, version: Version) -> Document:
+def verified_document(*, session: Db, version: AnyVersion) -> Document:
     """Rebuild a version's Document and check it against the version's text SHA-256."""
     document = version_document(session=session, version=version)
     if text_hash(document) != version.text_sha256:

@@ -338,7 +338,7 @@ def test_a_version_that_cannot_be_compared_is_mailed_with_the_replay_command(
     from storage import version_store
 
     with open_session(engine) as session:
-        v1 = version_store.get_version(session=session, document_id=keeper.spec.id, number=1)
+        v1 = version_store.list_versions(session=session, document_id=keeper.spec.id)[0]
         after_version(session, keeper.spec, v1, version)
         session.commit()
 

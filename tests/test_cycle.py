@@ -9,15 +9,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import Row
 from sqlmodel import select
 
 from guidewatch.app import App
 from guidewatch.cycle import CheckResult, run_cycle
 from storage import blobs, fetch_log, repo, version_store
 from storage.db import open_session
-from storage.models import Fetch, Version, VersionSection
+from storage.models import Version, VersionSection
 from tests.support.site import FixtureSite, Reply
 from tests.support.world import (
     BHC_PAGE_PATH,
@@ -49,7 +51,7 @@ def versions(app: App, document_id: str) -> list[Version]:
         return version_store.list_versions(session=session, document_id=document_id)
 
 
-def fetches(app: App, document_id: str) -> list[Fetch]:
+def fetches(app: App, document_id: str) -> list[Row[Any]]:
     with open_session(app.engine) as session:
         return fetch_log.list_fetches(session=session, document_id=document_id)
 

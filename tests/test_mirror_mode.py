@@ -7,8 +7,10 @@ escaped the mirror would fail at once, and never reach the internet.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import Row
 
 from guidewatch.app import App
 from guidewatch.cycle import CheckResult, run_cycle
@@ -17,7 +19,6 @@ from scrapers.model import GoneError, ScrapeError
 from scrapers.rewrite import UncoveredError
 from storage import fetch_log
 from storage.db import open_session
-from storage.models import Fetch
 from tests.support.pdfgen import Heading, Para, make_pdf
 from tests.support.site import FixtureSite, Reply
 from tests.support.world import html, make_app
@@ -198,7 +199,7 @@ def cycle(app: App) -> dict[str, CheckResult]:
     return {r.document_id: r for r in results}
 
 
-def last_fetch(app: App, document_id: str) -> Fetch:
+def last_fetch(app: App, document_id: str) -> Row[Any]:
     with open_session(app.engine) as session:
         return fetch_log.list_fetches(session=session, document_id=document_id, limit=1)[0]
 

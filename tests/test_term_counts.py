@@ -18,8 +18,7 @@ from guidewatch.settings import DEFAULT_TOPICS
 from guidewatch.term_counts import fingerprint, keep_version_counts, kept_sets, selection_counts
 from storage import repo, version_store
 from storage.db import MIGRATIONS, make_engine, migrate, open_session
-from storage.models import Version
-from storage.terms import TermCount
+from storage.models import TermCount, Version
 from tests.test_search import BACME, NG206, build_history
 
 TOPICS = load_topics(DEFAULT_TOPICS)

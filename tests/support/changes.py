@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from compare.model import Topic
 from compare.topics import load_topics
@@ -35,7 +36,7 @@ from guidewatch.settings import DEFAULT_TOPICS, Settings, load_settings
 from scrapers.base import EXTRACTORS, Extractor, Getter, register
 from scrapers.fetch import FetchPolicy, HttpFetcher
 from scrapers.model import Document, DocumentSpec, Fetched, Section
-from storage import fetch_log, repo, version_store
+from storage import fetch_log, repo
 from storage.db import open_session
 from storage.models import Fetch, Version
 from tests.support.site import FixtureSite, Reply
@@ -217,10 +218,13 @@ class Keeper:
         assert result.outcome in ("new_version", "unchanged"), (result.outcome, result.message)
         if result.outcome == "unchanged":
             return None
-        with open_session(self.engine) as session:
-            version = version_store.get_version(
-                session=session, document_id=self.spec.id, number=result.version_number or 0
-            )
+        with open_session(self.engine) as session:  # an ORM object, as the hooks get it
+            version = session.exec(
+                select(Version).where(
+                    Version.document_id == self.spec.id,
+                    Version.number == (result.version_number or 0),
+                )
+            ).first()
         assert version is not None
         return version
 
