@@ -1,0 +1,96 @@
+"""One regex per watched term, compiled on first need, and a word check that skips a term
+whose words a text does not hold (the regex would find nothing there)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from compare.model import Term
+
+_EDGE = "A-Za-z0-9"
+_HYPHEN = "[-\u2010\u2011]"
+_RUN = re.compile("[a-z0-9]+")
+# The only characters other than ASCII letters and digits that a case-insensitive ASCII letter
+# or digit matches, or that lower-case to one (İ ı ſ K, found over every code point by
+# tests/test_term_matchers.py): a text holding one is scanned with every term's regex.
+_FOLD_UNSAFE = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def variant_pattern(variant: str) -> str:
+    """Return the regex source for one variant: a space also matches a hyphen or line break."""
+    out: list[str] = []
+    for char in variant:
+        if char == " ":
+            out.append(rf"(?:\s+|\s*{_HYPHEN}\s*)")
+        elif char == "-":
+            out.append(_HYPHEN)
+        else:
+            out.append(re.escape(char))
+    return "".join(out)
+
+
+def term_source(term: Term) -> str:
+    """The regex source of one term: its variants (longest first, any case), its abbreviations."""
+    variants = sorted(term.variants, key=len, reverse=True)
+    words = "|".join(variant_pattern(v) for v in variants)
+    parts = [f"(?i:{words})"] if words else []
+    parts += [re.escape(a) for a in term.abbreviations]
+    return rf"(?<![{_EDGE}])(?:{'|'.join(parts)})(?![{_EDGE}])"
+
+
+def _needs(term: Term) -> tuple[frozenset[str], ...] | None:
+    """Per variant, the lower-case runs of letters and digits a match of it holds whole.
+
+    None (no check) when a variant is not ASCII or the term has no words to look for.
+    """
+    if not term.variants or not all(v.isascii() for v in term.variants):
+        return None
+    return tuple(frozenset(_RUN.findall(v.lower())) for v in term.variants)
+
+
+@lru_cache(maxsize=1024)
+def _compiled(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
+
+@dataclass(frozen=True)
+class TermMatcher:
+    """One term's regex source, what it belongs to, and the words it needs."""
+
+    source: str
+    topic: str
+    term: str
+    order: int
+    needs: tuple[frozenset[str], ...] | None
+    abbreviations: tuple[str, ...]
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The compiled regex (compiled once per process, when first asked for)."""
+        return _compiled(self.source)
+
+    def may_match(self, text: str, runs: frozenset[str] | None) -> bool:
+        """False only when the regex cannot match text: no variant's runs all in its runs,
+        and no abbreviation in it (runs None: not known, so it may)."""
+        if runs is None or self.needs is None:
+            return True
+        if any(need <= runs for need in self.needs):
+            return True
+        return any(a in text for a in self.abbreviations)
+
+
+def make_matcher(term: Term, topic: str, order: int) -> TermMatcher:
+    """Return the matcher of one term of a topic, its place among the topics' terms."""
+    return TermMatcher(
+        term_source(term), topic, term.name, order, _needs(term), tuple(term.abbreviations)
+    )
+
+
+def text_runs(text: str) -> frozenset[str] | None:
+    """The lower-case runs of ASCII letters and digits in text; None when a character
+    could make a case-insensitive match that lower-casing does not show."""
+    if _FOLD_UNSAFE.search(text):
+        return None
+    return frozenset(_RUN.findall(text.lower()))
