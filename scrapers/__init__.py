@@ -2,6 +2,8 @@
 
 import sys
 
+from scrapers.lazy_css import defer_soupsieve
+
 # httpx imports its command-line client (click, pygments, rich: half of httpx's import time)
 # unless that import fails, in which case it installs a stub `httpx.main`. Nothing here uses
 # the httpx command; a None entry makes that one import fail (importlib's documented rule).
@@ -11,3 +13,6 @@ sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 # rnc2rng): about 0.1 s in every process that reads a page, for a builder nothing here uses
 # (every reader parses with "html.parser"). Same documented rule: the import fails, bs4 skips it.
 sys.modules.setdefault("bs4.builder._lxml", None)  # type: ignore[arg-type]
+
+# soupsieve, imported by bs4, runs when a selector is first run (scrapers/lazy_css.py).
+defer_soupsieve()

@@ -20,7 +20,9 @@ TESTS = Path(__file__).resolve().parent
 EVERY_CHARACTER = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000)
 
 
-def reference_candidates(text: str, topics: tuple[Topic, ...]) -> list[tuple[int, int, int, str, str]]:
+def reference_candidates(
+    text: str, topics: tuple[Topic, ...]
+) -> list[tuple[int, int, int, str, str]]:
     """The matching before the word check: every term's regex compiled and run on all of text."""
     out = []
     order = 0
