@@ -192,10 +192,17 @@ def load_topics(path: Path) -> TopicSet:
     """Read a topics TOML file and return its topics; a bad file is one ValueError line
     naming the file, the topic and the field."""
     with open(path, "rb") as handle:
-        try:
-            data = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as error:
-            raise ValueError(f"{path}: not valid TOML: {error}") from None
+        return _parsed(str(path), handle.read())
+
+
+@lru_cache(maxsize=8)
+def _parsed(path: str, content: bytes) -> TopicSet:
+    """The topics of a file's content (a run reads the file for its hooks and its alerts)."""
+    text = content.decode()  # as tomllib.load: a UnicodeDecodeError is said as it was
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{path}: not valid TOML: {error}") from None
     try:
         return parse_topics(data)
     except ValueError as error:
