@@ -2,7 +2,7 @@
 
 import sys
 
-from scrapers.lazy_css import defer_soupsieve
+from scrapers.deferred import defer_import
 
 # httpx imports its command-line client (click, pygments, rich: half of httpx's import time)
 # unless that import fails, in which case it installs a stub `httpx.main`. Nothing here uses
@@ -14,5 +14,6 @@ sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 # (every reader parses with "html.parser"). Same documented rule: the import fails, bs4 skips it.
 sys.modules.setdefault("bs4.builder._lxml", None)  # type: ignore[arg-type]
 
-# soupsieve, imported by bs4, runs when a selector is first run (scrapers/lazy_css.py).
-defer_soupsieve()
+# soupsieve and charset_normalizer, imported by bs4, run when first used (scrapers/deferred.py).
+defer_import("soupsieve")
+defer_import("charset_normalizer")

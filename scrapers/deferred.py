@@ -1,4 +1,4 @@
-"""soupsieve (bs4's CSS selectors) run on the first use of one of its names, not on import."""
+"""Modules bs4 imports (soupsieve, charset_normalizer) run on the first use of a name."""
 
 from __future__ import annotations
 
@@ -28,20 +28,21 @@ class _Deferred(types.ModuleType):
             raise AttributeError(f"module {spec.name!r} has no attribute {name!r}") from None
 
 
-def defer_soupsieve() -> None:
-    """Put in sys.modules a soupsieve that runs when one of its names is first used.
+def defer_import(name: str) -> None:
+    """Put in sys.modules a module that runs when one of its names is first used.
 
-    bs4 imports soupsieve at its own import only to keep a reference; running soupsieve's
-    module (compiling its selector grammar) costs 30-40 ms of every process that reads a
-    page, and the pages of plain selectors are read without it (scrapers/region.py). An
-    `import soupsieve` reads only the module's __spec__, which it already holds.
+    For modules bs4 imports at its own import only to keep a reference: soupsieve (its CSS
+    selectors; running it compiles a selector grammar, 30-40 ms) and charset_normalizer (its
+    guess at the encoding of bytes; the readers here hand it text). Pages of plain selectors
+    are read without either (scrapers/region.py). An `import` of a deferred module reads only
+    its __spec__, which it already holds.
     """
-    if "soupsieve" in sys.modules:
+    if name in sys.modules:
         return
-    spec = importlib.util.find_spec("soupsieve")
+    spec = importlib.util.find_spec(name)
     if spec is None or spec.loader is None:
-        return  # not installed: bs4 says so when a selector is run
+        return  # not installed: bs4 copes, as it would have
     module = importlib.util.module_from_spec(spec)
     module.__dict__["__deferred__"] = True
     module.__class__ = _Deferred
-    sys.modules["soupsieve"] = module
+    sys.modules[name] = module
