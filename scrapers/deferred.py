@@ -21,7 +21,7 @@ class _Deferred(types.ModuleType):
             if self.__dict__.get("__deferred__"):
                 self.__dict__["__deferred__"] = False
                 spec.loader.exec_module(self)
-                self.__class__ = types.ModuleType
+                self.__class__ = types.ModuleType  # type: ignore[assignment]
         try:  # the module's own names; while it runs (in this thread) only those set so far
             return self.__dict__[name]
         except KeyError:
