@@ -6,6 +6,8 @@ import importlib.util
 import sys
 import threading
 import types
+from collections.abc import Sequence
+from importlib.machinery import ModuleSpec
 from typing import Any
 
 _LOADING = threading.RLock()
@@ -28,21 +30,52 @@ class _Deferred(types.ModuleType):
             raise AttributeError(f"module {spec.name!r} has no attribute {name!r}") from None
 
 
+class _Deferring:
+    """A finder and loader (importlib's protocols): finds a deferred module when it is first
+    imported, and leaves it to run later."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: types.ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if fullname not in self.names:
+            return None
+        self.names.discard(fullname)  # found once: the real finders answer from now on
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return None  # not installed: bs4 copes, as it would have
+        real = spec.loader
+        spec.loader = self  # type: ignore[assignment]  # a loader by importlib's protocol
+        spec.loader_state = real
+        return spec
+
+    def create_module(self, spec: ModuleSpec) -> types.ModuleType | None:
+        return spec.loader_state.create_module(spec)  # type: ignore[no-any-return]
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        spec = module.__spec__
+        assert spec is not None
+        spec.loader = module.__loader__ = spec.loader_state  # the module's own, to run it later
+        module.__dict__["__deferred__"] = True
+        module.__class__ = _Deferred
+
+
+_FINDER = _Deferring()
+
+
 def defer_import(name: str) -> None:
-    """Put in sys.modules a module that runs when one of its names is first used.
+    """Make the first import of a module give one that runs when a name of it is first used.
 
     For modules bs4 imports at its own import only to keep a reference: soupsieve (its CSS
     selectors; running it compiles a selector grammar, 30-40 ms) and charset_normalizer (its
     guess at the encoding of bytes; the readers here hand it text). Pages of plain selectors
-    are read without either (scrapers/region.py). An `import` of a deferred module reads only
-    its __spec__, which it already holds.
+    are read without either (scrapers/region.py). Nothing is imported until something imports
+    the module; an `import` of a deferred module reads only its __spec__, which it holds.
     """
     if name in sys.modules:
         return
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
-        return  # not installed: bs4 copes, as it would have
-    module = importlib.util.module_from_spec(spec)
-    module.__dict__["__deferred__"] = True
-    module.__class__ = _Deferred
-    sys.modules[name] = module
+    _FINDER.names.add(name)
+    if _FINDER not in sys.meta_path:
+        sys.meta_path.insert(0, _FINDER)
