@@ -1,5 +1,4 @@
-"""One regex per watched term, compiled on first need, and a word check that skips a term
-whose words a text does not hold (the regex would find nothing there)."""
+"""Watched terms' regexes, compiled on first need and skipped where a text lacks their words."""
 
 from __future__ import annotations
 
@@ -72,8 +71,10 @@ class TermMatcher:
         return _compiled(self.source)
 
     def may_match(self, text: str, runs: frozenset[str] | None) -> bool:
-        """False only when the regex cannot match text: no variant's runs all in its runs,
-        and no abbreviation in it (runs None: not known, so it may)."""
+        """Whether the regex may match text (False: no variant has all its runs in runs).
+
+        Abbreviations are matched as written, so one in text is enough; runs None: not known.
+        """
         if runs is None or self.needs is None:
             return True
         if any(need <= runs for need in self.needs):
@@ -89,8 +90,10 @@ def make_matcher(term: Term, topic: str, order: int) -> TermMatcher:
 
 
 def text_runs(text: str) -> frozenset[str] | None:
-    """The lower-case runs of ASCII letters and digits in text; None when a character
-    could make a case-insensitive match that lower-casing does not show."""
+    """The lower-case runs of ASCII letters and digits in text, or None.
+
+    None when a character could make a case-insensitive match that lower-casing hides.
+    """
     if _FOLD_UNSAFE.search(text):
         return None
     return frozenset(_RUN.findall(text.lower()))

@@ -31,8 +31,7 @@ class _Deferred(types.ModuleType):
 
 
 class _Deferring:
-    """A finder and loader (importlib's protocols): finds a deferred module when it is first
-    imported, and leaves it to run later."""
+    """The finder and loader (importlib's protocols) that leave a deferred module to run later."""
 
     def __init__(self) -> None:
         self.names: set[str] = set()
