@@ -89,6 +89,54 @@ def make_matcher(term: Term, topic: str, order: int) -> TermMatcher:
     )
 
 
+def _keys(matcher: TermMatcher) -> list[str] | None:
+    """One run per variant and abbreviation, one of which a text must hold for a match.
+
+    None when the matcher has none such (it is always run).
+    """
+    if matcher.needs is None or not all(a.isascii() for a in matcher.abbreviations):
+        return None
+    needs = [*matcher.needs, *(frozenset(_RUN.findall(a.lower())) for a in matcher.abbreviations)]
+    if not all(needs):
+        return None  # a variant or abbreviation without letters or digits
+    return [max(sorted(need), key=len) for need in needs]
+
+
+@dataclass(frozen=True)
+class TermIndex:
+    """The matchers of a topic selection, and, by word, those a text holding it may need."""
+
+    matchers: tuple[TermMatcher, ...]
+    always: tuple[int, ...]
+    by_run: dict[str, tuple[int, ...]]
+
+    def for_text(self, text: str) -> list[TermMatcher]:
+        """The matchers that may match text, in their order (each other's regex finds nothing)."""
+        runs = text_runs(text)
+        if runs is None:
+            return list(self.matchers)
+        chosen = set(self.always)
+        for run in runs:
+            found = self.by_run.get(run)
+            if found is not None:
+                chosen.update(found)
+        return [m for i in sorted(chosen) if (m := self.matchers[i]).may_match(text, runs)]
+
+
+def make_index(matchers: tuple[TermMatcher, ...]) -> TermIndex:
+    """Index matchers by the runs one of which a text must hold for each to match."""
+    always: list[int] = []
+    by_run: dict[str, list[int]] = {}
+    for place, matcher in enumerate(matchers):
+        keys = _keys(matcher)
+        if keys is None:
+            always.append(place)
+            continue
+        for key in dict.fromkeys(keys):
+            by_run.setdefault(key, []).append(place)
+    return TermIndex(matchers, tuple(always), {k: tuple(v) for k, v in by_run.items()})
+
+
 def text_runs(text: str) -> frozenset[str] | None:
     """The lower-case runs of ASCII letters and digits in text, or None.
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from compare.model import Pattern, Strength, Term, TermHit, Topic, TopicSet
-from compare.term_matchers import TermMatcher, make_matcher, text_runs
+from compare.term_matchers import TermIndex, TermMatcher, make_index, make_matcher
 from compare.topicfile import check_topics_file
 
 # UK spelling -> US spelling, word by word; both directions are generated.
@@ -224,13 +224,13 @@ def read_topics(path: Path) -> TopicSet:
 
 
 @lru_cache(maxsize=32)
-def _matchers(topics: tuple[Topic, ...]) -> tuple[TermMatcher, ...]:
+def _matchers(topics: tuple[Topic, ...]) -> TermIndex:
     """One matcher per term (variants longest first) for the given topics, none compiled."""
     matchers: list[TermMatcher] = []
     for topic in topics:
         for term in topic.terms:
             matchers.append(make_matcher(term, topic.name, len(matchers)))
-    return tuple(matchers)
+    return make_index(tuple(matchers))
 
 
 # Where one term's regex matched: (start, -end, the term's place among the topics', topic, term).
@@ -240,10 +240,7 @@ Candidate = tuple[int, int, int, str, str]
 def term_candidates(text: str, topics: Sequence[Topic]) -> list[Candidate]:
     """Every match of every watched term's regex in text, overlaps included."""
     candidates: list[Candidate] = []
-    runs = text_runs(text)
-    for matcher in _matchers(tuple(topics)):
-        if not matcher.may_match(text, runs):
-            continue  # its words are not all in text: its regex would find nothing
+    for matcher in _matchers(tuple(topics)).for_text(text):  # skipped: would find nothing
         topic, term, order = matcher.topic, matcher.term, matcher.order
         for found in matcher.pattern.finditer(text):
             candidates.append((found.start(), -found.end(), order, topic, term))

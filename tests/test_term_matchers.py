@@ -90,11 +90,17 @@ def test_candidates_are_those_of_every_regex_over_the_whole_text(source: str) ->
 
 
 def test_terms_outside_the_check_are_always_scanned() -> None:
-    # A non-ASCII variant, or no variant at all, is never skipped.
+    # A non-ASCII variant or abbreviation, one without letters or digits, or no variant at all
+    # is never skipped; abbreviations are found by their own words.
     accented = Topic("t", "", (make_term({"name": "café visit"}),), ())
     bare = Topic("b", "", (Term("empty", (), ("EMP",)),), ())
-    for text in ("a CAFÉ VISIT here", "cafe\u0301 visit", "the EMP rule", ""):
-        for topics in ((accented,), (bare,), (accented, bare)):
+    signs = Topic("s", "", (Term("plus", ("+ +", "pacing"), ()), Term("u", ("up",), ("Ü1",))), ())
+    mixed = Topic("m", "", (Term("m", ("x-ray",), ("ME/CFS", "A1")),), ())
+    texts = ("a CAFÉ VISIT here", "cafe\u0301 visit", "the EMP rule", "", "+ + and + - +", "Ü1 up")
+    texts += ("ME/CFS, me/cfs, X ray, xray, A1a, (A1)", "PACING", "EMPEMP EMP-")
+    every = (accented, bare, signs, mixed)
+    for text in texts:
+        for topics in (*((t,) for t in every), every):
             assert term_candidates(text, topics) == reference_candidates(text, topics)
 
 
