@@ -10,6 +10,7 @@ from compare.model import SIGNIFICANCE, Change, Topic
 from compare.pairing import (
     NUMBERED,
     Delta,
+    Prepared,
     cancel_moves,
     delta_of,
     match_edited_moves,
@@ -18,7 +19,7 @@ from compare.pairing import (
 )
 from compare.running import comparable, on_pages
 from compare.statement import Facts, build_statement
-from scrapers.model import Document
+from scrapers.model import Document, Section
 
 
 def _renumbered_only(delta: Delta, mapping: dict[str, str]) -> bool:
@@ -52,14 +53,37 @@ def _renumbering_change(deltas: Sequence[Delta]) -> Change:
     )
 
 
+def _prepare(section: Section, ignore: Sequence[str], done: dict[Section, Prepared]) -> Prepared:
+    """prepare(), once per distinct section of a comparison (most are in both versions).
+
+    A section met again gets its own Prepared, with its own lists: pairing fills them in.
+    """
+    known = done.get(section)
+    if known is None:
+        known = done[section] = prepare(section, ignore)
+        return known
+    return Prepared(
+        section=section,
+        original=list(known.original),
+        canon=list(known.canon),
+        heading=known.heading,
+        heading_canon=known.heading_canon,
+        key_canon=known.key_canon,
+        group=list(known.group),
+        intro=list(known.intro),
+        members={group: list(places) for group, places in known.members.items()},
+    )
+
+
 def compare_documents(
     old: Document, new: Document, *, topics: Sequence[Topic] = (), ignore: Sequence[str] = ()
 ) -> list[Change]:
     """Return the changes from old to new in the new version's order (removed ones in place)."""
     paged_old, paged_new = old, new
     old, new = comparable(old, new)  # paged documents are compared as running text
-    olds = [prepare(s, ignore) for s in old.sections]
-    news = [prepare(s, ignore) for s in new.sections]
+    done: dict[Section, Prepared] = {}
+    olds = [_prepare(s, ignore, done) for s in old.sections]
+    news = [_prepare(s, ignore, done) for s in new.sections]
     pairs, mapping = pair_sections(olds, news)
     new_of_old = {i: j for i, j in pairs if i is not None and j is not None}
 

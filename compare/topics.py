@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from compare.model import Pattern, Strength, Term, TermHit, Topic, TopicSet
+from compare.term_matchers import TermIndex, TermMatcher, make_index, make_matcher
 from compare.topicfile import check_topics_file
 
 # UK spelling -> US spelling, word by word; both directions are generated.
@@ -30,8 +31,6 @@ SPELLINGS = {
 _ABBREVIATED = re.compile(r"^(?P<name>.+?)\s*\((?P<abbr>[A-Z][A-Z0-9]{1,7})\)$")
 _ABBREVIATION = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
 _TERM_KEYS = {"name", "variants", "abbreviation", "plural"}
-_EDGE = "A-Za-z0-9"
-_HYPHEN = "[-\u2010\u2011]"
 
 
 def _us_uk(word: str) -> list[str]:
@@ -193,10 +192,17 @@ def load_topics(path: Path) -> TopicSet:
     """Read a topics TOML file and return its topics; a bad file is one ValueError line
     naming the file, the topic and the field."""
     with open(path, "rb") as handle:
-        try:
-            data = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as error:
-            raise ValueError(f"{path}: not valid TOML: {error}") from None
+        return _parsed(str(path), handle.read())
+
+
+@lru_cache(maxsize=8)
+def _parsed(path: str, content: bytes) -> TopicSet:
+    """The topics of a file's content (a run reads the file for its hooks and its alerts)."""
+    text = content.decode()  # as tomllib.load: a UnicodeDecodeError is said as it was
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{path}: not valid TOML: {error}") from None
     try:
         return parse_topics(data)
     except ValueError as error:
@@ -217,34 +223,14 @@ def read_topics(path: Path) -> TopicSet:
         raise TopicsFileError(str(error)) from None
 
 
-def variant_pattern(variant: str) -> str:
-    """Return the regex source for one variant: a space also matches a hyphen or line break."""
-    out: list[str] = []
-    for char in variant:
-        if char == " ":
-            out.append(rf"(?:\s+|\s*{_HYPHEN}\s*)")
-        elif char == "-":
-            out.append(_HYPHEN)
-        else:
-            out.append(re.escape(char))
-    return "".join(out)
-
-
 @lru_cache(maxsize=32)
-def _matchers(topics: tuple[Topic, ...]) -> tuple[tuple[re.Pattern[str], str, str, int], ...]:
-    """Compile one regex per term (variants longest first) for the given topics."""
-    matchers: list[tuple[re.Pattern[str], str, str, int]] = []
-    order = 0
+def _matchers(topics: tuple[Topic, ...]) -> TermIndex:
+    """One matcher per term (variants longest first) for the given topics, none compiled."""
+    matchers: list[TermMatcher] = []
     for topic in topics:
         for term in topic.terms:
-            variants = sorted(term.variants, key=len, reverse=True)
-            words = "|".join(variant_pattern(v) for v in variants)
-            parts = [f"(?i:{words})"] if words else []
-            parts += [re.escape(a) for a in term.abbreviations]
-            pattern = re.compile(rf"(?<![{_EDGE}])(?:{'|'.join(parts)})(?![{_EDGE}])")
-            matchers.append((pattern, topic.name, term.name, order))
-            order += 1
-    return tuple(matchers)
+            matchers.append(make_matcher(term, topic.name, len(matchers)))
+    return make_index(tuple(matchers))
 
 
 # Where one term's regex matched: (start, -end, the term's place among the topics', topic, term).
@@ -254,8 +240,9 @@ Candidate = tuple[int, int, int, str, str]
 def term_candidates(text: str, topics: Sequence[Topic]) -> list[Candidate]:
     """Every match of every watched term's regex in text, overlaps included."""
     candidates: list[Candidate] = []
-    for pattern, topic, term, order in _matchers(tuple(topics)):
-        for found in pattern.finditer(text):
+    for matcher in _matchers(tuple(topics)).for_text(text):  # skipped: would find nothing
+        topic, term, order = matcher.topic, matcher.term, matcher.order
+        for found in matcher.pattern.finditer(text):
             candidates.append((found.start(), -found.end(), order, topic, term))
     return candidates
 

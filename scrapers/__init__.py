@@ -2,6 +2,8 @@
 
 import sys
 
+from scrapers.deferred import defer_import
+
 # httpx imports its command-line client (click, pygments, rich: half of httpx's import time)
 # unless that import fails, in which case it installs a stub `httpx.main`. Nothing here uses
 # the httpx command; a None entry makes that one import fail (importlib's documented rule).
@@ -11,3 +13,7 @@ sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 # rnc2rng): about 0.1 s in every process that reads a page, for a builder nothing here uses
 # (every reader parses with "html.parser"). Same documented rule: the import fails, bs4 skips it.
 sys.modules.setdefault("bs4.builder._lxml", None)  # type: ignore[arg-type]
+
+# soupsieve and charset_normalizer, imported by bs4, run when first used (scrapers/deferred.py).
+defer_import("soupsieve")
+defer_import("charset_normalizer")
