@@ -29,7 +29,8 @@ MAPPED = {
     deliveries.Delivery: tables.deliveries,
 }
 # What no query command needs: the ORM and SQLModel (about 0.1 s of a process), migrations,
-# fetching, page parsing, comparing, alert writing, Prefect.
+# fetching, page parsing, comparing, alert writing, Prefect, and pydantic (the settings are a
+# plain dataclass; the sources and topics files' pydantic models are for the commands reading them).
 NOT_FOR_QUERIES = (
     "sqlalchemy.orm",
     "sqlmodel",
@@ -45,7 +46,11 @@ NOT_FOR_QUERIES = (
     "alerts.subscribers",
     "scrapers.fetch",
     "storage.models",
+    "pydantic",
+    "pydantic_core",
 )
+# `timeline` reads the topics file, whose checks (compare.topicfile) are a pydantic model.
+READS_TOPICS = ("pydantic", "pydantic_core")
 
 
 def test_every_orm_class_is_mapped_onto_its_core_table() -> None:
@@ -89,8 +94,10 @@ def test_query_commands_load_no_orm(tmp_path: Path) -> None:
         ["fetches", DOC],
     ]
     for argv in commands:
+        allowed = READS_TOPICS if argv[0] == "timeline" else ()
+        unused = [name for name in NOT_FOR_QUERIES if name not in allowed]
         result = subprocess.run(
-            [sys.executable, "-c", ALONE, json.dumps(argv), ",".join(NOT_FOR_QUERIES)],
+            [sys.executable, "-c", ALONE, json.dumps(argv), ",".join(unused)],
             cwd=ROOT,
             env=env,
             capture_output=True,
