@@ -40,7 +40,6 @@ ENV_NAMES = {
     "subscribers_path": "GUIDEWATCH_SUBSCRIBERS",
 }
 
-SECRETS = ("smtp_password", "archive_secret_key")  # never echoed in an error
 LIMITS = ("ge", "gt", "le", "min_length")
 
 log = logging.getLogger("guidewatch.settings")
@@ -129,6 +128,9 @@ class Settings:
     def user_agent(self) -> str:
         """The User-Agent sent with every request: the project and a contact."""
         return f"guidewatch/{VERSION} (+mailto:{self.contact}; ME/CFS guidance monitor)"
+
+
+SECRETS = tuple(f.name for f in dataclasses.fields(Settings) if not f.repr)  # never echoed
 
 
 def env_name(field_name: str) -> str:
