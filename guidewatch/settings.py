@@ -40,8 +40,6 @@ ENV_NAMES = {
     "subscribers_path": "GUIDEWATCH_SUBSCRIBERS",
 }
 
-LIMITS = ("ge", "gt", "le", "min_length")
-
 log = logging.getLogger("guidewatch.settings")
 
 
