@@ -12,7 +12,7 @@ from typing import Any
 
 from compare.model import Pattern, Strength, Term, TermHit, Topic, TopicSet
 from compare.term_matchers import TermIndex, TermMatcher, make_index, make_matcher
-from compare.topicfile import check_topics_file
+from compare.topicshape import plain_topics
 
 # UK spelling -> US spelling, word by word; both directions are generated.
 SPELLINGS = {
@@ -150,13 +150,18 @@ def make_term(spec: str | Mapping[str, Any]) -> Term:
 
 def parse_topics(data: Mapping[str, Any]) -> TopicSet:
     """Build topics from parsed TOML: `[[topic]]` tables (terms, patterns) and the
-    `[[strength]]` scale; checked by compare.topicfile first."""
-    spec = check_topics_file(data)
+    `[[strength]]` scale; checked by compare.topicfile first (pydantic, which words every
+    error), unless compare.topicshape finds every check passed without it."""
+    spec: Any = plain_topics(dict(data))
+    if spec is None:
+        from compare.topicfile import check_topics_file
+
+        spec = check_topics_file(data)
     topics: list[Topic] = []
     for table in spec.topic:
         terms = []
         for term in table.terms:
-            given = term if isinstance(term, str) else term.model_dump(exclude_none=True)
+            given = term if isinstance(term, str | dict) else term.model_dump(exclude_none=True)
             try:
                 terms.append(make_term(given))
             except ValueError as error:

@@ -28,7 +28,7 @@ from guidewatch.cycle import (
     Fetcher,
     check_document,
 )
-from guidewatch.settings import Settings, load_settings
+from guidewatch.settings import default_of, load_settings
 from storage.models import FAILING
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from scrapers.model import DocumentSpec
 
 # Replaced at run time by GUIDEWATCH_RETRY_DELAY_SECONDS (monitor: with_options).
-DEFAULT_RETRY_DELAY = Settings.model_fields["retry_delay_seconds"].default
+DEFAULT_RETRY_DELAY = default_of("retry_delay_seconds")
 CheckReturn = dict[str, Any] | State
 
 

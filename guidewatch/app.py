@@ -50,7 +50,7 @@ def subscribers_in_force(settings: Settings) -> Subscribers:
 
 
 def _load_settings() -> Settings:
-    """The settings in force (pydantic-settings is imported only once a command runs)."""
+    """The settings in force (read only once a command runs)."""
     from guidewatch.settings import load_settings
 
     return load_settings()

@@ -293,7 +293,7 @@ def _subscribers(commands: Commands) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit status."""
     args = build_parser().parse_args(argv)
-    from guidewatch.settings import SettingsError  # after parsing: `--help` needs no pydantic
+    from guidewatch.settings import SettingsError  # after parsing: `--help` reads no settings
 
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

@@ -1,21 +1,26 @@
-"""Settings from GUIDEWATCH_* environment variables, declared once in a pydantic model.
+"""Settings from GUIDEWATCH_* environment variables, declared once in a frozen dataclass.
 
-A new setting is one annotated field of Settings with its default and a `Field(description)`;
+A new setting is one annotated field of Settings made by `setting(default, description, limits)`;
 its variable is GUIDEWATCH_ and the field's name in capitals, unless ENV_NAMES says otherwise.
-load_settings reads the environment itself (one pass over GUIDEWATCH_*), so the model is a plain
-pydantic model: pydantic-settings, whose import costs every command 10-20 ms, is not needed.
+Settings checks and converts every value itself, defaults too (strings from the environment
+to the field's type, limits such as ge=0, no NaN or infinity), with the messages pydantic gave:
+the standard library only, so no command pays 50-70 ms for importing pydantic to read them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import os
-from collections.abc import Mapping
+import re
+import types
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from difflib import get_close_matches
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from scrapers.rewrite import Rewrites, parse_rewrites
 from scrapers.wayback import DEFAULT_ARCHIVE_URL, MEMENTO_RATE, SEARCH_RATE
@@ -35,8 +40,6 @@ ENV_NAMES = {
     "subscribers_path": "GUIDEWATCH_SUBSCRIBERS",
 }
 
-SECRETS = ("smtp_password", "archive_secret_key")  # never echoed in an error
-
 log = logging.getLogger("guidewatch.settings")
 
 
@@ -44,84 +47,80 @@ class SettingsError(ValueError):
     """A GUIDEWATCH_* variable holds a value guidewatch cannot use; the message names it."""
 
 
-class Settings(BaseModel):
+class _Invalid(SettingsError):
+    """One field's value refused: which field, and what is wrong (load_settings adds the value)."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"{env_name(field_name)}: {message}")
+        self.field_name = field_name
+        self.message = message
+
+
+def setting(
+    default: Any,
+    description: str = "",
+    *,
+    secret: bool = False,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    min_length: int | None = None,
+) -> Any:
+    """One setting's default, description and limits, said once (a dataclasses.field)."""
+    limits = {"ge": ge, "gt": gt, "le": le, "min_length": min_length}
+    metadata = {"description": description} | {k: v for k, v in limits.items() if v is not None}
+    return field(default=default, repr=not secret, metadata=metadata)  # a secret: not in repr
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
     """Everything a run needs to know that is not in the sources or topics files."""
 
-    # As pydantic-settings configured it: defaults validated too (data_dir made absolute).
-    model_config = ConfigDict(
-        frozen=True,
-        allow_inf_nan=False,
-        extra="forbid",
-        validate_default=True,
-        arbitrary_types_allowed=True,
-    )
+    data_dir: Path = setting(Path(DEFAULT_DATA_DIR), "where the SQLite database lives")
+    database_url: str = setting("", "sqlite:///<data dir>/guidewatch.db when empty")
+    sources_path: Path = setting(DEFAULT_SOURCES, "the sources file")
+    topics_path: Path = setting(DEFAULT_TOPICS, "the topics file")
+    contact: str = setting(DEFAULT_CONTACT, "sent in the User-Agent", min_length=1)
+    pause_seconds: float = setting(5.0, "pause between requests to one host", ge=0)
+    connect_timeout: float = setting(10.0, "seconds", gt=0)
+    read_timeout: float = setting(30.0, "seconds", gt=0)
+    max_bytes: int = setting(50 * 1024 * 1024, "size cap for one body", gt=0)
+    retries: int = setting(3, "retries on errors worth retrying", ge=0, le=20)
+    respect_robots: bool = setting(True, "honour robots.txt")
+    rewrites: Rewrites = setting((), "LIVE=MIRROR;... prefix pairs (a mirror)")
+    rewrite_allow_uncovered: bool = setting(False, "fetch uncovered addresses live")
+    fetch_deadline: float = setting(300.0, "seconds for one whole fetch", gt=0)
+    smtp_host: str | None = setting(None, "the mail server; none: alerts wait")
+    smtp_port: int = setting(587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = setting("starttls")
+    smtp_user: str | None = setting(None)
+    smtp_password: str | None = setting(None, secret=True)
+    smtp_ca_file: Path | None = setting(None)
+    mail_from: str = setting("guidewatch@localhost", min_length=1)
+    mail_to: tuple[str, ...] = setting((), "comma-separated recipients")
+    failure_threshold: int = setting(3, "failed runs in a row before an alert", ge=1)
+    retry_delay_seconds: float = setting(120.0, "between a Prefect task's tries", ge=0)
+    prefect_port: int = setting(4200, "make run's Prefect server", ge=1, le=65535)
+    workers: int = setting(2, "how many workers `make run-postgres` starts", ge=1)
+    archive: bool = setting(False, "ask the Wayback Machine to witness new versions")
+    archive_url: str = setting(DEFAULT_ARCHIVE_URL, "the archive", min_length=1)
+    archive_search_rate: float = setting(SEARCH_RATE, "searches a second", ge=0)
+    archive_memento_rate: float = setting(MEMENTO_RATE, "mementos a second", ge=0)
+    archive_retries: int = setting(6, "retries per archive request", ge=0, le=20)
+    archive_access_key: str | None = setting(None)
+    archive_secret_key: str | None = setting(None, secret=True)
+    report_url: str | None = setting(None, "where `report` is served (feed links)")
+    subscribers_path: Path | None = setting(None, "the subscribers file")
+    mail_unsubscribe: str | None = setting(None, "gets unsubscribe mail (mail_from)")
 
-    data_dir: Path = Field(Path(DEFAULT_DATA_DIR), description="where the SQLite database lives")
-    database_url: str = Field("", description="sqlite:///<data dir>/guidewatch.db when empty")
-    sources_path: Path = Field(DEFAULT_SOURCES, description="the sources file")
-    topics_path: Path = Field(DEFAULT_TOPICS, description="the topics file")
-    contact: str = Field(DEFAULT_CONTACT, min_length=1, description="sent in the User-Agent")
-    pause_seconds: float = Field(5.0, ge=0, description="pause between requests to one host")
-    connect_timeout: float = Field(10.0, gt=0, description="seconds")
-    read_timeout: float = Field(30.0, gt=0, description="seconds")
-    max_bytes: int = Field(50 * 1024 * 1024, gt=0, description="size cap for one body")
-    retries: int = Field(3, ge=0, le=20, description="retries on errors worth retrying")
-    respect_robots: bool = Field(True, description="honour robots.txt")
-    rewrites: Rewrites = Field((), description="LIVE=MIRROR;... prefix pairs (a mirror)")
-    rewrite_allow_uncovered: bool = Field(False, description="fetch uncovered addresses live")
-    fetch_deadline: float = Field(300.0, gt=0, description="seconds for one whole fetch")
-    smtp_host: str | None = Field(None, description="the mail server; none: alerts wait")
-    smtp_port: int = Field(587, ge=1, le=65535)
-    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
-    smtp_user: str | None = None
-    smtp_password: str | None = Field(None, repr=False)
-    smtp_ca_file: Path | None = None
-    mail_from: str = Field("guidewatch@localhost", min_length=1)
-    mail_to: tuple[str, ...] = Field((), description="comma-separated recipients")
-    failure_threshold: int = Field(3, ge=1, description="failed runs in a row before an alert")
-    retry_delay_seconds: float = Field(120.0, ge=0, description="between a Prefect task's tries")
-    prefect_port: int = Field(4200, ge=1, le=65535, description="make run's Prefect server")
-    workers: int = Field(2, ge=1, description="how many workers `make run-postgres` starts")
-    archive: bool = Field(False, description="ask the Wayback Machine to witness new versions")
-    archive_url: str = Field(DEFAULT_ARCHIVE_URL, min_length=1, description="the archive")
-    archive_search_rate: float = Field(SEARCH_RATE, ge=0, description="searches a second")
-    archive_memento_rate: float = Field(MEMENTO_RATE, ge=0, description="mementos a second")
-    archive_retries: int = Field(6, ge=0, le=20, description="retries per archive request")
-    archive_access_key: str | None = None
-    archive_secret_key: str | None = Field(None, repr=False)
-    report_url: str | None = Field(None, description="where `report` is served (feed links)")
-    subscribers_path: Path | None = Field(None, description="the subscribers file")
-    mail_unsubscribe: str | None = Field(None, description="gets unsubscribe mail (mail_from)")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _default_database(cls, data: Any) -> Any:
-        if isinstance(data, dict) and not data.get("database_url"):
-            folder = Path(data.get("data_dir") or DEFAULT_DATA_DIR).expanduser().resolve()
-            data = {**data, "database_url": f"sqlite:///{folder / 'guidewatch.db'}"}
-        return data
-
-    @field_validator("data_dir", mode="after")
-    @classmethod
-    def _absolute(cls, value: Path) -> Path:
-        return value.expanduser().resolve()
-
-    @field_validator("smtp_ca_file", "subscribers_path", mode="after")
-    @classmethod
-    def _expand(cls, value: Path | None) -> Path | None:
-        return value.expanduser() if value else None
-
-    @field_validator("mail_to", mode="before")
-    @classmethod
-    def _addresses(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return tuple(a.strip() for a in value.split(",") if a.strip())
-        return value
-
-    @field_validator("rewrites", mode="before")
-    @classmethod
-    def _rewrites(cls, value: Any) -> Any:
-        return parse_rewrites(value) if isinstance(value, str) else value
+    def __post_init__(self) -> None:
+        """Convert and check every field in declaration order; the first problem is raised."""
+        for spec in dataclasses.fields(self):
+            value = _checked(spec, getattr(self, spec.name))
+            object.__setattr__(self, spec.name, value)
+        if not self.database_url:
+            url = f"sqlite:///{self.data_dir / 'guidewatch.db'}"
+            object.__setattr__(self, "database_url", url)
 
     @property
     def user_agent(self) -> str:
@@ -129,20 +128,190 @@ class Settings(BaseModel):
         return f"guidewatch/{VERSION} (+mailto:{self.contact}; ME/CFS guidance monitor)"
 
 
-def env_name(field: str) -> str:
+SECRETS = tuple(f.name for f in dataclasses.fields(Settings) if not f.repr)  # never echoed
+
+
+def env_name(field_name: str) -> str:
     """The environment variable that sets a Settings field."""
-    return ENV_NAMES.get(field, PREFIX + field.upper())
+    return ENV_NAMES.get(field_name, PREFIX + field_name.upper())
 
 
-def _one_line(error: ValidationError, raw: Mapping[str, str]) -> str:
-    """The first problem, naming the variable and the value it holds."""
-    first = error.errors()[0]
-    field = str(first["loc"][0]) if first["loc"] else ""
-    name = env_name(field) if field else "settings"
-    message = str(first["msg"]).removeprefix("Value error, ")
-    if name in raw and field not in SECRETS:
-        return f"{name}={raw[name]!r} is not valid: {message}"
-    return f"{name}: {message}"
+def default_of(field_name: str) -> Any:
+    """A field's declared default, as written in Settings (before conversion)."""
+    return Settings.__dataclass_fields__[field_name].default
+
+
+def settings_from(values: Mapping[str, Any]) -> Settings:
+    """Settings from field names and values; an unknown name is refused, with the close match."""
+    names = [f.name for f in dataclasses.fields(Settings)]
+    for name in values:
+        if name not in names:
+            close = get_close_matches(name, names, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise SettingsError(f"{env_name(name)}: unknown setting{hint}")
+    return Settings(**values)
+
+
+# Converting one value -----------------------------------------------------------------------
+
+_INTEGER = re.compile(r"[+-]?[0-9]+(?:_[0-9]+)*(?:\.0+)?")
+_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
+_NOT_INT = "Input should be a valid integer, unable to parse string as an integer"
+_NOT_NUMBER = "Input should be a valid number, unable to parse string as a number"
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, str):
+        text = value.strip()
+        if not _INTEGER.fullmatch(text):
+            raise ValueError(_NOT_INT)
+        return int(text.partition(".")[0])
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("Input should be a valid integer, got a number with a fractional part")
+        return int(value)
+    if isinstance(value, int):
+        return int(value)
+    raise ValueError("Input should be a valid integer")
+
+
+def _to_float(value: Any) -> float:
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.isascii():
+            raise ValueError(_NOT_NUMBER)
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(_NOT_NUMBER) from None
+    elif isinstance(value, int | float):
+        number = float(value)
+    else:
+        raise ValueError("Input should be a valid number")
+    if not math.isfinite(number):
+        raise ValueError("Input should be a finite number")
+    return number
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+        raise ValueError("Input should be a valid boolean, unable to interpret input")
+    raise ValueError("Input should be a valid boolean")
+
+
+def _to_str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("Input should be a valid string")
+    return value
+
+
+def _to_path(value: Any) -> Path:
+    if isinstance(value, str | os.PathLike):
+        return Path(value)
+    raise ValueError("Input is not a valid path")
+
+
+def _to_addresses(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(a.strip() for a in value.split(",") if a.strip())
+    if isinstance(value, list | tuple):
+        return tuple(_to_str(item) for item in value)
+    raise ValueError("Input should be a valid tuple")
+
+
+def _to_rewrites(value: Any) -> Rewrites:
+    if isinstance(value, str):
+        return parse_rewrites(value)
+    if isinstance(value, list | tuple) and all(
+        isinstance(rule, list | tuple) and len(rule) == 2 for rule in value
+    ):
+        return tuple((_to_str(old), _to_str(new)) for old, new in value)
+    raise ValueError("Input should be LIVE_PREFIX=MIRROR_PREFIX pairs")
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str]:
+    said = [repr(c) for c in choices]
+    expected = ", ".join(said[:-1]) + f" or {said[-1]}" if len(said) > 1 else said[0]
+
+    def convert(value: Any) -> str:
+        if value not in choices:
+            raise ValueError(f"Input should be {expected}")
+        return str(value)
+
+    return convert
+
+
+_BY_TYPE: dict[Any, Callable[[Any], Any]] = {
+    int: _to_int,
+    float: _to_float,
+    bool: _to_bool,
+    str: _to_str,
+    Path: _to_path,
+}
+# By field name: a field's type alone does not say how its string is written.
+_BY_NAME: dict[str, Callable[[Any], Any]] = {
+    "mail_to": _to_addresses,
+    "rewrites": _to_rewrites,
+}
+_AFTER: dict[str, Callable[[Any], Any]] = {
+    "data_dir": lambda path: path.expanduser().resolve(),  # absolute, as the database's home
+    "smtp_ca_file": lambda path: path.expanduser() if path else None,
+    "subscribers_path": lambda path: path.expanduser() if path else None,
+}
+
+
+@cache
+def _converters() -> dict[str, tuple[Callable[[Any], Any], bool]]:
+    """How to convert each field's value, and whether it may be None (from its annotation)."""
+    found = {}
+    for name, hint in get_type_hints(Settings).items():
+        args = get_args(hint)
+        optional = get_origin(hint) in (Union, types.UnionType) and type(None) in args
+        if optional:
+            (hint,) = (arg for arg in args if arg is not type(None))
+        if name in _BY_NAME:
+            found[name] = (_BY_NAME[name], optional)
+        elif get_origin(hint) is Literal:
+            found[name] = (_one_of(get_args(hint)), optional)
+        else:
+            found[name] = (_BY_TYPE[hint], optional)
+    return found
+
+
+def _checked(spec: dataclasses.Field[Any], value: Any) -> Any:
+    """One field's value converted to its type and checked against its limits."""
+    convert, optional = _converters()[spec.name]
+    try:
+        if value is None and optional:
+            return None
+        value = convert(value)
+        _check_limits(value, spec.metadata)
+        after = _AFTER.get(spec.name)
+        return after(value) if after else value
+    except ValueError as error:
+        raise _Invalid(spec.name, str(error)) from None
+
+
+def _check_limits(value: Any, limits: Mapping[str, Any]) -> None:
+    """Raise ValueError, worded as pydantic words it, if value is outside its field's limits."""
+    if "ge" in limits and not value >= limits["ge"]:
+        raise ValueError(f"Input should be greater than or equal to {limits['ge']}")
+    if "gt" in limits and not value > limits["gt"]:
+        raise ValueError(f"Input should be greater than {limits['gt']}")
+    if "le" in limits and not value <= limits["le"]:
+        raise ValueError(f"Input should be less than or equal to {limits['le']}")
+    least = limits.get("min_length")
+    if least is not None and len(value) < least:
+        plural = "" if least == 1 else "s"
+        raise ValueError(f"String should have at least {least} character{plural}")
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -152,21 +321,24 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     names (a typo would otherwise be silently ignored).
     """
     env = os.environ if env is None else env
-    by_name = {env_name(field): field for field in Settings.model_fields}
+    by_name = {env_name(f.name): f.name for f in dataclasses.fields(Settings)}
     values: dict[str, str] = {}
     raw: dict[str, str] = {}
     for name, value in env.items():
         if not name.startswith(PREFIX):
             continue
-        field = by_name.get(name)
-        if field is None:
+        field_name = by_name.get(name)
+        if field_name is None:
             close = get_close_matches(name, list(by_name), n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             log.warning("unknown setting %s is ignored%s", name, hint)
         elif value.strip():
-            values[field] = value.strip() if field not in SECRETS else value
+            values[field_name] = value.strip() if field_name not in SECRETS else value
             raw[name] = value
     try:
-        return Settings(**values)  # type: ignore[arg-type]  # strings, validated by the model
-    except ValidationError as error:
-        raise SettingsError(_one_line(error, raw)) from None
+        return Settings(**values)  # type: ignore[arg-type]  # strings, converted by Settings
+    except _Invalid as error:
+        name = env_name(error.field_name)
+        if name in raw and error.field_name not in SECRETS:
+            raise SettingsError(f"{name}={raw[name]!r} is not valid: {error.message}") from None
+        raise SettingsError(f"{name}: {error.message}") from None

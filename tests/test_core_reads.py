@@ -29,7 +29,8 @@ MAPPED = {
     deliveries.Delivery: tables.deliveries,
 }
 # What no query command needs: the ORM and SQLModel (about 0.1 s of a process), migrations,
-# fetching, page parsing, comparing, alert writing, Prefect.
+# fetching, page parsing, comparing, alert writing, Prefect, and pydantic (the settings are a
+# dataclass; a right topics file is read by compare.topicshape; the sources file is not read).
 NOT_FOR_QUERIES = (
     "sqlalchemy.orm",
     "sqlmodel",
@@ -45,6 +46,8 @@ NOT_FOR_QUERIES = (
     "alerts.subscribers",
     "scrapers.fetch",
     "storage.models",
+    "pydantic",
+    "pydantic_core",
 )
 
 

@@ -1,0 +1,157 @@
+"""The topics file's shape checked with the standard library, for files that are right.
+
+compare.topicfile's pydantic models are the file's declared shape and word every error; they
+cost a process about 0.05 s to import and build. A file that passes every check here (the
+same ones, at least as strict) is read without them; anything else, or anything unusual,
+returns None and goes to compare.topicfile, which accepts it or says what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_TOPIC_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")  # compare.topicfile.TOPIC_NAME, whole name
+
+
+class _Refused(Exception):
+    """Not certainly valid: compare.topicfile decides."""
+
+
+@dataclass(frozen=True)
+class PlainPattern:
+    """A pattern as compare.topicfile.PatternSpec gives it."""
+
+    name: str
+    explanation: str
+    regexes: list[str]
+
+
+@dataclass(frozen=True)
+class PlainStrength:
+    """A strength wording as compare.topicfile.StrengthSpec gives it."""
+
+    name: str
+    level: int
+    regexes: list[str]
+
+
+@dataclass(frozen=True)
+class PlainTopic:
+    """A topic as compare.topicfile.TopicSpec gives it; a table term as its non-None fields."""
+
+    name: str
+    description: str
+    recipients: list[str]
+    removal_is_news: bool
+    terms: list[str | dict[str, Any]]
+    patterns: list[PlainPattern]
+
+
+@dataclass(frozen=True)
+class PlainTopics:
+    """The whole file, as compare.topicfile.TopicsSpec gives it."""
+
+    topic: list[PlainTopic]
+    strength: list[PlainStrength]
+
+
+def plain_topics(data: dict[str, Any]) -> PlainTopics | None:
+    """The file's topics if every check passes, else None (compare.topicfile then decides)."""
+    if "topics" in data and "topic" not in data:  # the name compare.topicfile also takes
+        data = {**data, "topic": data["topics"]}
+        del data["topics"]
+    try:
+        table = _table(data, {"topic", "strength"})
+        return PlainTopics(
+            topic=[_topic(t) for t in _list(table, "topic", least=1, required=True)],
+            strength=[_strength(s) for s in _list(table, "strength")],
+        )
+    except _Refused:
+        return None
+
+
+def _table(value: Any, keys: set[str]) -> dict[str, Any]:
+    if type(value) is not dict or not set(value) <= keys:
+        raise _Refused
+    return value
+
+
+def _list(table: dict[str, Any], key: str, *, least: int = 0, required: bool = False) -> list:
+    value = table.get(key, None if required else [])
+    if type(value) is not list or len(value) < least:
+        raise _Refused
+    return value
+
+
+def _str(table: dict[str, Any], key: str, *, least: int = 0, default: str | None = None) -> str:
+    value = table.get(key, default)
+    if type(value) is not str or len(value) < least:
+        raise _Refused
+    return value
+
+
+def _strings(table: dict[str, Any], key: str, *, least: int = 0) -> list[str]:
+    values = _list(table, key, least=least, required=least > 0)
+    if not all(type(v) is str for v in values):
+        raise _Refused
+    return values
+
+
+def _regexes(table: dict[str, Any]) -> list[str]:
+    regexes = _strings(table, "regexes", least=1)
+    try:
+        for source in regexes:
+            re.compile(source)
+    except re.error:
+        raise _Refused from None
+    return regexes
+
+
+def _topic(value: Any) -> PlainTopic:
+    keys = {"name", "description", "recipients", "removal_is_news", "terms", "patterns"}
+    table = _table(value, keys)
+    name = _str(table, "name")
+    removal = table.get("removal_is_news", False)
+    if not _TOPIC_NAME.fullmatch(name) or type(removal) is not bool:
+        raise _Refused
+    return PlainTopic(
+        name=name,
+        description=_str(table, "description", default=""),
+        recipients=_strings(table, "recipients"),
+        removal_is_news=removal,
+        terms=[_term(t) for t in _list(table, "terms", least=1, required=True)],
+        patterns=[_pattern(p) for p in _list(table, "patterns")],
+    )
+
+
+def _term(value: Any) -> str | dict[str, Any]:
+    if type(value) is str:
+        return value
+    table = _table(value, {"name", "variants", "abbreviation", "plural"})
+    fields: dict[str, Any] = {"name": _str(table, "name"), "variants": _strings(table, "variants")}
+    if "abbreviation" in table:
+        fields["abbreviation"] = _str(table, "abbreviation")
+    if "plural" in table:
+        if type(table["plural"]) is not bool:
+            raise _Refused
+        fields["plural"] = table["plural"]
+    return fields
+
+
+def _pattern(value: Any) -> PlainPattern:
+    table = _table(value, {"name", "explanation", "regexes"})
+    return PlainPattern(
+        name=_str(table, "name", least=1),
+        explanation=_str(table, "explanation", least=1),
+        regexes=_regexes(table),
+    )
+
+
+def _strength(value: Any) -> PlainStrength:
+    table = _table(value, {"name", "level", "regexes"})
+    level = table.get("level")
+    if type(level) is not int:
+        raise _Refused
+    return PlainStrength(name=_str(table, "name", least=1), level=level, regexes=_regexes(table))

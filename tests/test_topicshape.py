@@ -1,0 +1,127 @@
+"""The topics file's standard-library check: whatever it accepts, compare.topicfile accepts and
+reads the same; whatever is wrong goes to compare.topicfile to be worded."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import compare.topics
+from compare.topicfile import check_topics_file
+from compare.topics import parse_topics
+from compare.topicshape import plain_topics
+from guidewatch.settings import DEFAULT_TOPICS
+from tests.test_topics_file import GOOD
+
+SHIPPED = tomllib.loads(DEFAULT_TOPICS.read_text(encoding="utf-8"))
+RICH = tomllib.loads(
+    GOOD
+    + """
+[[topic]]
+name = "pacing-2"
+description = "d"
+recipients = ["a@example.org"]
+removal_is_news = true
+terms = ["pacing", { name = "energy envelope", variants = ["envelope"], plural = false },
+         { name = "post-exertional malaise", abbreviation = "PEM" }]
+"""
+)
+ODD_VALUES: list[Any] = [
+    3,
+    0,
+    -1,
+    1.5,
+    True,
+    False,
+    "",
+    "x",
+    "Bad Name",
+    "a\n",
+    [],
+    ["("],
+    {},
+    {"x": 1},
+]
+
+
+def _slots(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every place in parsed TOML: each key and each list item, at every depth."""
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _slots(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _slots(item, (*path, index))
+
+
+def _variants(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The file with one place given an odd value, dropped, or given an unknown key."""
+    for path in _slots(data):
+        if not path:
+            continue
+        for value in [*ODD_VALUES, None]:
+            changed = copy.deepcopy(data)
+            parent = changed
+            for step in path[:-1]:
+                parent = parent[step]
+            if value is None:
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = value
+            yield changed
+        target = copy.deepcopy(data)
+        parent = target
+        for step in path:
+            parent = parent[step]
+        if isinstance(parent, dict):
+            parent["colour"] = "red"
+            yield target
+
+
+def _as_pydantic_reads(data: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Any:
+    with monkeypatch.context() as patched:
+        patched.setattr(compare.topics, "plain_topics", lambda _data: None)
+        return parse_topics(data)
+
+
+@pytest.mark.parametrize(
+    "data", [SHIPPED, RICH, tomllib.loads(GOOD)], ids=["shipped", "rich", "good"]
+)
+def test_a_right_file_is_read_without_pydantic_and_read_the_same(
+    data: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert plain_topics(data) is not None
+    assert parse_topics(data) == _as_pydantic_reads(data, monkeypatch)
+
+
+@pytest.mark.parametrize("data", [RICH, tomllib.loads(GOOD)], ids=["rich", "good"])
+def test_every_change_it_accepts_compare_topicfile_accepts_and_reads_the_same(
+    data: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    accepted = refused = 0
+    for variant in _variants(data):
+        if plain_topics(variant) is None:
+            refused += 1
+            continue
+        accepted += 1
+        check_topics_file(variant)  # raises if pydantic would refuse it
+        try:
+            fast = parse_topics(variant)
+        except ValueError as error:  # a later check (duplicates, term spelling) words it
+            with pytest.raises(ValueError, match=str(error).split(":")[0]):
+                _as_pydantic_reads(variant, monkeypatch)
+            continue
+        assert fast == _as_pydantic_reads(variant, monkeypatch)
+    assert accepted > 10 and refused > 100, (accepted, refused)
+
+
+def test_the_old_name_topics_is_taken_too() -> None:
+    data = tomllib.loads(GOOD.replace("[[topic]]", "[[topics]]").replace("[[topic.", "[[topics."))
+    spec = plain_topics(data)
+    assert spec is not None and spec.topic[0].name == "rehabilitation"
+    assert check_topics_file(data).topic[0].name == "rehabilitation"
