@@ -109,21 +109,38 @@ def _heading_counts(
     # One document's versions: ask for them alone; many: read all rather than a huge IN list.
     only = sorted(wanted) if len(wanted) <= 500 else None
     paths = history.heading_paths(session=session, version_ids=only)
+    # Most versions repeat their predecessor's headings: each distinct path is read once,
+    # each distinct heading counted once, and headings without a term are dropped early.
+    decoded: dict[str, tuple[str, ...]] = {}
+    counted: dict[str, dict[str, int]] = {}
     headings: dict[int, set[str]] = defaultdict(set)
     for version_id, path in paths:
-        if version_id in wanted and path and path != "[]":
-            headings[version_id].update(json.loads(path))
-    counted: dict[str, dict[str, int]] = {}
+        if version_id not in wanted or not path or path == "[]":
+            continue
+        names = decoded.get(path)
+        if names is None:
+            names = decoded[path] = tuple(_with_terms(json.loads(path), topics, counted))
+        headings[version_id].update(names)
     out: dict[int, dict[str, int]] = {}
-    for version_id, names in headings.items():
+    for version_id, held in headings.items():
         total: Counter[str] = Counter()
-        for name in names:
-            if name not in counted:
-                counted[name] = count_terms(name, topics)
+        for name in held:
             total.update(counted[name])
-        if total:
-            out[version_id] = dict(total)
+        out[version_id] = dict(total)
     return out
+
+
+def _with_terms(
+    names: Sequence[str], topics: Sequence[Topic], counted: dict[str, dict[str, int]]
+) -> list[str]:
+    """The headings among these that hold a watched term, each counted once into `counted`."""
+    found = []
+    for name in names:
+        if name not in counted:
+            counted[name] = {t: n for t, n in count_terms(name, topics).items() if n}
+        if counted[name]:
+            found.append(name)
+    return found
 
 
 def _row(version: Any, counts: dict[str, int]) -> TimelineRow:
