@@ -17,27 +17,31 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult
 from scrapers.base import Extractor, get_extractor
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError
 from storage import blobs, fetch_log, version_store
-from storage import changes as store
-from storage.changes import ChangeRow
 from storage.db import open_session
-from storage.models import CONFIRMING, FAILING, NOT_CLEAN, Fetch, Version
+from storage.tables import CONFIRMING, FAILING, NOT_CLEAN
 
-if TYPE_CHECKING:  # comparing is imported when a version is stored, not by every run
+if TYPE_CHECKING:
+    # Comparing, and the ORM that stores changes and events, are imported when a version is
+    # stored or an event may be due, not by a run where nothing changed.
+    from sqlmodel import Session
+
     from compare.model import Change, Topic
     from guidewatch.settings import Settings
+    from storage.changes import ChangeRow
+    from storage.models import Version
+    from storage.version_store import AnyVersion
 
 log = logging.getLogger("guidewatch.changes")
 
 Extractors = Callable[[str], Extractor]
 
 
-def stored_fetched(session: Session, version: Version) -> Fetched:
+def stored_fetched(session: Session, version: AnyVersion) -> Fetched:
     """Rebuild the response a version was extracted from, related bodies included."""
     from scrapers.sniff import sniff_kind
 
@@ -59,7 +63,7 @@ def stored_fetched(session: Session, version: Version) -> Fetched:
 
 
 def comparable_document(
-    session: Session, spec: DocumentSpec, version: Version, *, extractor: Extractor
+    session: Session, spec: DocumentSpec, version: AnyVersion, *, extractor: Extractor
 ) -> Document:
     """A version's text as the current extractor sees it (stored sections when it made them)."""
     if version.extractor == extractor.kind and version.extractor_version == extractor.version:
@@ -81,8 +85,8 @@ def comparable_document(
 def compare_versions(
     session: Session,
     spec: DocumentSpec,
-    old: Version,
-    new: Version,
+    old: AnyVersion,
+    new: AnyVersion,
     *,
     topics: Sequence[Topic],
     extractors: Extractors = get_extractor,
@@ -105,13 +109,15 @@ def _item_payload(spec: DocumentSpec, **extra: object) -> dict[str, object]:
 def record_changes(
     session: Session,
     spec: DocumentSpec,
-    previous: Version | None,
+    previous: AnyVersion | None,
     new: Version,
     *,
     topics: Sequence[Topic],
     extractors: Extractors = get_extractor,
 ) -> list[ChangeRow]:
     """Store every change from previous to new and queue those on a topic; never commits."""
+    from storage import changes as store
+
     if previous is None:
         return []
     assert new.id is not None
@@ -159,6 +165,9 @@ def _events(
     session: Session, spec: DocumentSpec, result: CheckResult, threshold: int
 ) -> list[_Event]:
     """The events this check raises."""
+    from storage import changes as store
+    from storage.models import Fetch
+
     if result.fetch_id is None:
         return []
     current = session.get(Fetch, result.fetch_id)
@@ -234,6 +243,8 @@ def record_event(
     """
     if _quiet(spec, result):
         return []
+    from storage import changes as store
+
     queued: list[str] = []
     with open_session(engine) as session:
         for event in _events(session, spec, result, threshold):
@@ -254,9 +265,11 @@ def record_event(
 
 
 def record_compare_failure(
-    session: Session, spec: DocumentSpec, previous: Version, new: Version, error: Exception
+    session: Session, spec: DocumentSpec, previous: AnyVersion, new: Version, error: Exception
 ) -> bool:
     """Queue, once per version, word that a new version was kept but could not be compared."""
+    from storage import changes as store
+
     detail = (
         f"version {new.number} was kept, but comparing it with version {previous.number} "
         f"failed ({type(error).__name__}: {error}); run `guidewatch replay {spec.id}` "
@@ -292,7 +305,7 @@ def make_hooks(
         engine = make_engine(settings.database_url)
 
     def after_version(
-        session: Session, spec: DocumentSpec, previous: Version | None, new: Version
+        session: Session, spec: DocumentSpec, previous: AnyVersion | None, new: Version
     ) -> None:
         if previous is not None:  # a first version is counted when a timeline first asks
             from guidewatch.term_counts import keep_version_counts
