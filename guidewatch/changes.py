@@ -23,6 +23,7 @@ from scrapers.base import Extractor, get_extractor
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError
 from storage import blobs, fetch_log, version_store
 from storage.db import open_session
+from storage.repo import sha256
 from storage.tables import CONFIRMING, FAILING, NOT_CLEAN
 
 if TYPE_CHECKING:
@@ -63,10 +64,21 @@ def stored_fetched(session: Session, version: AnyVersion) -> Fetched:
 
 
 def comparable_document(
-    session: Session, spec: DocumentSpec, version: AnyVersion, *, extractor: Extractor
+    session: Session,
+    spec: DocumentSpec,
+    version: AnyVersion,
+    *,
+    extractor: Extractor,
+    extracted: Document | None = None,
 ) -> Document:
-    """A version's text as the current extractor sees it (stored sections when it made them)."""
+    """A version's text as the current extractor sees it (stored sections when it made them).
+
+    `extracted` is the document the version was just stored from, if the caller has it: the
+    same text as its stored sections, without reading them back.
+    """
     if version.extractor == extractor.kind and version.extractor_version == extractor.version:
+        if extracted is not None:
+            return extracted
         return version_store.version_document(session=session, version=version)
     try:
         return extractor.extract(spec, stored_fetched(session, version))
@@ -90,14 +102,18 @@ def compare_versions(
     *,
     topics: Sequence[Topic],
     extractors: Extractors = get_extractor,
+    extracted: Document | None = None,
 ) -> list[Change]:
-    """Compare two stored versions like with like, with the spec's ignore rules."""
+    """Compare two stored versions like with like, with the spec's ignore rules.
+
+    `extracted`: the new version's document as just extracted, if the caller has it.
+    """
     from compare.diff import compare_documents
     from compare.noise import resolve_ignore
 
     extractor = extractors(spec.kind)
     before = comparable_document(session, spec, old, extractor=extractor)
-    after = comparable_document(session, spec, new, extractor=extractor)
+    after = comparable_document(session, spec, new, extractor=extractor, extracted=extracted)
     ignore = resolve_ignore(spec.options.get("ignore", ()))
     return compare_documents(before, after, topics=topics, ignore=ignore)
 
@@ -114,6 +130,7 @@ def record_changes(
     *,
     topics: Sequence[Topic],
     extractors: Extractors = get_extractor,
+    extracted: Document | None = None,
 ) -> list[ChangeRow]:
     """Store every change from previous to new and queue those on a topic; never commits."""
     from storage import changes as store
@@ -121,7 +138,9 @@ def record_changes(
     if previous is None:
         return []
     assert new.id is not None
-    changes = compare_versions(session, spec, previous, new, topics=topics, extractors=extractors)
+    changes = compare_versions(
+        session, spec, previous, new, topics=topics, extractors=extractors, extracted=extracted
+    )
     rows = []
     for ordinal, change in enumerate(changes):
         row = store.add_change(
@@ -286,6 +305,11 @@ def record_compare_failure(
     return item is not None
 
 
+def section_texts(document: Document) -> dict[str, str]:
+    """Each section text of a document by its SHA-256 (as version_store stores it)."""
+    return {sha256(s.text.encode("utf-8")): s.text for s in document.sections}
+
+
 def make_hooks(
     settings: Settings,
     engine: Engine | None = None,
@@ -305,17 +329,31 @@ def make_hooks(
         engine = make_engine(settings.database_url)
 
     def after_version(
-        session: Session, spec: DocumentSpec, previous: AnyVersion | None, new: Version
+        session: Session,
+        spec: DocumentSpec,
+        previous: AnyVersion | None,
+        new: Version,
+        /,
+        document: Document | None = None,
     ) -> None:
         if previous is not None:  # a first version is counted when a timeline first asks
             from guidewatch.term_counts import keep_version_counts
 
-            keep_version_counts(session, new.id, watched)
+            texts = None if document is None else section_texts(document)
+            keep_version_counts(session, new.id, watched, texts)
         # A comparison bug must not cost the evidence: the version is kept either way, and
         # the failure is queued as an event so that it is not only in a log.
         try:
             with session.begin_nested():
-                record_changes(session, spec, previous, new, topics=watched, extractors=extractors)
+                record_changes(
+                    session,
+                    spec,
+                    previous,
+                    new,
+                    topics=watched,
+                    extractors=extractors,
+                    extracted=document,
+                )
         except Exception as error:
             log.exception("%s: comparing version %s failed; version kept", spec.id, new.number)
             if previous is None:

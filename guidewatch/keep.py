@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -37,8 +36,25 @@ log = logging.getLogger("guidewatch.cycle")
 SHRINK_LIMIT = 0.4
 SHRINK_CONFIRMATIONS = 3
 
-# The previous version comes as a Core row from a run's check, as an ORM object from others.
-AfterVersion = Callable[["Session", DocumentSpec, "AnyVersion | None", "Version"], None]
+
+class AfterVersion(Protocol):
+    """What runs in a new version's transaction once it is stored (compare it, queue alerts).
+
+    The previous version comes as a Core row from a run's check, as an ORM object from other
+    callers; `document` is the text just extracted, when the caller has it (spares reading
+    the new version back).
+    """
+
+    def __call__(
+        self,
+        session: Session,
+        spec: DocumentSpec,
+        previous: AnyVersion | None,
+        new: Version,
+        /,
+        document: Document | None = None,
+    ) -> None:
+        """Act on a version just stored."""
 
 
 @dataclass(frozen=True)
@@ -223,7 +239,7 @@ def _new_version(
     with session_on(connection) as session:
         version = _store_version(check, session, row, previous, document, extractor)
         if after_version is not None:
-            after_version(session, check.spec, previous, version)
+            after_version(session, check.spec, previous, version, document=document)
         session.commit()  # flushes; the connection's transaction is committed below
     connection.commit()
     return CheckResult(check.spec.id, "new_version", "", version.number, row.id, check.moved_from)
