@@ -1,179 +1,133 @@
-"""The topics file checked on load: unknown keys refused, types strict, every regex compiled.
-
-A well-formed file (every file guidewatch ships, and nearly every one edited by hand) is
-checked here with plain Python, without loading pydantic; anything this check does not accept
-goes to the pydantic models of compare.topicschema, which accept it or say in one line what
-is wrong, naming the file, the topic and the field. So this check only ever accepts what
-those models accept, with the same values.
-"""
+"""The topics file's shape, declared once and checked on load: unknown keys refused, types
+strict, every regex compiled; an error is one line naming the file, the topic and the field."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Annotated, Any
 
-if TYPE_CHECKING:
-    from compare.topicschema import TopicsSpec
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-_TOPIC_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
-_TOPIC_KEYS = {"name", "description", "recipients", "removal_is_news", "terms", "patterns"}
-_TERM_KEYS = {"name", "variants", "abbreviation", "plural"}
-_PATTERN_KEYS = {"name", "explanation", "regexes"}
-_STRENGTH_KEYS = {"name", "level", "regexes"}
+TOPIC_NAME = r"^[a-z0-9][a-z0-9-]*$"
 
 
-@dataclass(frozen=True)
-class PatternTable:
-    """A practice described without its name (as compare.topicschema.PatternSpec)."""
+def _compiles(regexes: list[str]) -> list[str]:
+    for source in regexes:
+        try:
+            re.compile(source)
+        except re.error as error:
+            raise ValueError(f"invalid regex {source!r}: {error}") from None
+    return regexes
+
+
+Regexes = Annotated[list[str], Field(min_length=1), AfterValidator(_compiles)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class TermSpec(_Strict):
+    """A term written as a table: its name, more wordings, abbreviation, plural or not."""
 
     name: str
-    explanation: str
-    regexes: list[str]
+    variants: list[str] = []
+    abbreviation: str | None = None
+    plural: bool | None = None
 
 
-@dataclass(frozen=True)
-class StrengthTable:
-    """One wording on the strength scale (as compare.topicschema.StrengthSpec)."""
+class PatternSpec(_Strict):
+    """A practice described without its name: regexes and the explanation the alert shows."""
 
-    name: str
+    name: str = Field(min_length=1)
+    explanation: str = Field(min_length=1)
+    regexes: Regexes
+
+
+class StrengthSpec(_Strict):
+    """One wording on the strength-of-recommendation scale."""
+
+    name: str = Field(min_length=1)
     level: int
-    regexes: list[str]
+    regexes: Regexes
 
 
-@dataclass(frozen=True)
-class TopicTable:
-    """One topic (as compare.topicschema.TopicSpec); a term is a string or its table's keys."""
+class TopicSpec(_Strict):
+    """One topic: its terms, its practice patterns and who is told."""
 
-    name: str
-    terms: list[str | dict[str, Any]]
+    name: str = Field(pattern=TOPIC_NAME)
     description: str = ""
-    recipients: list[str] = field(default_factory=list)
+    recipients: list[str] = []
     removal_is_news: bool = False
-    patterns: list[PatternTable] = field(default_factory=list)
+    terms: list[str | TermSpec] = Field(min_length=1)
+    patterns: list[PatternSpec] = []
 
 
-@dataclass(frozen=True)
-class TopicsTables:
-    """The whole file (as compare.topicschema.TopicsSpec)."""
+class TopicsSpec(_Strict):
+    """The whole file: `[[topic]]` tables and the `[[strength]]` scale."""
 
-    topic: list[TopicTable]
-    strength: list[StrengthTable] = field(default_factory=list)
+    topic: list[TopicSpec] = Field(min_length=1)
+    strength: list[StrengthSpec] = []
 
 
-def check_topics_file(data: Mapping[str, Any]) -> TopicsTables | TopicsSpec:
+def _field(loc: tuple[int | str, ...]) -> str:
+    """A pydantic location as a reader writes it: terms[3].plural (union branches dropped)."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("str", "TermSpec"):
+            continue
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown key {error['loc'][-1]!r}"
+    if kind == "string_pattern_mismatch":
+        return "must be lowercase-with-hyphens"
+    if kind == "too_short":
+        return "must be a non-empty list" if isinstance(error["input"], list) else "is empty"
+    if kind == "missing":
+        return "is required"
+    if kind == "list_type":
+        return "must be a list"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def check_topics_file(data: Mapping[str, Any]) -> TopicsSpec:
     """Validate parsed TOML; raise ValueError with one line naming the topic and the field."""
     if "topics" in data and "topic" not in data:
         data = {**data, "topic": data["topics"]}
         data.pop("topics")
-    checked = _well_formed(data)
-    if checked is not None:
-        return checked
-    from compare.topicschema import check_strictly
-
-    return check_strictly(data)
-
-
-def _str(value: object, *, empty: bool = True) -> bool:
-    return type(value) is str and (empty or value != "")
-
-
-def _strings(value: object, *, empty_list: bool = True) -> bool:
-    return (
-        type(value) is list
-        and (empty_list or bool(value))
-        and all(type(item) is str for item in value)
-    )
-
-
-def _regexes(value: object) -> bool:
-    if not _strings(value, empty_list=False):
-        return False
     try:
-        for source in value:  # type: ignore[attr-defined]
-            re.compile(source)
-    except re.error:
-        return False
-    return True
+        return TopicsSpec.model_validate(dict(data))
+    except ValidationError as failure:
+        errors = failure.errors()
+        # in a union (a term as a string or a table) the deepest branch says what is wrong
+        error = max(errors, key=lambda e: len(e["loc"]))
+        loc = tuple(error["loc"])
+        where = "topics file"
+        if len(loc) >= 2 and loc[0] == "topic" and isinstance(loc[1], int):
+            tables = data.get("topic")
+            table = tables[loc[1]] if isinstance(tables, list) and len(tables) > loc[1] else {}
+            name = table.get("name") if isinstance(table, Mapping) else None
+            where = f"topic {name!r}" if name else f"topic #{loc[1] + 1}"
+            loc = loc[2:]
+        elif loc and loc[0] == "strength":
+            where = "strength scale"
+            loc = loc[1:]
+        field = _field(loc)
+        if not field and error["type"] == "too_short" and error["loc"] == ("topic",):
+            return _raise("topics file needs at least one [[topic]] table")
+        if error["type"] == "missing" and error["loc"] == ("topic",):
+            return _raise("topics file needs at least one [[topic]] table")
+        return _raise(f"{where}, field {field or '(the table)'}: {_message(error)}")
 
 
-def _table(value: object, keys: set[str], required: set[str]) -> dict[str, Any] | None:
-    if type(value) is not dict or not set(value) <= keys or not required <= set(value):
-        return None
-    return value
-
-
-def _term(value: object) -> str | dict[str, Any] | None:
-    if type(value) is str:
-        return value
-    table = _table(value, _TERM_KEYS, {"name"})
-    if table is None or not _str(table["name"]):
-        return None
-    if "variants" in table and not _strings(table["variants"]):
-        return None
-    if "abbreviation" in table and not _str(table["abbreviation"]):
-        return None
-    if "plural" in table and type(table["plural"]) is not bool:
-        return None
-    return {"variants": [], **table}  # as the model dumps it (variants always, None left out)
-
-
-def _pattern(value: object) -> PatternTable | None:
-    table = _table(value, _PATTERN_KEYS, _PATTERN_KEYS)
-    if table is None or not _str(table["name"], empty=False):
-        return None
-    if not _str(table["explanation"], empty=False) or not _regexes(table["regexes"]):
-        return None
-    return PatternTable(table["name"], table["explanation"], list(table["regexes"]))
-
-
-def _topic(value: object) -> TopicTable | None:
-    table = _table(value, _TOPIC_KEYS, {"name", "terms"})
-    if table is None or not _str(table["name"]) or not _TOPIC_NAME.fullmatch(table["name"]):
-        return None
-    if not _str(table.get("description", "")) or not _strings(table.get("recipients", [])):
-        return None
-    if type(table.get("removal_is_news", False)) is not bool:
-        return None
-    raw_terms, raw_patterns = table["terms"], table.get("patterns", [])
-    if type(raw_terms) is not list or not raw_terms or type(raw_patterns) is not list:
-        return None
-    terms = [_term(term) for term in raw_terms]
-    patterns = [_pattern(pattern) for pattern in raw_patterns]
-    if any(term is None for term in terms) or any(p is None for p in patterns):
-        return None
-    return TopicTable(
-        name=table["name"],
-        terms=[term for term in terms if term is not None],
-        description=table.get("description", ""),
-        recipients=list(table.get("recipients", [])),
-        removal_is_news=table.get("removal_is_news", False),
-        patterns=[p for p in patterns if p is not None],
-    )
-
-
-def _strength(value: object) -> StrengthTable | None:
-    table = _table(value, _STRENGTH_KEYS, _STRENGTH_KEYS)
-    if table is None or not _str(table["name"], empty=False):
-        return None
-    if type(table["level"]) is not int or not _regexes(table["regexes"]):
-        return None
-    return StrengthTable(table["name"], table["level"], list(table["regexes"]))
-
-
-def _well_formed(data: Mapping[str, Any]) -> TopicsTables | None:
-    """The file's tables when every key and value is as the models require; else None."""
-    if not set(data) <= {"topic", "strength"}:
-        return None
-    raw_topics, raw_strengths = data.get("topic"), data.get("strength", [])
-    if type(raw_topics) is not list or not raw_topics or type(raw_strengths) is not list:
-        return None
-    topics = [_topic(topic) for topic in raw_topics]
-    strengths = [_strength(strength) for strength in raw_strengths]
-    if any(t is None for t in topics) or any(s is None for s in strengths):
-        return None
-    return TopicsTables(
-        topic=[t for t in topics if t is not None],
-        strength=[s for s in strengths if s is not None],
-    )
+def _raise(message: str) -> TopicsSpec:
+    raise ValueError(message)

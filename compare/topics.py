@@ -156,7 +156,7 @@ def parse_topics(data: Mapping[str, Any]) -> TopicSet:
     for table in spec.topic:
         terms = []
         for term in table.terms:
-            given = term if isinstance(term, str | dict) else term.model_dump(exclude_none=True)
+            given = term if isinstance(term, str) else term.model_dump(exclude_none=True)
             try:
                 terms.append(make_term(given))
             except ValueError as error:

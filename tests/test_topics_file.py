@@ -192,36 +192,3 @@ def test_the_shipped_patterns_find_graded_exercise_without_its_name(
 )
 def test_safeguard_wording_matches_no_practice_pattern(text: str) -> None:
     assert find_patterns(text, TOPICS) == [], text
-
-
-def test_a_well_formed_file_is_checked_without_pydantic_and_read_as_the_models_read_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import subprocess
-    import sys
-    import tomllib
-
-    from compare.topicfile import _well_formed
-    from compare.topics import parse_topics
-    from compare.topicschema import check_strictly
-
-    path = tmp_path / "topics.toml"
-    path.write_text(GOOD, encoding="utf-8")
-    for source in (DEFAULT_TOPICS, path):
-        data = tomllib.loads(source.read_text(encoding="utf-8"))
-        assert _well_formed(data) is not None
-        strict = check_strictly(data)
-        parsed = parse_topics(data)
-        # the same topics as when the pydantic models check the file
-        with monkeypatch.context() as patched:
-            patched.setattr("compare.topics.check_topics_file", lambda _data, s=strict: s)
-            assert parse_topics(data) == parsed
-    probe = (
-        "import sys; from pathlib import Path; from compare.topics import read_topics; "
-        f"read_topics(Path({str(DEFAULT_TOPICS)!r})); print('pydantic' in sys.modules)"
-    )
-    root = Path(__file__).parent.parent
-    out = subprocess.run(
-        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "False"
