@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from storage.changes import Alert
+
+# Far longer than one SMTP exchange (30 s timeouts): a message sending for longer than this
+# belongs to a run that was killed.
+SENDING_TIMEOUT = timedelta(minutes=15)
 
 
 @dataclass

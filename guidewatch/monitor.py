@@ -130,8 +130,9 @@ def deliver(app: App) -> dict[str, Any]:
             engine, app.settings, subscribers_in_force(app.settings)
         ).to_dict()
     from alerts.idle import idle_report
+    from compare.topics import read_topics  # parsed once per process: the hooks read it
 
-    idle = idle_report(app.writable_engine(), app.settings)
+    idle = idle_report(app.writable_engine(), app.settings, read_topics(app.settings.topics_path))
     if idle is not None:  # nothing to compose or send: the outbox's ORM is not loaded
         return idle.to_dict()
     from alerts.outbox import deliver_pending
