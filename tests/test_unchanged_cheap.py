@@ -206,8 +206,12 @@ def test_an_unchanged_run_imports_no_comparing_and_no_alert_writing(
         f"print(json.dumps([code, sorted(set(sys.argv[1:]) & set(sys.modules))]))"
     )
     root = Path(__file__).parent.parent
-    runs = [
-        subprocess.run(
+    runs = []
+    for served in ("v1", "v2-cure", "v2-cure"):
+        # the second run brings a change on a topic: alert items wait, and nobody is set to
+        # receive them (no mail settings), as in most runs of a new install
+        site.set(NICE_PATH, html(f"nice/ng206-recommendations-{served}.html"))
+        out = subprocess.run(
             [sys.executable, "-c", probe, *NOT_FOR_UNCHANGED],
             cwd=root,
             env=env,
@@ -215,15 +219,14 @@ def test_an_unchanged_run_imports_no_comparing_and_no_alert_writing(
             text=True,
             check=True,
         )
-        .stdout.strip()
-        .splitlines()[-1]
-        for _ in range(3)
-    ]
-    first, _, unchanged = (json.loads(run) for run in runs)
+        runs.append(out.stdout.strip().splitlines()[-1])
+    first, changed, unchanged = (json.loads(run) for run in runs)
     assert first[0] == 0 and "compare.diff" not in first[1]  # a first version is not compared
     assert "sqlmodel" in first[1]  # new versions are stored through the ORM
+    assert "compare.diff" in changed[1]
     assert unchanged == [0, []]
-    with open_session(make_engine(f"sqlite:///{tmp_path / 'data' / 'guidewatch.db'}")) as session:
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'guidewatch.db'}")
+    with open_session(engine) as session:
         outcomes = {
             document: [
                 f.outcome for f in fetch_log.list_fetches(session=session, document_id=document)
@@ -231,9 +234,12 @@ def test_an_unchanged_run_imports_no_comparing_and_no_alert_writing(
             for document in (NICE, BHC)
         }
     assert outcomes == {
-        NICE: ["not_modified", "not_modified", "new_version"],
+        NICE: ["not_modified", "new_version", "new_version"],
         BHC: ["unchanged", "unchanged", "new_version"],
     }
+    with engine.connect() as connection:
+        waiting = connection.exec_driver_sql("SELECT count(*) FROM alert_items").scalar_one()
+    assert waiting >= 1
 
 
 # What a run whose every page and PDF answers 304 has no use for: reading bodies.
