@@ -19,8 +19,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,7 +26,9 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from alerts.delivery_report import SENDING_TIMEOUT, DeliveryReport
 from alerts.notes import ChangeNote, Digest, EventNote
+from alerts.recipients import recipients_for
 from alerts.smtp import (
     MailSettings,
     SmtpConfig,
@@ -47,9 +47,6 @@ from storage.repo import utcnow
 log = logging.getLogger("guidewatch.alerts")
 
 MAX_PERMANENT_FAILURES = 3
-# Far longer than one SMTP exchange (30 s timeouts): a message sending for longer than this
-# belongs to a run that was killed.
-SENDING_TIMEOUT = timedelta(minutes=15)
 
 Sender = Callable[[EmailMessage, SmtpConfig], None]
 
@@ -61,61 +58,10 @@ class DeliverySettings(MailSettings, Protocol):
     def topics_path(self) -> Path: ...
 
 
-@dataclass
-class DeliveryReport:
-    """What one delivery did."""
-
-    created: int = 0
-    sent: int = 0
-    pending: int = 0
-    failed: int = 0
-    unaddressed: int = 0
-    sent_message_ids: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    # The whole outbox once this delivery is done: messages pending, sending (claimed by a run
-    # still going, or by one that died: resent after SENDING_TIMEOUT) and failed.
-    waiting: dict[str, int] = field(default_factory=dict)
-    smtp_configured: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict."""
-        return asdict(self)
-
-    def not_sent(self, status: str, error: str) -> None:
-        """Count a message whose sending failed: given up on ("failed") or to retry."""
-        self.errors.append(error)
-        if status == "failed":
-            self.failed += 1
-        else:
-            self.pending += 1
-
-    def was_sent(self, alert: Alert) -> None:
-        """Count a message sent."""
-        self.sent += 1
-        self.sent_message_ids.append(alert.message_id)
-
-
 def new_message_id(sender: str) -> str:
     """Return a fresh, globally unique Message-ID in the sender's domain."""
     domain = sender.rpartition("@")[2].strip(" >") or "guidewatch.localhost"
     return f"<guidewatch.{uuid.uuid4().hex}@{domain}>"
-
-
-def recipients_for(
-    item: AlertItem, topics: Sequence[Topic], default: Sequence[str]
-) -> tuple[str, ...]:
-    """Who is told about an item: the topic's recipients, else the default list.
-
-    Events about a document go to the default list, else to everyone who follows a topic.
-    """
-    if item.kind == "change":
-        for topic in topics:
-            if topic.name == item.topic and topic.recipients:
-                return tuple(sorted(set(topic.recipients)))
-        return tuple(sorted(set(default)))
-    if default:
-        return tuple(sorted(set(default)))
-    return tuple(sorted({r for topic in topics for r in topic.recipients}))
 
 
 def digest_for(session: Session, items: Sequence[AlertItem]) -> Digest:

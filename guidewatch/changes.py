@@ -17,27 +17,32 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult
 from scrapers.base import Extractor, get_extractor
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError
 from storage import blobs, fetch_log, version_store
-from storage import changes as store
-from storage.changes import ChangeRow
 from storage.db import open_session
-from storage.models import CONFIRMING, FAILING, NOT_CLEAN, Fetch, Version
+from storage.repo import sha256
+from storage.tables import CONFIRMING, FAILING, NOT_CLEAN
 
-if TYPE_CHECKING:  # comparing is imported when a version is stored, not by every run
+if TYPE_CHECKING:
+    # Comparing, and the ORM that stores changes and events, are imported when a version is
+    # stored or an event may be due, not by a run where nothing changed.
+    from sqlmodel import Session
+
     from compare.model import Change, Topic
     from guidewatch.settings import Settings
+    from storage.changes import ChangeRow
+    from storage.models import Version
+    from storage.version_store import AnyVersion
 
 log = logging.getLogger("guidewatch.changes")
 
 Extractors = Callable[[str], Extractor]
 
 
-def stored_fetched(session: Session, version: Version) -> Fetched:
+def stored_fetched(session: Session, version: AnyVersion) -> Fetched:
     """Rebuild the response a version was extracted from, related bodies included."""
     from scrapers.sniff import sniff_kind
 
@@ -59,10 +64,21 @@ def stored_fetched(session: Session, version: Version) -> Fetched:
 
 
 def comparable_document(
-    session: Session, spec: DocumentSpec, version: Version, *, extractor: Extractor
+    session: Session,
+    spec: DocumentSpec,
+    version: AnyVersion,
+    *,
+    extractor: Extractor,
+    extracted: Document | None = None,
 ) -> Document:
-    """A version's text as the current extractor sees it (stored sections when it made them)."""
+    """A version's text as the current extractor sees it (stored sections when it made them).
+
+    `extracted` is the document the version was just stored from, if the caller has it: the
+    same text as its stored sections, without reading them back.
+    """
     if version.extractor == extractor.kind and version.extractor_version == extractor.version:
+        if extracted is not None:
+            return extracted
         return version_store.version_document(session=session, version=version)
     try:
         return extractor.extract(spec, stored_fetched(session, version))
@@ -81,19 +97,23 @@ def comparable_document(
 def compare_versions(
     session: Session,
     spec: DocumentSpec,
-    old: Version,
-    new: Version,
+    old: AnyVersion,
+    new: AnyVersion,
     *,
     topics: Sequence[Topic],
     extractors: Extractors = get_extractor,
+    extracted: Document | None = None,
 ) -> list[Change]:
-    """Compare two stored versions like with like, with the spec's ignore rules."""
+    """Compare two stored versions like with like, with the spec's ignore rules.
+
+    `extracted`: the new version's document as just extracted, if the caller has it.
+    """
     from compare.diff import compare_documents
     from compare.noise import resolve_ignore
 
     extractor = extractors(spec.kind)
     before = comparable_document(session, spec, old, extractor=extractor)
-    after = comparable_document(session, spec, new, extractor=extractor)
+    after = comparable_document(session, spec, new, extractor=extractor, extracted=extracted)
     ignore = resolve_ignore(spec.options.get("ignore", ()))
     return compare_documents(before, after, topics=topics, ignore=ignore)
 
@@ -105,17 +125,22 @@ def _item_payload(spec: DocumentSpec, **extra: object) -> dict[str, object]:
 def record_changes(
     session: Session,
     spec: DocumentSpec,
-    previous: Version | None,
+    previous: AnyVersion | None,
     new: Version,
     *,
     topics: Sequence[Topic],
     extractors: Extractors = get_extractor,
+    extracted: Document | None = None,
 ) -> list[ChangeRow]:
     """Store every change from previous to new and queue those on a topic; never commits."""
+    from storage import changes as store
+
     if previous is None:
         return []
     assert new.id is not None
-    changes = compare_versions(session, spec, previous, new, topics=topics, extractors=extractors)
+    changes = compare_versions(
+        session, spec, previous, new, topics=topics, extractors=extractors, extracted=extracted
+    )
     rows = []
     for ordinal, change in enumerate(changes):
         row = store.add_change(
@@ -159,6 +184,9 @@ def _events(
     session: Session, spec: DocumentSpec, result: CheckResult, threshold: int
 ) -> list[_Event]:
     """The events this check raises."""
+    from storage import changes as store
+    from storage.models import Fetch
+
     if result.fetch_id is None:
         return []
     current = session.get(Fetch, result.fetch_id)
@@ -234,6 +262,8 @@ def record_event(
     """
     if _quiet(spec, result):
         return []
+    from storage import changes as store
+
     queued: list[str] = []
     with open_session(engine) as session:
         for event in _events(session, spec, result, threshold):
@@ -254,9 +284,11 @@ def record_event(
 
 
 def record_compare_failure(
-    session: Session, spec: DocumentSpec, previous: Version, new: Version, error: Exception
+    session: Session, spec: DocumentSpec, previous: AnyVersion, new: Version, error: Exception
 ) -> bool:
     """Queue, once per version, word that a new version was kept but could not be compared."""
+    from storage import changes as store
+
     detail = (
         f"version {new.number} was kept, but comparing it with version {previous.number} "
         f"failed ({type(error).__name__}: {error}); run `guidewatch replay {spec.id}` "
@@ -271,6 +303,11 @@ def record_compare_failure(
         payload=_item_payload(spec, detail=detail),
     )
     return item is not None
+
+
+def section_texts(document: Document) -> dict[str, str]:
+    """Each section text of a document by its SHA-256 (as version_store stores it)."""
+    return {sha256(s.text.encode("utf-8")): s.text for s in document.sections}
 
 
 def make_hooks(
@@ -292,17 +329,31 @@ def make_hooks(
         engine = make_engine(settings.database_url)
 
     def after_version(
-        session: Session, spec: DocumentSpec, previous: Version | None, new: Version
+        session: Session,
+        spec: DocumentSpec,
+        previous: AnyVersion | None,
+        new: Version,
+        /,
+        document: Document | None = None,
     ) -> None:
         if previous is not None:  # a first version is counted when a timeline first asks
             from guidewatch.term_counts import keep_version_counts
 
-            keep_version_counts(session, new.id, watched)
+            texts = None if document is None else section_texts(document)
+            keep_version_counts(session, new.id, watched, texts)
         # A comparison bug must not cost the evidence: the version is kept either way, and
         # the failure is queued as an event so that it is not only in a log.
         try:
             with session.begin_nested():
-                record_changes(session, spec, previous, new, topics=watched, extractors=extractors)
+                record_changes(
+                    session,
+                    spec,
+                    previous,
+                    new,
+                    topics=watched,
+                    extractors=extractors,
+                    extracted=document,
+                )
         except Exception as error:
             log.exception("%s: comparing version %s failed; version kept", spec.id, new.number)
             if previous is None:

@@ -17,7 +17,7 @@ from scrapers.discover.model import DiscoveryError, Found
 from scrapers.model import DocumentSpec, Fetched, ScrapeError, StoppedError, SuspectError
 from scrapers.rewrite import Rewrites
 from storage import fetch_log, repo
-from storage.db import open_session
+from storage.db import session_on
 
 if TYPE_CHECKING:
     from scrapers.fetch import FetchPolicy
@@ -48,19 +48,21 @@ def declare(spec: DocumentSpec, engine: Engine) -> None:
     """Create or update the document's row (a concurrent run may create it first)."""
     declared = (spec.source, spec.title, spec.kind, spec.url)
     for attempt in (1, 2):
-        with open_session(engine) as session:
-            if repo.declared_fields(session=session, id=spec.id) == declared:
-                return  # nothing to write: no transaction
-            repo.upsert_document(
-                session=session,
-                id=spec.id,
-                source=spec.source,
-                title=spec.title,
-                kind=spec.kind,
-                url=spec.url,
-            )
+        with engine.connect() as connection:
+            if repo.declared_fields(session=connection, id=spec.id) == declared:
+                return  # nothing to write: no transaction, and no ORM loaded
             try:
-                session.commit()
+                with session_on(connection) as session:
+                    repo.upsert_document(
+                        session=session,
+                        id=spec.id,
+                        source=spec.source,
+                        title=spec.title,
+                        kind=spec.kind,
+                        url=spec.url,
+                    )
+                    session.commit()  # flushes; the connection commits
+                connection.commit()
                 return
             except IntegrityError:
                 if attempt == 2:
@@ -136,8 +138,8 @@ def _fetch_and_keep(
     check.discovery = url.record if isinstance(url, Found) else None
     if url != spec.url:
         log.debug("%s: %s leads to %s", spec.id, spec.url, url)
-    with open_session(check.engine) as session:
-        state = fetch_log.fetch_state(session=session, document_id=spec.id, url=url)
+    with check.engine.connect() as connection:
+        state = fetch_log.fetch_state(session=connection, document_id=spec.id, url=url)
     fetched = fetcher.get(url, etag=state.etag, last_modified=state.last_modified)
     check.fetched = fetched
     if fetched.status != 304:

@@ -1,22 +1,33 @@
-"""Keeping what one check found: one function per outcome, each one transaction."""
+"""Keeping what one check found: one function per outcome, each one transaction.
+
+A check's transaction is a Core connection's: a document answered 304 or serving the same
+text again (most checks of most runs) is kept without loading the ORM, SQLModel or pydantic.
+An ORM session joins that same transaction only to store a new version.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlalchemy.engine import Connection, Engine
 
 from scrapers.base import Extractor, check_content_kind
 from scrapers.discover.model import Record
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError, SuspectError
 from storage import blobs, fetch_log, repo, version_store
-from storage.db import open_session
-from storage.models import CONFIRMING, Fetch, Version
+from storage.db import session_on
+from storage.fetch_log import FetchRecord
+from storage.tables import CONFIRMING
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from storage.models import Version
+    from storage.version_store import AnyVersion
 
 # The cycle's logger: what is decided here is the cycle's decision.
 log = logging.getLogger("guidewatch.cycle")
@@ -25,7 +36,25 @@ log = logging.getLogger("guidewatch.cycle")
 SHRINK_LIMIT = 0.4
 SHRINK_CONFIRMATIONS = 3
 
-AfterVersion = Callable[[Session, DocumentSpec, Version | None, Version], None]
+
+class AfterVersion(Protocol):
+    """What runs in a new version's transaction once it is stored (compare it, queue alerts).
+
+    The previous version comes as a Core row from a run's check, as an ORM object from other
+    callers; `document` is the text just extracted, when the caller has it (spares reading
+    the new version back).
+    """
+
+    def __call__(
+        self,
+        session: Session,
+        spec: DocumentSpec,
+        previous: AnyVersion | None,
+        new: Version,
+        /,
+        document: Document | None = None,
+    ) -> None:
+        """Act on a version just stored."""
 
 
 @dataclass(frozen=True)
@@ -63,9 +92,11 @@ class Check:
     header_set: tuple[str, int] | None = None  # the newest fetch's, for add_fetch's known_set
 
 
-def fetch_row(check: Check, fetched: Fetched | None, discovery: Record | None = None) -> Fetch:
+def fetch_row(
+    check: Check, fetched: Fetched | None, discovery: Record | None = None
+) -> FetchRecord:
     """Return the fetch log row of this check, its outcome still to be said."""
-    row = Fetch(
+    row = FetchRecord(
         document_id=check.spec.id, started_at=check.started, url=check.url, outcome="failed"
     )
     if discovery is not None:
@@ -81,7 +112,7 @@ def fetch_row(check: Check, fetched: Fetched | None, discovery: Record | None = 
 
 
 def check_shrink(
-    session: Session, spec_id: str, document: Document, previous: Version | None
+    session: Connection | Session, spec_id: str, document: Document, previous: AnyVersion | None
 ) -> None:
     """Refuse empty text, and text that shrank by most of its size until it proves stable.
 
@@ -117,12 +148,12 @@ def keep(check: Check, extractor: Extractor, after_version: AfterVersion | None)
     """Store a fetch that was answered, and the version it brings if its text is new."""
     fetched = check.fetched
     assert fetched is not None, "keep() is for a check that fetched"
-    with open_session(check.engine) as session:
+    with check.engine.connect() as session:
         newest = _back_from_gone(session, check.spec.id)
         row = fetch_row(check, fetched, check.discovery)
         if fetched.status == 304:
             return _not_modified(check, session, row, newest)
-        previous = version_store.latest_version(session=session, document_id=check.spec.id)
+        previous = version_store.newest_version(session=session, document_id=check.spec.id)
         row.body_sha256 = blobs.put_blob(session=session, body=fetched.body)
         row.related = json.dumps(
             {u: blobs.put_blob(session=session, body=b) for u, b in fetched.related.items()}
@@ -138,22 +169,19 @@ def keep(check: Check, extractor: Extractor, after_version: AfterVersion | None)
         return _new_version(check, session, row, previous, document, extractor, after_version)
 
 
-def _back_from_gone(session: Session, document_id: str) -> tuple[int, int] | None:
+def _back_from_gone(session: Connection, document_id: str) -> tuple[int, int] | None:
     """Clear the gone mark of a document that answers again; return its newest version's ref.
 
     The newest version's (id, number), read in the same statement, is all an answer 304 needs.
     """
     gone, newest = repo.gone_and_newest(session=session, id=document_id)
     if gone:
-        stored = repo.get_document(session=session, id=document_id)
-        if stored is not None:
-            stored.gone_at = None
-            session.add(stored)
+        repo.clear_gone(session=session, id=document_id)
     return newest
 
 
 def _not_modified(
-    check: Check, session: Session, row: Fetch, latest: tuple[int, int] | None
+    check: Check, session: Connection, row: FetchRecord, latest: tuple[int, int] | None
 ) -> CheckResult:
     """Answered 304: the newest version was seen again (most checks of most runs)."""
     row.outcome = "not_modified"
@@ -167,7 +195,9 @@ def _not_modified(
     return CheckResult(check.spec.id, "not_modified", message, number, row.id, check.moved_from)
 
 
-def _refused(check: Check, session: Session, row: Fetch, error: ScrapeError) -> CheckResult:
+def _refused(
+    check: Check, session: Connection, row: FetchRecord, error: ScrapeError
+) -> CheckResult:
     """The body was fetched but its text is not a version (suspect, wrong kind, unreadable)."""
     row.outcome = error.outcome
     row.error = str(error)
@@ -176,12 +206,14 @@ def _refused(check: Check, session: Session, row: Fetch, error: ScrapeError) -> 
     return CheckResult(check.spec.id, row.outcome, str(error), None, row.id, check.moved_from)
 
 
-def _unchanged(check: Check, session: Session, row: Fetch, previous: Version) -> CheckResult:
+def _unchanged(
+    check: Check, session: Connection, row: FetchRecord, previous: AnyVersion
+) -> CheckResult:
     """The same text as the newest version: it was seen again."""
     row.outcome = "unchanged"
     row.version_id = previous.id
-    previous.last_seen_at = check.started
-    session.add(previous)
+    assert previous.id is not None
+    version_store.mark_seen(session=session, version_id=previous.id, seen_at=check.started)
     fetch_log.add_fetch(session=session, fetch=row, known_set=check.header_set)
     session.commit()
     return CheckResult(check.spec.id, "unchanged", "", previous.number, row.id, check.moved_from)
@@ -189,17 +221,40 @@ def _unchanged(check: Check, session: Session, row: Fetch, previous: Version) ->
 
 def _new_version(
     check: Check,
-    session: Session,
-    row: Fetch,
-    previous: Version | None,
+    connection: Connection,
+    row: FetchRecord,
+    previous: AnyVersion | None,
     document: Document,
     extractor: Extractor,
     after_version: AfterVersion | None,
 ) -> CheckResult:
-    """New text: store it as the next version, then let after_version compare it."""
+    """New text: store it as the next version, then let after_version compare it.
+
+    The ORM session works inside the check's transaction, committed once at the end.
+    """
     assert row.body_sha256 is not None, "keep() stored the body"
     row.outcome = "new_version"
-    fetch_log.add_fetch(session=session, fetch=row, known_set=check.header_set)
+    fetch_log.add_fetch(session=connection, fetch=row, known_set=check.header_set)
+    assert row.id is not None
+    with session_on(connection) as session:
+        version = _store_version(check, session, row, previous, document, extractor)
+        if after_version is not None:
+            after_version(session, check.spec, previous, version, document=document)
+        session.commit()  # flushes; the connection's transaction is committed below
+    connection.commit()
+    return CheckResult(check.spec.id, "new_version", "", version.number, row.id, check.moved_from)
+
+
+def _store_version(
+    check: Check,
+    session: Session,
+    row: FetchRecord,
+    previous: AnyVersion | None,
+    document: Document,
+    extractor: Extractor,
+) -> Version:
+    """Add the next version with its sections, and point the check's fetch at it."""
+    assert row.body_sha256 is not None and row.id is not None
     version = version_store.add_version(
         session=session,
         document_id=check.spec.id,
@@ -212,19 +267,17 @@ def _new_version(
         seen_at=check.started,
         number=(previous.number if previous else 0) + 1,
     )
+    assert version.id is not None
     row.version_id = version.id
-    session.add(row)
-    if after_version is not None:
-        after_version(session, check.spec, previous, version)
-    session.commit()
-    return CheckResult(check.spec.id, "new_version", "", version.number, row.id, check.moved_from)
+    fetch_log.set_version(session=session, fetch_id=row.id, version_id=version.id)
+    return version
 
 
 def record_failure(
     check: Check, error: ScrapeError, fetched: Fetched | None, discovery: Record | None = None
 ) -> CheckResult:
     """Store a check that failed (a gone document is marked gone), with what it was served."""
-    with open_session(check.engine) as session:
+    with check.engine.connect() as session:
         row = fetch_row(check, fetched, discovery)
         row.outcome = error.outcome
         row.error = str(error)
@@ -233,10 +286,7 @@ def record_failure(
         if fetched is not None and fetched.body:
             row.body_sha256 = blobs.put_blob(session=session, body=fetched.body)
         if error.outcome == "gone":
-            stored = repo.get_document(session=session, id=check.spec.id)
-            if stored is not None and stored.gone_at is None:
-                stored.gone_at = check.started
-                session.add(stored)
+            repo.mark_gone(session=session, id=check.spec.id, at=check.started)
         fetch_log.add_fetch(session=session, fetch=row, known_set=check.header_set)
         session.commit()
         return CheckResult(check.spec.id, error.outcome, str(error), None, row.id)

@@ -9,7 +9,7 @@ from typing import Any, TextIO
 from guidewatch.app import App, subscribers_in_force
 from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult, Progress, run_cycle
 from scrapers.model import DocumentSpec
-from storage.models import FAILING
+from storage.tables import FAILING
 
 
 @dataclass
@@ -129,6 +129,12 @@ def deliver(app: App) -> dict[str, Any]:
         return deliver_to_subscribers(
             engine, app.settings, subscribers_in_force(app.settings)
         ).to_dict()
+    from alerts.idle import idle_report
+    from compare.topics import read_topics  # parsed once per process: the hooks read it
+
+    idle = idle_report(app.writable_engine(), app.settings, read_topics(app.settings.topics_path))
+    if idle is not None:  # nothing to compose or send: the outbox's ORM is not loaded
+        return idle.to_dict()
     from alerts.outbox import deliver_pending
 
     return deliver_pending(app.writable_engine(), app.settings).to_dict()

@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect
@@ -41,30 +41,42 @@ def kept_sets(topics: Sequence[Topic]) -> list[tuple[Topic, ...]]:
     return [whole, *((topic,) for topic in whole if len(whole) > 1)]
 
 
-def keep_version_counts(session: Session, version_id: int | None, topics: Sequence[Topic]) -> None:
+def keep_version_counts(
+    session: Session,
+    version_id: int | None,
+    topics: Sequence[Topic],
+    texts: Mapping[str, str] | None = None,
+) -> None:
     """Count a newly stored version's new section texts; a failure costs only the cache.
 
     Runs in the caller's transaction (a savepoint), for every selection `timeline` offers
-    without naming a term: all topics, and each topic alone.
+    without naming a term: all topics, and each topic alone. `texts` (section hash to text,
+    from the document just extracted) spares reading the version's sections back.
     """
     if version_id is None:
         return
     try:
         with session.begin_nested():
-            sections = terms.version_sections(session=session, version_id=version_id)
-            hashes = sorted({ref.text_sha256 for ref in sections})
+            if texts is None:
+                sections = terms.version_sections(session=session, version_id=version_id)
+                hashes = sorted({ref.text_sha256 for ref in sections})
+            else:
+                hashes = sorted(texts)
             selections = kept_sets(topics)
             keys = [fingerprint(chosen) for chosen in selections]
-            known = [
-                terms.known_counts(session=session, fingerprint=key, hashes=hashes) for key in keys
-            ]
-            missing = {h for h in hashes if any(h not in k for k in known)}
-            wanted = [ref for ref in sections if ref.text_sha256 in missing]
-            texts = terms.missing_texts(session=session, sections=wanted, known={})
-            counted = {digest: selection_counts(text, selections) for digest, text in texts.items()}
-            for i, key in enumerate(keys):
-                fresh = {d: c[i] for d, c in counted.items() if d not in known[i]}
-                terms.keep_counts(session=session, fingerprint=key, counts=fresh)
+            known = terms.known_counts_under(session=session, fingerprints=keys, hashes=hashes)
+            missing = {h for h in hashes if any(h not in known[key] for key in keys)}
+            if texts is None:
+                wanted = [ref for ref in sections if ref.text_sha256 in missing]
+                found = terms.missing_texts(session=session, sections=wanted, known={})
+            else:
+                found = {digest: texts[digest] for digest in sorted(missing)}
+            counted = {digest: selection_counts(text, selections) for digest, text in found.items()}
+            fresh = {
+                key: {d: c[i] for d, c in counted.items() if d not in known[key]}
+                for i, key in enumerate(keys)
+            }
+            terms.keep_counts_under(session=session, counts=fresh)
     except Exception:
         log.exception(
             "version %s: term counts not kept (counted at query time instead)", version_id

@@ -18,9 +18,7 @@ from sqlalchemy.engine import Engine
 from guidewatch.app import App
 from guidewatch.archive_settings import ArchiveSettings, archive_settings
 from scrapers.model import ScrapeError
-from storage import archive as history
 from storage.db import open_session
-from storage.models import Version
 
 log = logging.getLogger("guidewatch.witness")
 
@@ -37,6 +35,8 @@ class WitnessReport:
 
 
 def _record(engine: Engine, version_id: int, address: str | None, error: str | None) -> None:
+    from storage.models import Version
+
     with open_session(engine) as session:
         version = session.get(Version, version_id)
         if version is None:
@@ -65,6 +65,7 @@ def _witness(app: App, settings: ArchiveSettings, report: WitnessReport) -> None
     from guidewatch.archive_client import archive_client
     from scrapers.rewrite import Rewriter
     from scrapers.wayback import KeyedSaver
+    from storage import archive as history
 
     engine = app.writable_engine()
     with open_session(engine) as session:

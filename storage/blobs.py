@@ -6,15 +6,14 @@ import logging
 import zlib
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy.engine import Connection
 
 from storage.db import insert_or_ignore
 from storage.repo import sha256, utcnow
 from storage.tables import blobs
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
-
     from storage.db import Db
     from storage.models import Blob
 
@@ -50,8 +49,10 @@ def pack(body: bytes) -> tuple[str, bytes]:
     return "zlib", packed
 
 
-def put_blob(*, session: Session, body: bytes) -> str:
+def put_blob(*, session: Db, body: bytes) -> str:
     """Store a raw body once per SHA-256 (compressed if that gains) and return its hash."""
+    if isinstance(session, Connection):
+        return _put_blob_core(session, body)
     from storage.models import Blob
 
     digest = sha256(body)
@@ -78,6 +79,48 @@ def put_blob(*, session: Session, body: bytes) -> str:
         # Another run may store the same bytes at the same moment: that is no conflict.
         # An ORM insert (Blob): what is pending in the session is flushed first, as ever.
         session.execute(insert_or_ignore(session, Blob).values(**values))
+    return digest
+
+
+_STORED = select(blobs).where(blobs.c.sha256 == bindparam("sha256"))
+_REPAIR = (
+    update(blobs)
+    .where(blobs.c.sha256 == bindparam("b_sha256"))
+    .values(
+        compression=bindparam("b_compression"), data=bindparam("b_data"), size=bindparam("b_size")
+    )
+)
+
+
+def _put_blob_core(connection: Connection, body: bytes) -> str:
+    """put_blob on a Core connection: the same statements, without the ORM."""
+    digest = sha256(body)
+    stored = connection.execute(_STORED, {"sha256": digest}).first()
+    if stored is not None and _damage(stored, digest):
+        log.warning(
+            "stored raw body %s was damaged (%s); repaired from a new fetch of the same bytes",
+            digest,
+            _damage(stored, digest),
+        )
+        compression, data = pack(body)
+        params = {
+            "b_sha256": digest,
+            "b_compression": compression,
+            "b_data": data,
+            "b_size": len(body),
+        }
+        connection.execute(_REPAIR, params)
+    if stored is None:
+        compression, data = pack(body)
+        values = {
+            "sha256": digest,
+            "size": len(body),
+            "compression": compression,
+            "data": data,
+            "created_at": utcnow(),
+        }
+        # Another run may store the same bytes at the same moment: that is no conflict.
+        connection.execute(insert_or_ignore(connection, blobs).values(**values))
     return digest
 
 

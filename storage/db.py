@@ -115,6 +115,18 @@ def open_session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
 
 
+def session_on(connection: Connection) -> Session:
+    """Return an ORM session inside a Core connection's transaction, which the caller commits.
+
+    The check of a document starts on Core (most checks find nothing new) and takes an ORM
+    session only when a new version is stored: in the same transaction, so the check is
+    still one transaction and one commit. The session never commits the connection.
+    """
+    from sqlmodel import Session
+
+    return Session(bind=connection, expire_on_commit=False, join_transaction_mode="rollback_only")
+
+
 def open_reader(engine: Engine) -> Connection:
     """Return a Core connection for reading (no ORM, SQLModel nor pydantic loaded)."""
     return engine.connect()

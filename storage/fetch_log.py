@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, bindparam
 from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection
 
 from storage.db import insert_or_ignore
 from storage.repo import sha256
@@ -25,6 +26,39 @@ if TYPE_CHECKING:
 
     # A fetch as the ORM loads it (writers) or as a Core row (readers): the same attributes.
     AnyFetch: TypeAlias = Fetch | Row[Any]
+    # A fetch to record: an ORM object, or a plain FetchRecord (written through Core).
+    NewFetch: TypeAlias = "Fetch | FetchRecord"
+
+
+@dataclass
+class FetchRecord:
+    """A fetch row to write through Core: the fields of storage.models.Fetch, without the ORM.
+
+    The unchanged path of a check writes its fetch with this, so that a run where nothing
+    changed never loads the ORM, SQLModel or pydantic.
+    """
+
+    document_id: str
+    started_at: datetime
+    url: str
+    outcome: str
+    id: int | None = None
+    final_url: str | None = None
+    redirects: str | None = None
+    status: int | None = None
+    headers: str | None = None
+    body_sha256: str | None = None
+    size: int | None = None
+    duration_ms: int | None = None
+    error: str | None = None
+    version_id: int | None = None
+    related: str | None = None
+    discovery: str | None = None
+    provenance: str | None = None
+    archive_url: str | None = None
+    archive_digest: str | None = None
+    headers_id: int | None = None
+    date_offset: int | None = None
 
 
 def _date_offset(started: datetime, date: str | None) -> int | None:
@@ -50,21 +84,30 @@ def _http_date(seconds: int) -> str:
     return formatdate(seconds, usegmt=True)
 
 
-def intern_headers(*, session: Session, headers: dict[str, str]) -> int:
+def intern_headers(*, session: Db, headers: dict[str, str]) -> int:
     """Return the id of this set of headers, stored once however many fetches carry it."""
     return _intern_payload(session, json.dumps(headers, sort_keys=True, ensure_ascii=False))
 
 
-def _intern_payload(session: Session, payload: str) -> int:
-    from storage.models import HeaderSet  # an ORM insert: what is pending is flushed first
-
+def _intern_payload(session: Db, payload: str) -> int:
     digest = sha256(payload.encode("utf-8"))
-    found = session.connection().execute(_HEADER_SET_ID, {"sha256": digest}).scalar()
+    connection = session if isinstance(session, Connection) else session.connection()
+    found = connection.execute(_HEADER_SET_ID, {"sha256": digest}).scalar()
     if found is None:
-        session.execute(insert_or_ignore(session, HeaderSet).values(sha256=digest, headers=payload))
-        found = session.connection().execute(_HEADER_SET_ID, {"sha256": digest}).scalar_one()
+        values = {"sha256": digest, "headers": payload}
+        if isinstance(session, Connection):
+            session.execute(insert_or_ignore(session, header_sets).values(**values))
+        else:  # an ORM insert: what is pending in the session is flushed first
+            from storage.models import HeaderSet
+
+            session.execute(insert_or_ignore(session, HeaderSet).values(**values))
+        found = connection.execute(_HEADER_SET_ID, {"sha256": digest}).scalar_one()
     assert found is not None
     return int(found)
+
+
+def _connection(session: Db) -> Connection:
+    return session if isinstance(session, Connection) else session.connection()
 
 
 _HEADER_SET_ID = sa_select(header_sets.c.id).where(header_sets.c.sha256 == bindparam("sha256"))
@@ -75,7 +118,9 @@ _FETCH_COLUMNS = tuple(c.key for c in fetches.columns if c.key != "id")
 _INSERT_FETCH = fetches.insert()
 
 
-def add_fetch(*, session: Session, fetch: Fetch, known_set: tuple[str, int] | None = None) -> Fetch:
+def add_fetch(
+    *, session: Db, fetch: NewFetch, known_set: tuple[str, int] | None = None
+) -> NewFetch:
     """Record one fetch attempt; its headers go to a shared header set.
 
     An unchanged fetch then costs a row of its facts (time, outcome, status, hashes) and a
@@ -83,9 +128,10 @@ def add_fetch(*, session: Session, fetch: Fetch, known_set: tuple[str, int] | No
     fetch, is kept as an offset from started_at when it can be rebuilt exactly. known_set is
     a header set already read from this database (FetchState.header_set: its JSON and id);
     headers with exactly that JSON take its id without looking the set up again.
-    """
-    from sqlalchemy.orm import make_transient_to_detached
 
+    On a Core connection (a FetchRecord, the run's unchanged path) the row is inserted there
+    and then; on an ORM session it joins the session as if loaded, for later changes.
+    """
     if fetch.headers_id is None and fetch.headers not in (None, "", "{}"):
         headers = dict(json.loads(fetch.headers))
         offset = _date_offset(fetch.started_at, headers.get("date"))
@@ -99,21 +145,44 @@ def add_fetch(*, session: Session, fetch: Fetch, known_set: tuple[str, int] | No
             fetch.headers_id = _intern_payload(session, payload)
         fetch.headers = None
     compact_fetch(fetch)
+    if isinstance(session, Connection):
+        assert fetch.id is None, "a fetch is inserted once"
+        fetch.id = _insert(session, fetch)
+        return fetch
+    from sqlalchemy.orm import make_transient_to_detached
+
     if fetch.id is not None or session.new or session.dirty or session.deleted:
         session.add(fetch)  # what is pending goes first, in the order it always did
         session.flush()
         return fetch
-    values = {key: getattr(fetch, key) for key in _FETCH_COLUMNS}
-    inserted = session.connection().execute(_INSERT_FETCH, values)
-    key = inserted.inserted_primary_key
-    assert key is not None
-    fetch.id = int(key[0])
+    fetch.id = _insert(session.connection(), fetch)
     make_transient_to_detached(fetch)
     session.add(fetch)
     return fetch
 
 
-def compact_fetch(fetch: Fetch) -> None:
+def _insert(connection: Connection, fetch: NewFetch) -> int:
+    """Insert a fetch row with one prebuilt statement; return its id."""
+    values = {key: getattr(fetch, key) for key in _FETCH_COLUMNS}
+    key = connection.execute(_INSERT_FETCH, values).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+_SET_VERSION = (
+    fetches.update()
+    .where(fetches.c.id == bindparam("fetch_id"))
+    .values(version_id=bindparam("b_version_id"))
+)
+
+
+def set_version(*, session: Db, fetch_id: int, version_id: int) -> None:
+    """Point a recorded fetch at the version it brought."""
+    connection = session if isinstance(session, Connection) else session.connection()
+    connection.execute(_SET_VERSION, {"fetch_id": fetch_id, "b_version_id": version_id})
+
+
+def compact_fetch(fetch: NewFetch) -> None:
     """Put NULL where a fetch row would only repeat a value the readers below rebuild exactly."""
     answered = fetch.status is not None and fetch.size is not None
     if answered and fetch.final_url == fetch.url:
@@ -231,16 +300,14 @@ def _validators(own: str | None, shared: str | None) -> tuple[str | None, str | 
     return headers.get("etag"), headers.get("last-modified")
 
 
-def validators_for(
-    *, session: Session, document_id: str, url: str
-) -> tuple[str | None, str | None]:
+def validators_for(*, session: Db, document_id: str, url: str) -> tuple[str | None, str | None]:
     """Return the ETag and Last-Modified of the last fetch of this URL that confirmed a version.
 
     In the fetch log's order (started_at, id), which the (document_id, started_at) index
     serves without sorting the document's whole log.
     """
     params = {"document_id": document_id, "url": url}
-    row = session.connection().execute(_CONFIRMED_AT_URL, params).first()
+    row = _connection(session).execute(_CONFIRMED_AT_URL, params).first()
     if row is None:
         return None, None
     return _validators(row[2], row[3])
@@ -258,14 +325,14 @@ class FetchState:
     header_set: tuple[str, int] | None = None
 
 
-def fetch_state(*, session: Session, document_id: str, url: str) -> FetchState:
+def fetch_state(*, session: Db, document_id: str, url: str) -> FetchState:
     """Return validators, last good URL and last outcome: one query when the last fetch was good.
 
     The newest fetch, and the last fetch of this URL that confirmed a version (its validators,
     when the newest is not that one: after an answer 304, say), come in one statement.
     """
     params = {"document_id": document_id, "url": url}
-    newest = session.connection().execute(_STATE, params).first()
+    newest = _connection(session).execute(_STATE, params).first()
     if newest is None:
         return FetchState(None, None, None, "")
     newest_url, outcome, own, shared, shared_id, confirmed_own, confirmed_shared = newest
@@ -319,9 +386,9 @@ _STATE = (
 )
 
 
-def last_url(*, session: Session, document_id: str) -> str | None:
+def last_url(*, session: Db, document_id: str) -> str | None:
     """Return the URL the document was last successfully fetched from."""
-    found = session.connection().execute(_LAST_URL, {"document_id": document_id}).scalar()
+    found = _connection(session).execute(_LAST_URL, {"document_id": document_id}).scalar()
     return None if found is None else str(found)
 
 

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, bindparam
 from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 
+from storage.db import core_connection
 from storage.tables import documents, versions
 
 if TYPE_CHECKING:
@@ -60,9 +62,9 @@ _DECLARED = sa_select(
 ).where(documents.c.id == bindparam("id"))
 
 
-def declared_fields(*, session: Session, id: str) -> tuple[str, str, str, str] | None:
+def declared_fields(*, session: Db, id: str) -> tuple[str, str, str, str] | None:
     """Return a document's declared (source, title, kind, url), read as a plain row."""
-    row = session.connection().execute(_DECLARED, {"id": id}).first()
+    row = core_connection(session).execute(_DECLARED, {"id": id}).first()
     return None if row is None else (row[0], row[1], row[2], row[3])
 
 
@@ -85,13 +87,33 @@ _GONE_AT = (
 )
 
 
-def gone_and_newest(*, session: Session, id: str) -> tuple[bool, tuple[int, int] | None]:
+def gone_and_newest(*, session: Db, id: str) -> tuple[bool, tuple[int, int] | None]:
     """Whether a stored document is marked gone, and its newest version's (id, number)."""
-    row = session.connection().execute(_GONE_AT, {"id": id}).first()
+    row = core_connection(session).execute(_GONE_AT, {"id": id}).first()
     if row is None:
         return False, None
     newest = None if row[1] is None else (int(row[1]), int(row[2]))
     return row[0] is not None, newest
+
+
+_CLEAR_GONE = (
+    sa_update(documents).where(documents.c.id == bindparam("document_id")).values(gone_at=None)
+)
+_MARK_GONE = (
+    sa_update(documents)
+    .where(documents.c.id == bindparam("document_id"), documents.c.gone_at.is_(None))
+    .values(gone_at=bindparam("at"))
+)
+
+
+def clear_gone(*, session: Db, id: str) -> None:
+    """Clear a document's gone mark (it answers again)."""
+    core_connection(session).execute(_CLEAR_GONE, {"document_id": id})
+
+
+def mark_gone(*, session: Db, id: str, at: datetime) -> None:
+    """Mark a document gone at a moment, unless it is marked gone already."""
+    core_connection(session).execute(_MARK_GONE, {"document_id": id, "at": at})
 
 
 def list_documents(*, session: Session) -> list[StoredDocument]:

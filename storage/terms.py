@@ -124,6 +124,21 @@ def known_counts(*, session: Db, fingerprint: str, hashes: Sequence[str]) -> dic
     return found
 
 
+def known_counts_under(
+    *, session: Db, fingerprints: Sequence[str], hashes: Sequence[str]
+) -> dict[str, dict[str, Counts]]:
+    """Return the kept counts for these section texts under each fingerprint: one statement."""
+    kept = term_counts.c
+    base = select(kept.fingerprint, kept.text_sha256, kept.counts).where(
+        kept.fingerprint.in_(list(fingerprints))
+    )
+    found: dict[str, dict[str, Counts]] = {key: {} for key in fingerprints}
+    for chunk in _chunks(hashes):
+        for key, digest, counts in session.execute(base.where(kept.text_sha256.in_(chunk))):
+            found[key][digest] = json.loads(counts) if counts != "{}" else {}
+    return found
+
+
 def section_texts(*, session: Db, ids: Sequence[int]) -> dict[int, str]:
     """Return the texts of these section rows, by id."""
     found: dict[int, str] = {}
@@ -147,16 +162,22 @@ def missing_texts(
 
 def keep_counts(*, session: Db, fingerprint: str, counts: Mapping[str, Counts]) -> None:
     """Keep counts per section hash (a concurrent writer's identical row is no conflict)."""
-    if not counts:
-        return
+    keep_counts_under(session=session, counts={fingerprint: counts})
+
+
+def keep_counts_under(*, session: Db, counts: Mapping[str, Mapping[str, Counts]]) -> None:
+    """Keep counts per fingerprint and section hash, in one statement (per CHUNK rows)."""
     rows = [
         {
             "fingerprint": fingerprint,
             "text_sha256": digest,
             "counts": json.dumps(dict(sorted(found.items())), ensure_ascii=False),
         }
-        for digest, found in counts.items()
+        for fingerprint, by_hash in counts.items()
+        for digest, found in by_hash.items()
     ]
+    if not rows:
+        return
     for start in range(0, len(rows), CHUNK):
         session.execute(insert_or_ignore(session, term_counts), rows[start : start + CHUNK])
 

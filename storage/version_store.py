@@ -10,6 +10,7 @@ from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy import update as sa_update
 
 from scrapers.model import Document, Section
+from storage.db import core_connection
 from storage.repo import sha256
 from storage.tables import sections as section_rows
 from storage.tables import versions
@@ -75,9 +76,9 @@ _MARK_SEEN = (
 )
 
 
-def mark_seen(*, session: Session, version_id: int, seen_at: datetime) -> None:
+def mark_seen(*, session: Db, version_id: int, seen_at: datetime) -> None:
     """Record that a version was confirmed again at seen_at (its last_seen_at); no ORM object."""
-    session.connection().execute(_MARK_SEEN, {"version_id": version_id, "seen_at": seen_at})
+    core_connection(session).execute(_MARK_SEEN, {"version_id": version_id, "seen_at": seen_at})
 
 
 def list_versions(*, session: Session, document_id: str) -> list[Version]:

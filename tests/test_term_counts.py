@@ -175,3 +175,44 @@ def test_counting_every_selection_at_once_matches_counting_each(engine: Engine) 
             {t: n for t, n in count_terms(sample, chosen).items() if n} for chosen in selections
         ]
         assert selection_counts(sample, selections) == expected, sample
+
+
+def test_counts_from_the_extracted_texts_are_the_ones_read_back_in_two_statements(
+    engine: Engine,
+) -> None:
+    from sqlalchemy import event
+
+    from guidewatch.changes import section_texts
+
+    build_history(engine)
+    statements: list[str] = []
+
+    def seen(_c: object, _cur: object, sql: str, *_: object) -> None:
+        statements.append(" ".join(sql.split()))
+
+    kept: list[list[tuple[str, str, str]]] = []
+    for given in (True, False):
+        with open_session(engine) as session:
+            session.execute(text("DELETE FROM term_counts"))
+            version = version_store.latest_version(session=session, document_id=NG206)
+            assert version is not None
+            texts = None
+            if given:  # as a run hands them over: the document just extracted
+                document = version_store.version_document(session=session, version=version)
+                texts = section_texts(document)
+            statements.clear()
+            event.listen(engine, "before_cursor_execute", seen)
+            try:
+                keep_version_counts(session, version.id, TOPICS, texts)
+            finally:
+                event.remove(engine, "before_cursor_execute", seen)
+            session.commit()
+            rows = session.execute(
+                text("SELECT fingerprint, text_sha256, counts FROM term_counts ORDER BY 1, 2")
+            )
+            kept.append([(r[0], r[1], r[2]) for r in rows])
+        if given:  # one read of the kept counts and one write, for every topic selection
+            work = [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
+            assert [s.split()[0] for s in work] == ["SELECT", "INSERT"]
+            assert "term_counts" in work[0] and "term_counts" in work[1]
+    assert kept[0] == kept[1] and len({row[0] for row in kept[0]}) == len(kept_sets(TOPICS))

@@ -170,12 +170,17 @@ def test_downgrading_puts_the_headers_back_in_each_fetch(app: App) -> None:
     assert restored == expected and all("date" in h for h in restored.values())
 
 
+# What a run that stores nothing new has no use for: the ORM (SQLModel, its models, the
+# changes and outbox tables as ORM classes); the check, the events hook, the witness and the
+# delivery of an empty outbox all work on SQLAlchemy Core.
+ORM = ("sqlalchemy.orm", "sqlmodel", "storage.models", "storage.changes", "alerts.outbox")
 # What an unchanged cycle has no use for: comparing, counting terms, writing alert messages.
 NOT_FOR_UNCHANGED = (
     "compare.diff",
     "guidewatch.term_counts",
     "alerts.digest",
     "jinja2",
+    *ORM,
 )
 
 
@@ -186,7 +191,9 @@ def test_an_unchanged_run_imports_no_comparing_and_no_alert_writing(
 
     from tests.support.world import rewrites
 
-    site.set(NICE_PATH, html("nice/ng206-recommendations-v1.html"))
+    site.set(NICE_PATH, html("nice/ng206-recommendations-v1.html"))  # answered 304
+    page = html("pages/bhc-orthostatic-intolerance-v1.html")  # no validators: the same body
+    site.set(BHC_PAGE_PATH, Reply(body=page.body, headers={"Content-Type": "text/html"}))
     env = {k: v for k, v in os.environ.items() if not k.startswith("GUIDEWATCH_")} | {
         "GUIDEWATCH_DATA_DIR": str(tmp_path / "data"),
         "GUIDEWATCH_REWRITE": rewrites(site),
@@ -195,12 +202,16 @@ def test_an_unchanged_run_imports_no_comparing_and_no_alert_writing(
     }
     probe = (
         "import json, sys; from guidewatch.cli import main; "
-        f"code = main(['run', '--document', {NICE!r}]); "
+        f"code = main(['run', '--document', {NICE!r}, '--document', {BHC!r}]); "
         f"print(json.dumps([code, sorted(set(sys.argv[1:]) & set(sys.modules))]))"
     )
     root = Path(__file__).parent.parent
-    runs = [
-        subprocess.run(
+    runs = []
+    for served in ("v1", "v2-cure", "v2-cure"):
+        # the second run brings a change on a topic: alert items wait, and nobody is set to
+        # receive them (no mail settings), as in most runs of a new install
+        site.set(NICE_PATH, html(f"nice/ng206-recommendations-{served}.html"))
+        out = subprocess.run(
             [sys.executable, "-c", probe, *NOT_FOR_UNCHANGED],
             cwd=root,
             env=env,
@@ -208,13 +219,27 @@ def test_an_unchanged_run_imports_no_comparing_and_no_alert_writing(
             text=True,
             check=True,
         )
-        .stdout.strip()
-        .splitlines()[-1]
-        for _ in range(3)
-    ]
-    first, _, unchanged = (json.loads(run) for run in runs)
+        runs.append(out.stdout.strip().splitlines()[-1])
+    first, changed, unchanged = (json.loads(run) for run in runs)
     assert first[0] == 0 and "compare.diff" not in first[1]  # a first version is not compared
+    assert "sqlmodel" in first[1]  # new versions are stored through the ORM
+    assert "compare.diff" in changed[1]
     assert unchanged == [0, []]
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'guidewatch.db'}")
+    with open_session(engine) as session:
+        outcomes = {
+            document: [
+                f.outcome for f in fetch_log.list_fetches(session=session, document_id=document)
+            ]
+            for document in (NICE, BHC)
+        }
+    assert outcomes == {
+        NICE: ["not_modified", "new_version", "new_version"],
+        BHC: ["unchanged", "unchanged", "new_version"],
+    }
+    with engine.connect() as connection:
+        waiting = connection.exec_driver_sql("SELECT count(*) FROM alert_items").scalar_one()
+    assert waiting >= 1
 
 
 # What a run whose every page and PDF answers 304 has no use for: reading bodies.
@@ -267,7 +292,7 @@ def test_an_all_304_run_imports_neither_bs4_nor_pdfium_for_any_kind(
     runs = [
         json.loads(
             subprocess.run(
-                [sys.executable, "-c", probe, *BODY_READERS],
+                [sys.executable, "-c", probe, *BODY_READERS, *ORM],
                 cwd=root,
                 env=env,
                 capture_output=True,
@@ -279,8 +304,9 @@ def test_an_all_304_run_imports_neither_bs4_nor_pdfium_for_any_kind(
         )
         for _ in range(2)
     ]
-    assert runs[0] == [0, sorted(BODY_READERS)]  # a first run reads both bodies
-    assert runs[1] == [0, []]  # every one answered 304: none is read
+    # a first run reads bodies and stores versions (first versions queue no alert to send)
+    assert runs[0] == [0, sorted({*BODY_READERS, *ORM} - {"alerts.outbox"})]
+    assert runs[1] == [0, []]  # every one answered 304: no body is read, no ORM loaded
     with open_session(make_engine(f"sqlite:///{tmp_path / 'data' / 'guidewatch.db'}")) as session:
         outcomes = [
             f.outcome
