@@ -125,9 +125,9 @@ class VersionSection(SQLModel, table=True):
     ordinal: int = Field(sa_column=tables.sections.c.ordinal)
     key: str = Field(sa_column=tables.sections.c.key)
     heading_path: str = Field(default="[]", sa_column=tables.sections.c.heading_path)
-    text: str = Field(sa_column=tables.sections.c.text)
     pages: str = Field(default="[]", sa_column=tables.sections.c.pages)
     text_sha256: str | None = Field(default=None, sa_column=tables.sections.c.text_sha256)
+    text_id: int = Field(sa_column=tables.sections.c.text_id)  # its row of section_texts
 
 
 class TermCount(SQLModel, table=True):
