@@ -157,7 +157,9 @@ def downgrade() -> None:
         "UPDATE sections SET text = "
         "(SELECT section_texts.text FROM section_texts WHERE section_texts.id = sections.text_id)"
     )
-    reorder = [("heading_path", "text", "pages")] if dialect == "sqlite" else None
+    reorder: list[tuple[str, ...]] | None = (
+        [("heading_path", "text", "pages")] if dialect == "sqlite" else None
+    )
     with op.batch_alter_table("sections", schema=None, partial_reordering=reorder) as batch_op:
         batch_op.alter_column("text", existing_type=sa.Text(), nullable=False)
         batch_op.drop_index("ix_sections_text_id")
