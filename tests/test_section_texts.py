@@ -181,6 +181,21 @@ def _expected(raw: list[tuple[Any, ...]]) -> dict[str, Any]:
 INDEXED = [[1, 4, 9], [2, 5, 8], [6, 7]]  # the section ids holding graded, pacing, lightning
 
 
+def _schema_sql(engine: Engine) -> list[tuple[str, str]]:
+    """SQLite: the indexes and triggers on sections and the FTS table, as created."""
+    if engine.dialect.name != "sqlite":
+        return []
+    with engine.connect() as connection:
+        found = connection.execute(
+            text(
+                "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND type != 'table' "
+                "AND tbl_name IN ('sections', 'sections_fts') OR name = 'sections_fts' "
+                "ORDER BY name"
+            )
+        )
+        return [(str(n), str(q)) for n, q in found]
+
+
 def _indexed_all(engine: Engine) -> list[list[int]]:
     return [_indexed(engine, w) for w in ("graded", "pacing", "lightning")]
 
@@ -191,7 +206,7 @@ def test_migration_stores_each_text_once_and_downgrade_restores_sections(
     engine = make_engine(database_url)
     _alembic(engine, "upgrade", "0010")
     _insert_old_rows(engine)
-    before = _raw(engine)
+    before, schema = _raw(engine), _schema_sql(engine)
     assert _indexed_all(engine) == INDEXED
     expected = _expected(before)
 
@@ -213,6 +228,7 @@ def test_migration_stores_each_text_once_and_downgrade_restores_sections(
 
     _alembic(engine, "downgrade", "0010")
     assert _raw(engine) == before
+    assert _schema_sql(engine) == schema  # the old FTS table, triggers and indexes, as made
     assert _indexed_all(engine) == INDEXED
     migrate(engine)
     assert _read(engine) == expected
