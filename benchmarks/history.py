@@ -90,12 +90,14 @@ def build(engine: Engine, shape: Shape) -> dict[str, Any]:
     """Fill an empty, migrated database with the synthetic history; return facts about it."""
     rng = random.Random(shape.seed)
     version_id = fetch_id = section_id = 0
+    text_ids: dict[str, int] = {}  # each distinct section text once (section_texts, 0011)
     versions_total = 0
     rare_docs: list[str] = []
     pending: dict[Any, list[dict[str, Any]]] = {
         TABLES["documents"]: [],
         TABLES["blobs"]: [],
         TABLES["versions"]: [],
+        TABLES["section_texts"]: [],
         TABLES["sections"]: [],
         TABLES["fetches"]: [],
     }
@@ -148,11 +150,17 @@ def build(engine: Engine, shape: Shape) -> dict[str, Any]:
                     pending[TABLES["versions"]].append(current)
                     for i, t in enumerate(texts):
                         section_id += 1
+                        digest = hashlib.sha256(t.encode()).hexdigest()
+                        if digest not in text_ids:
+                            text_ids[digest] = len(text_ids) + 1
+                            pending[TABLES["section_texts"]].append(
+                                {"id": text_ids[digest], "text_sha256": digest, "text": t}
+                            )
                         pending[TABLES["sections"]].append(
                             {"id": section_id, "version_id": version_id, "ordinal": i,
                              "key": str(i), "heading_path": json.dumps([f"Section {i}"]),
-                             "text": t, "pages": "[]",
-                             "text_sha256": hashlib.sha256(t.encode()).hexdigest()}
+                             "pages": "[]", "text_sha256": digest,
+                             "text_id": text_ids[digest]}
                         )  # fmt: skip
                 assert current is not None
                 current["last_seen_at"] = when
@@ -171,7 +179,7 @@ def build(engine: Engine, shape: Shape) -> dict[str, Any]:
         for table in order:
             _flush(connection, table, pending[table])
         if engine.dialect.name == "postgresql":
-            for table in ("versions", "sections", "fetches"):
+            for table in ("versions", "section_texts", "sections", "fetches"):
                 connection.execute(
                     text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                          f"(SELECT max(id) FROM {table}))")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Row, func, select
 
 from storage.tables import changes, fetches, sections, versions
+from storage.tables import section_texts as text_rows
 
 if TYPE_CHECKING:
     from storage.db import Db
@@ -40,7 +41,12 @@ def heading_paths(*, session: Db, version_ids: Sequence[int] | None) -> list[tup
 
 def section_texts(*, session: Db, version_id: int) -> list[str]:
     """The texts of one version's sections."""
-    query = select(sections.c.text).where(sections.c.version_id == version_id)
+    query = (
+        select(text_rows.c.text)
+        .join(sections, sections.c.text_id == text_rows.c.id)
+        .where(sections.c.version_id == version_id)
+        .order_by(sections.c.ordinal)
+    )
     return list(session.execute(query).scalars())
 
 

@@ -115,6 +115,16 @@ class Version(SQLModel, table=True):
     witness_attempts: int = Field(default=0, sa_column=tables.versions.c.witness_attempts)
 
 
+class SectionText(SQLModel, table=True):
+    """A distinct section text, once however many sections of however many versions hold it."""
+
+    __table__ = tables.section_texts
+
+    id: int | None = Field(default=None, sa_column=tables.section_texts.c.id)
+    text_sha256: str = Field(sa_column=tables.section_texts.c.text_sha256)
+    text: str = Field(sa_column=tables.section_texts.c.text)
+
+
 class VersionSection(SQLModel, table=True):
     """One section of one version, in document order."""
 
@@ -125,9 +135,9 @@ class VersionSection(SQLModel, table=True):
     ordinal: int = Field(sa_column=tables.sections.c.ordinal)
     key: str = Field(sa_column=tables.sections.c.key)
     heading_path: str = Field(default="[]", sa_column=tables.sections.c.heading_path)
-    text: str = Field(sa_column=tables.sections.c.text)
     pages: str = Field(default="[]", sa_column=tables.sections.c.pages)
     text_sha256: str | None = Field(default=None, sa_column=tables.sections.c.text_sha256)
+    text_id: int = Field(sa_column=tables.sections.c.text_id)  # its row of section_texts
 
 
 class TermCount(SQLModel, table=True):

@@ -1,8 +1,10 @@
 """Full-text search over every version's sections: SQLite FTS5 or PostgreSQL full-text search.
 
-The index is kept by the database itself (migration 0003): on SQLite, triggers on `sections`
-fill the FTS5 table `sections_fts`; on PostgreSQL, a GIN index over the generated tsvector
-column `sections.search_vector` serves the query below. The database narrows the candidates by
+The index is kept by the database itself (migrations 0003 and 0011) over each distinct section
+text: on SQLite, triggers on `section_texts` fill the FTS5 table `sections_fts`; on PostgreSQL,
+a GIN index over the generated tsvector column `section_texts.search_vector` serves the query
+below; the sections holding a text found are then read by reference. The database narrows the
+candidates by
 words; the exact-ish phrase check and the sentence around it are done here, so both databases
 answer alike.
 """
@@ -20,7 +22,7 @@ from sqlalchemy import Select, func, select, text
 
 from scrapers.text import SENTENCE_CLOSERS, SENTENCE_END
 from storage.db import dialect_name
-from storage.tables import sections, versions
+from storage.tables import section_texts, sections, versions
 
 if TYPE_CHECKING:
     from storage.db import Db
@@ -31,7 +33,7 @@ _SENTENCE_END = re.compile(rf"{SENTENCE_END}{SENTENCE_CLOSERS}\s+|\n\s*\n|\n(?=\
 MAX_SENTENCE = 300
 
 # The column (migration 0003) is to_tsvector over the text with the same word splitting.
-PG_DOCUMENT = "sections.search_vector"
+PG_DOCUMENT = "section_texts.search_vector"
 PG_QUERY = r"phraseto_tsquery('simple'::regconfig, regexp_replace(:words, '\W+', ' ', 'g'))"
 
 
@@ -132,7 +134,7 @@ def _candidates(session: Db, words: Sequence[str]) -> Any:
     dialect = dialect_name(session)
     if dialect == "sqlite":
         return text(
-            "sections.id IN (SELECT rowid FROM sections_fts WHERE sections_fts MATCH :fts)"
+            "section_texts.id IN (SELECT rowid FROM sections_fts WHERE sections_fts MATCH :fts)"
         ).bindparams(fts=fts5_query(words))
     if dialect == "postgresql":
         return text(f"{PG_DOCUMENT} @@ {PG_QUERY}").bindparams(words=" ".join(words))
@@ -156,9 +158,10 @@ def _match_query(
             sections.c.key,
             sections.c.heading_path,
             sections.c.ordinal,
-            sections.c.text,
+            section_texts.c.text,
         )
-        .select_from(sections)
+        .select_from(section_texts)
+        .join(sections, sections.c.text_id == section_texts.c.id)
         .join(versions, versions.c.id == sections.c.version_id)
         .where(_candidates(session, words))
     )

@@ -206,7 +206,18 @@ versions = Table(
     UniqueConstraint("document_id", "number", name="uq_versions_doc_number"),
 )
 
-# One section of one version, in document order.
+# Each distinct section text once, known by the SHA-256 of its UTF-8 bytes (since 0011). The
+# full-text index is over these rows: SQLite's FTS5 table `sections_fts` (content='section_texts')
+# and its triggers, PostgreSQL's generated `search_vector` column and its GIN index.
+section_texts = Table(
+    "section_texts",
+    metadata,
+    _id(),
+    _string("text_sha256", 64, unique=True),
+    _text("text"),
+)
+
+# One section of one version, in document order; its text is a row of section_texts.
 sections = Table(
     "sections",
     metadata,
@@ -215,10 +226,11 @@ sections = Table(
     _int("ordinal"),
     _text("key"),
     _text("heading_path"),
-    _text("text"),
     _text("pages"),
-    # SHA-256 of the text's UTF-8 bytes: term counts are kept once per distinct text.
+    # SHA-256 of the text's UTF-8 bytes: term counts are kept once per distinct text. NULL in
+    # a row stored by code older than 0008 (its text_id's row has the hash).
     _string("text_sha256", 64, nullable=True),
+    _ref("text_id", "section_texts.id", index=True),
     UniqueConstraint("version_id", "ordinal", name="uq_sections_version_ord"),
 )
 

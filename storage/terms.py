@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from sqlalchemy import and_, or_, select
 
 from storage.db import insert_or_ignore
+from storage.tables import section_texts as text_rows
 from storage.tables import sections as section_rows
 from storage.tables import term_counts, versions
 
@@ -143,7 +144,11 @@ def section_texts(*, session: Db, ids: Sequence[int]) -> dict[int, str]:
     """Return the texts of these section rows, by id."""
     found: dict[int, str] = {}
     for chunk in _chunks(list(ids)):
-        query = select(section_rows.c.id, section_rows.c.text).where(section_rows.c.id.in_(chunk))
+        query = (
+            select(section_rows.c.id, text_rows.c.text)
+            .join(text_rows, text_rows.c.id == section_rows.c.text_id)
+            .where(section_rows.c.id.in_(chunk))
+        )
         found.update((section_id, text) for section_id, text in session.execute(query))
     return found
 

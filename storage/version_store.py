@@ -10,10 +10,10 @@ from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy import update as sa_update
 
 from scrapers.model import Document, Section
-from storage.db import core_connection
+from storage.db import core_connection, insert_or_ignore
 from storage.repo import sha256
+from storage.tables import section_texts, versions
 from storage.tables import sections as section_rows
-from storage.tables import versions
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -104,8 +104,9 @@ _BY_NUMBER = select(versions).where(
 )
 _SECTIONS = (
     select(
-        section_rows.c.key, section_rows.c.heading_path, section_rows.c.text, section_rows.c.pages
+        section_rows.c.key, section_rows.c.heading_path, section_texts.c.text, section_rows.c.pages
     )
+    .join(section_texts, section_texts.c.id == section_rows.c.text_id)
     .where(section_rows.c.version_id == bindparam("version_id"))
     .order_by(section_rows.c.ordinal)
 )
@@ -173,21 +174,50 @@ def add_version(
     session.add(version)
     session.flush()
     assert version.id is not None
+    hashes = [sha256(section.text.encode("utf-8")) for section in document.sections]
+    text_ids = store_texts(
+        session=session, texts=dict(zip(hashes, (s.text for s in document.sections), strict=True))
+    )
     rows = [
         {
             "version_id": version.id,
             "ordinal": ordinal,
             "key": section.key,
             "heading_path": json.dumps(list(section.heading_path), ensure_ascii=False),
-            "text": section.text,
             "pages": json.dumps(list(section.pages)),
-            "text_sha256": sha256(section.text.encode("utf-8")),
+            "text_sha256": digest,
+            "text_id": text_ids[digest],
         }
-        for ordinal, section in enumerate(document.sections)
+        for ordinal, (section, digest) in enumerate(zip(document.sections, hashes, strict=True))
     ]
     if rows:  # one executemany, without building an ORM object per section
         session.execute(insert(VersionSection), rows)
     return version
+
+
+TEXT_CHUNK = 500  # hashes per IN (...) list
+
+
+def store_texts(*, session: Db, texts: dict[str, str]) -> dict[str, int]:
+    """Store the section texts (by SHA-256) not stored yet; return the id of each.
+
+    Each distinct text is one row of section_texts, whichever versions and documents share it:
+    an insert that skips the texts already there, then one select of the ids.
+    """
+    if not texts:
+        return {}
+    rows = [{"text_sha256": digest, "text": body} for digest, body in texts.items()]
+    statement = insert_or_ignore(session, section_texts, index_elements=["text_sha256"])
+    session.execute(statement, rows)
+    ids: dict[str, int] = {}
+    wanted = list(texts)
+    column = section_texts.c.text_sha256
+    for start in range(0, len(wanted), TEXT_CHUNK):
+        query = select(column, section_texts.c.id).where(
+            column.in_(wanted[start : start + TEXT_CHUNK])
+        )
+        ids.update((digest, int(text_id)) for digest, text_id in session.execute(query))
+    return ids
 
 
 def version_document(*, session: Db, version: AnyVersion) -> Document:

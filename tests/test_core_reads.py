@@ -22,6 +22,7 @@ MAPPED = {
     models.Fetch: tables.fetches,
     models.Version: tables.versions,
     models.VersionSection: tables.sections,
+    models.SectionText: tables.section_texts,
     models.TermCount: tables.term_counts,
     changes.ChangeRow: tables.changes,
     changes.AlertItem: tables.alert_items,

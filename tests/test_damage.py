@@ -46,7 +46,7 @@ def test_altered_section_text_is_caught_on_read(
 ) -> None:
     cli = Cli(capsys)
     assert cli.run("search", "graded exercise therapy")[0] == 0
-    sql(stored, "UPDATE sections SET text = text || ' Altered.'")
+    sql(stored, "UPDATE section_texts SET text = text || ' Altered.'")
     for argv in (("show", NICE), ("search", "graded exercise therapy")):
         status, out, err = cli.run(*argv)
         assert status == 2, (argv, out)

@@ -399,9 +399,9 @@ def test_postgres_search_uses_the_gin_index(postgres_history: Engine) -> None:
     with postgres_history.connect() as connection:
         connection.execute(text("SET enable_seqscan = off"))
         plan = connection.execute(
-            text(f"EXPLAIN SELECT id FROM sections WHERE {PG_DOCUMENT} @@ {PG_QUERY}").bindparams(
-                words="lightning process"
-            )
+            text(
+                f"EXPLAIN SELECT id FROM section_texts WHERE {PG_DOCUMENT} @@ {PG_QUERY}"
+            ).bindparams(words="lightning process")
         ).all()
     assert "ix_sections_fts" in "\n".join(row[0] for row in plan)
 
