@@ -228,7 +228,8 @@ def test_migration_stores_each_text_once_and_downgrade_restores_sections(
     assert [tuple(r) for r in pointed] == [(r[0], _sha(r[5]), r[5]) for r in before]
 
     _alembic(engine, "downgrade", "0010")
-    assert _raw(engine) == before
+    # through 0012's downgrade a hash older code left NULL comes back as the one it would give
+    assert _raw(engine) == [(*r[:7], r[7] or _sha(r[5]), *r[8:]) for r in before]
     assert _schema_sql(engine) == schema  # the old FTS table, triggers and indexes, as made
     assert _indexed_all(engine) == INDEXED
     migrate(engine)
