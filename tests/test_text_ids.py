@@ -12,7 +12,6 @@ from compare.topics import count_terms, load_topics
 from guidewatch.report.history import term_timelines
 from guidewatch.settings import DEFAULT_TOPICS
 from guidewatch.term_counts import fingerprint
-from storage import terms
 from storage.db import make_engine, migrate, open_session
 from tests.test_section_texts import (
     DOC,
