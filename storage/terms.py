@@ -11,7 +11,6 @@ topics file. It is a cache: dropping the table loses no evidence.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
@@ -29,11 +28,6 @@ if TYPE_CHECKING:
 Counts = dict[str, int]
 Counter = Callable[[str], Mapping[str, int]]
 CHUNK = 500  # ids per IN (...) list
-
-
-def section_hash(text: str) -> str:
-    """Return the SHA-256 a section text is known by (its UTF-8 bytes)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _chunks(items: Sequence[str] | Sequence[int]) -> Iterable[list]:  # type: ignore[type-arg]
