@@ -159,8 +159,7 @@ def build(engine: Engine, shape: Shape) -> dict[str, Any]:
                         pending[TABLES["sections"]].append(
                             {"id": section_id, "version_id": version_id, "ordinal": i,
                              "key": str(i), "heading_path": json.dumps([f"Section {i}"]),
-                             "pages": "[]", "text_sha256": digest,
-                             "text_id": text_ids[digest]}
+                             "pages": "[]", "text_id": text_ids[digest]}
                         )  # fmt: skip
                 assert current is not None
                 current["last_seen_at"] = when

@@ -51,29 +51,34 @@ def keep_version_counts(
 
     Runs in the caller's transaction (a savepoint), for every selection `timeline` offers
     without naming a term: all topics, and each topic alone. `texts` (section hash to text,
-    from the document just extracted) spares reading the version's sections back.
+    from the document just extracted) spares reading the version's texts back.
     """
     if version_id is None:
         return
     try:
         with session.begin_nested():
-            if texts is None:
-                sections = terms.version_sections(session=session, version_id=version_id)
-                hashes = sorted({ref.text_sha256 for ref in sections})
-            else:
-                hashes = sorted(texts)
             selections = kept_sets(topics)
             keys = [fingerprint(chosen) for chosen in selections]
-            known = terms.known_counts_under(session=session, fingerprints=keys, hashes=hashes)
-            missing = {h for h in hashes if any(h not in known[key] for key in keys)}
             if texts is None:
-                wanted = [ref for ref in sections if ref.text_sha256 in missing]
-                found = terms.missing_texts(session=session, sections=wanted, known={})
+                sections = terms.version_sections(session=session, version_id=version_id)
+                text_ids = sorted({ref.text_id for ref in sections})
+                known = terms.known_counts_under(
+                    session=session, fingerprints=keys, text_ids=text_ids
+                )
+            else:  # one statement: each hash's text id, and what is kept for it
+                ids, known = terms.known_counts_by_hash(
+                    session=session, fingerprints=keys, hashes=sorted(texts)
+                )
+                text_ids = sorted(ids.values())
+            missing = [t for t in text_ids if any(t not in known[key] for key in keys)]
+            if texts is None:
+                found = terms.texts_by_id(session=session, text_ids=missing)
             else:
-                found = {digest: texts[digest] for digest in sorted(missing)}
-            counted = {digest: selection_counts(text, selections) for digest, text in found.items()}
+                by_id = {text_id: texts[digest] for digest, text_id in ids.items()}
+                found = {text_id: by_id[text_id] for text_id in missing}
+            counted = {t: selection_counts(text, selections) for t, text in found.items()}
             fresh = {
-                key: {d: c[i] for d, c in counted.items() if d not in known[key]}
+                key: {t: c[i] for t, c in counted.items() if t not in known[key]}
                 for i, key in enumerate(keys)
             }
             terms.keep_counts_under(session=session, counts=fresh)
@@ -137,12 +142,12 @@ def version_totals(
             found = parsed[counts] = json.loads(counts)
         totals[version_id].update(found)
     if missing:
-        fresh: dict[str, Counts] = {}
+        fresh: dict[int, Counts] = {}
         texts = terms.missing_texts(session=session, sections=missing, known={})
-        for digest, text in texts.items():
-            fresh[digest] = {term: n for term, n in count_terms(text, topics).items() if n}
+        for text_id, text in texts.items():
+            fresh[text_id] = {term: n for term, n in count_terms(text, topics).items() if n}
         for ref in missing:
-            totals[ref.version_id].update(fresh.get(ref.text_sha256, {}))
+            totals[ref.version_id].update(fresh.get(ref.text_id, {}))
         try:
             terms.keep_counts(session=session, fingerprint=key, counts=fresh)
             session.commit()

@@ -136,7 +136,6 @@ class VersionSection(SQLModel, table=True):
     key: str = Field(sa_column=tables.sections.c.key)
     heading_path: str = Field(default="[]", sa_column=tables.sections.c.heading_path)
     pages: str = Field(default="[]", sa_column=tables.sections.c.pages)
-    text_sha256: str | None = Field(default=None, sa_column=tables.sections.c.text_sha256)
     text_id: int = Field(sa_column=tables.sections.c.text_id)  # its row of section_texts
 
 
@@ -146,5 +145,5 @@ class TermCount(SQLModel, table=True):
     __table__ = tables.term_counts
 
     fingerprint: str = Field(sa_column=tables.term_counts.c.fingerprint)
-    text_sha256: str = Field(sa_column=tables.term_counts.c.text_sha256)
+    text_id: int = Field(sa_column=tables.term_counts.c.text_id)  # its row of section_texts
     counts: str = Field(default="{}", sa_column=tables.term_counts.c.counts)

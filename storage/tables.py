@@ -227,19 +227,17 @@ sections = Table(
     _text("key"),
     _text("heading_path"),
     _text("pages"),
-    # SHA-256 of the text's UTF-8 bytes: term counts are kept once per distinct text. NULL in
-    # a row stored by code older than 0008 (its text_id's row has the hash).
-    _string("text_sha256", 64, nullable=True),
     _ref("text_id", "section_texts.id", index=True),
     UniqueConstraint("version_id", "ordinal", name="uq_sections_version_ord"),
 )
 
-# How often each watched term occurs in one section text (only terms that occur).
+# How often each watched term occurs in one section text (only terms that occur), by the id of
+# its row of section_texts (since 0012; a cache, so no foreign key to check on every write).
 term_counts = Table(
     "term_counts",
     metadata,
     _string("fingerprint", 16, primary_key=True),
-    _string("text_sha256", 64, primary_key=True),
+    _int("text_id", primary_key=True),
     _text("counts"),
     sqlite_with_rowid=False,
 )

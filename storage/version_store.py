@@ -185,7 +185,6 @@ def add_version(
             "key": section.key,
             "heading_path": json.dumps(list(section.heading_path), ensure_ascii=False),
             "pages": json.dumps(list(section.pages)),
-            "text_sha256": digest,
             "text_id": text_ids[digest],
         }
         for ordinal, (section, digest) in enumerate(zip(document.sections, hashes, strict=True))

@@ -59,7 +59,7 @@ def test_timeline_counts_each_distinct_text_once_and_keeps_it(engine: Engine) ->
     assert {(r.document_id, r.version): r.counts for r in rows} == expected
     assert any(r.counts for r in rows)
     with open_session(engine) as session:
-        distinct = session.execute(text("SELECT count(DISTINCT text_sha256) FROM sections"))
+        distinct = session.execute(text("SELECT count(DISTINCT text_id) FROM sections"))
         assert _kept(engine, topics) == distinct.scalar_one()
     # Read back from the kept counts, one document at a time as well
     with open_session(engine) as session:
@@ -99,12 +99,10 @@ def test_a_changed_topics_file_is_counted_afresh(sqlite_engine: Engine) -> None:
     assert _kept(sqlite_engine, narrower) == _kept(sqlite_engine, topics)  # same terms, same key
 
 
-def test_sections_without_a_hash_and_a_database_before_0008(sqlite_engine: Engine) -> None:
+def test_a_database_before_0008_counts_at_query_time(sqlite_engine: Engine) -> None:
     build_history(sqlite_engine)
     topics = tuple(TOPICS)
     expected = _counted_now(sqlite_engine, topics)
-    with sqlite_engine.begin() as connection:  # rows written by code older than 0008
-        connection.execute(text("UPDATE sections SET text_sha256 = NULL"))
     with open_session(sqlite_engine) as session:
         rows = term_timelines(session=session, document_ids=None, topics=topics)
     assert {(r.document_id, r.version): r.counts for r in rows} == expected
@@ -145,7 +143,9 @@ def test_migration_hashes_existing_sections(tmp_path: Path) -> None:
         )
     migrate(engine)
     with engine.connect() as connection:
-        digest = connection.execute(text("SELECT text_sha256 FROM sections")).scalar_one()
+        digest = connection.execute(
+            text("SELECT t.text_sha256 FROM sections s JOIN section_texts t ON t.id = s.text_id")
+        ).scalar_one()
         # the FTS triggers of 0003 survive: search still finds the old section
         found = connection.execute(
             text("SELECT count(*) FROM sections_fts WHERE sections_fts MATCH 'graded'")
@@ -190,7 +190,7 @@ def test_counts_from_the_extracted_texts_are_the_ones_read_back_in_two_statement
     def seen(_c: object, _cur: object, sql: str, *_: object) -> None:
         statements.append(" ".join(sql.split()))
 
-    kept: list[list[tuple[str, str, str]]] = []
+    kept: list[list[tuple[str, int, str]]] = []
     for given in (True, False):
         with open_session(engine) as session:
             session.execute(text("DELETE FROM term_counts"))
@@ -208,7 +208,7 @@ def test_counts_from_the_extracted_texts_are_the_ones_read_back_in_two_statement
                 event.remove(engine, "before_cursor_execute", seen)
             session.commit()
             rows = session.execute(
-                text("SELECT fingerprint, text_sha256, counts FROM term_counts ORDER BY 1, 2")
+                text("SELECT fingerprint, text_id, counts FROM term_counts ORDER BY 1, 2")
             )
             kept.append([(r[0], r[1], r[2]) for r in rows])
         if given:  # one read of the kept counts and one write, for every topic selection
