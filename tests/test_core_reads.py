@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -13,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Engine
 
 from storage import changes, deliveries, models, tables
-from tests.test_queries_light import ALONE, DOC, ROOT, SOURCES, store_history
+from tests.test_queries_light import DOC, history_env, loaded_alone
 
 MAPPED = {
     models.StoredDocument: tables.documents,
@@ -70,16 +66,7 @@ def test_the_migrated_schema_is_the_tables(engine: Engine) -> None:
 
 
 def test_query_commands_load_no_orm(tmp_path: Path) -> None:
-    sources = tmp_path / "sources.toml"
-    sources.write_text(SOURCES, encoding="utf-8")
-    data = tmp_path / "data"
-    store_history(f"sqlite:///{data / 'guidewatch.db'}")
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("GUIDEWATCH_", "PREFECT_API"))
-    }
-    env |= {"GUIDEWATCH_DATA_DIR": str(data), "GUIDEWATCH_SOURCES": str(sources)}
+    env = history_env(tmp_path)
     commands = [
         ["history", DOC],
         ["history", DOC, "--json"],
@@ -93,14 +80,4 @@ def test_query_commands_load_no_orm(tmp_path: Path) -> None:
         ["fetches", DOC],
     ]
     for argv in commands:
-        result = subprocess.run(
-            [sys.executable, "-c", ALONE, json.dumps(argv), ",".join(NOT_FOR_QUERIES)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        status, loaded = json.loads(result.stdout.strip().splitlines()[-1])
-        assert (status, loaded) == (0, []), (argv, result.stderr)
+        assert loaded_alone(argv, NOT_FOR_QUERIES, env) == (0, []), argv

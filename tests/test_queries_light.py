@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -128,10 +129,6 @@ def store_history(database_url: str) -> None:
 
 
 def test_query_commands_import_neither_prefect_nor_httpx(tmp_path: Path) -> None:
-    sources = tmp_path / "sources.toml"
-    sources.write_text(SOURCES, encoding="utf-8")
-    data = tmp_path / "data"
-    store_history(f"sqlite:///{data / 'guidewatch.db'}")
     commands = [
         ["sources"],
         ["history", DOC],
@@ -147,12 +144,7 @@ def test_query_commands_import_neither_prefect_nor_httpx(tmp_path: Path) -> None
         ["evidence", DOC, "--version", "1", "--out", str(tmp_path / "pack.zip")],
         ["report", "--out", str(tmp_path / "site")],
     ]
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("GUIDEWATCH_", "PREFECT_API"))
-    }
-    env |= {"GUIDEWATCH_DATA_DIR": str(data), "GUIDEWATCH_SOURCES": str(sources)}
+    env = history_env(tmp_path)
     result = subprocess.run(
         [
             sys.executable,
@@ -205,7 +197,8 @@ print(json.dumps([status, sorted(m for m in sys.argv[2].split(",") if m in sys.m
 """
 
 
-def test_each_query_command_alone_imports_only_what_it_uses(tmp_path: Path) -> None:
+def history_env(tmp_path: Path) -> dict[str, str]:
+    """Store the small history under tmp_path; the environment that points commands at it."""
     sources = tmp_path / "sources.toml"
     sources.write_text(SOURCES, encoding="utf-8")
     data = tmp_path / "data"
@@ -215,7 +208,28 @@ def test_each_query_command_alone_imports_only_what_it_uses(tmp_path: Path) -> N
         for key, value in os.environ.items()
         if not key.startswith(("GUIDEWATCH_", "PREFECT_API"))
     }
-    env |= {"GUIDEWATCH_DATA_DIR": str(data), "GUIDEWATCH_SOURCES": str(sources)}
+    return env | {"GUIDEWATCH_DATA_DIR": str(data), "GUIDEWATCH_SOURCES": str(sources)}
+
+
+def loaded_alone(
+    argv: list[str], modules: Sequence[str], env: dict[str, str]
+) -> tuple[int, list[str]]:
+    """Run one command in a fresh process: its exit status and which of these modules it loaded."""
+    result = subprocess.run(
+        [sys.executable, "-c", ALONE, json.dumps(argv), ",".join(modules)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    status, loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    return status, loaded
+
+
+def test_each_query_command_alone_imports_only_what_it_uses(tmp_path: Path) -> None:
+    env = history_env(tmp_path)
     cases = [
         (["--help"], UNUSED_BY_HELP),
         (["history", DOC], UNUSED_BY_QUERIES),
@@ -223,14 +237,4 @@ def test_each_query_command_alone_imports_only_what_it_uses(tmp_path: Path) -> N
         (["show", DOC, "--at", "2024-01-05"], UNUSED_BY_QUERIES),
     ]
     for argv, unused in cases:
-        result = subprocess.run(
-            [sys.executable, "-c", ALONE, json.dumps(argv), ",".join(unused)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        status, loaded = json.loads(result.stdout.strip().splitlines()[-1])
-        assert (status, loaded) == (0, []), (argv, result.stderr)
+        assert loaded_alone(argv, unused, env) == (0, []), argv
