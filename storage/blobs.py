@@ -15,7 +15,6 @@ from storage.tables import blobs
 
 if TYPE_CHECKING:
     from storage.db import Db
-    from storage.models import Blob
 
 log = logging.getLogger("guidewatch.storage")
 
@@ -49,39 +48,6 @@ def pack(body: bytes) -> tuple[str, bytes]:
     return "zlib", packed
 
 
-def put_blob(*, session: Db, body: bytes) -> str:
-    """Store a raw body once per SHA-256 (compressed if that gains) and return its hash."""
-    if isinstance(session, Connection):
-        return _put_blob_core(session, body)
-    from storage.models import Blob
-
-    digest = sha256(body)
-    stored = session.get(Blob, digest)
-    if stored is not None and _damage(stored, digest):
-        # The same bytes were fetched again: they are the proof the damaged copy stood for.
-        log.warning(
-            "stored raw body %s was damaged (%s); repaired from a new fetch of the same bytes",
-            digest,
-            _damage(stored, digest),
-        )
-        stored.compression, stored.data = pack(body)
-        stored.size = len(body)
-        session.add(stored)
-    if stored is None:
-        compression, data = pack(body)
-        values = {
-            "sha256": digest,
-            "size": len(body),
-            "compression": compression,
-            "data": data,
-            "created_at": utcnow(),
-        }
-        # Another run may store the same bytes at the same moment: that is no conflict.
-        # An ORM insert (Blob): what is pending in the session is flushed first, as ever.
-        session.execute(insert_or_ignore(session, Blob).values(**values))
-    return digest
-
-
 _STORED = select(blobs).where(blobs.c.sha256 == bindparam("sha256"))
 _REPAIR = (
     update(blobs)
@@ -92,11 +58,15 @@ _REPAIR = (
 )
 
 
-def _put_blob_core(connection: Connection, body: bytes) -> str:
-    """put_blob on a Core connection: the same statements, without the ORM."""
+def put_blob(*, session: Db, body: bytes) -> str:
+    """Store a raw body once per SHA-256 (compressed if that gains) and return its hash."""
+    orm = None if isinstance(session, Connection) else session
+    if orm is not None:
+        orm.flush()  # what is pending goes first, as an ORM insert would have flushed it
     digest = sha256(body)
-    stored = connection.execute(_STORED, {"sha256": digest}).first()
+    stored = session.execute(_STORED, {"sha256": digest}).first()
     if stored is not None and _damage(stored, digest):
+        # The same bytes were fetched again: they are the proof the damaged copy stood for.
         log.warning(
             "stored raw body %s was damaged (%s); repaired from a new fetch of the same bytes",
             digest,
@@ -109,7 +79,9 @@ def _put_blob_core(connection: Connection, body: bytes) -> str:
             "b_data": data,
             "b_size": len(body),
         }
-        connection.execute(_REPAIR, params)
+        session.execute(_REPAIR, params)
+        if orm is not None:
+            orm.expire_all()  # a copy of the damaged row the session holds is stale now
     if stored is None:
         compression, data = pack(body)
         values = {
@@ -120,15 +92,15 @@ def _put_blob_core(connection: Connection, body: bytes) -> str:
             "created_at": utcnow(),
         }
         # Another run may store the same bytes at the same moment: that is no conflict.
-        connection.execute(insert_or_ignore(connection, blobs).values(**values))
+        session.execute(insert_or_ignore(session, blobs).values(**values))
     return digest
 
 
-def _unpack(row: Blob | Row[Any]) -> bytes:
+def _unpack(row: Row[Any]) -> bytes:
     return zlib.decompress(row.data) if row.compression == "zlib" else bytes(row.data)
 
 
-def _damage(row: Blob | Row[Any], sha: str) -> str:
+def _damage(row: Row[Any], sha: str) -> str:
     """Say what is wrong with a stored body ("" when it is intact)."""
     try:
         data = _unpack(row)
