@@ -7,15 +7,14 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from scrapers.model import Document, Section
 from storage import history, repo, terms, version_store
-from storage.db import MIGRATIONS, make_engine, migrate, open_session
+from storage.db import make_engine, migrate, open_session
 from storage.search import search
+from tests.support.databases import alembic
 
 DOC = "nice-ng206-recommendations"
 URL = "https://www.nice.org.uk/guidance/ng206/chapter/recommendations"
@@ -29,14 +28,6 @@ VERSIONS: list[tuple[int, list[tuple[str, str, bool]]]] = [
     (3, [("1.1", NEW, True), ("1.2", PACE, True), ("1.3", GET, False)]),
 ]
 COLUMNS = "id, version_id, ordinal, key, heading_path, text, pages, text_sha256"
-
-
-def _alembic(engine: Engine, action: str, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        getattr(command, action)(config, revision)
 
 
 def _sha(body: str) -> str:
@@ -205,7 +196,7 @@ def test_migration_stores_each_text_once_and_downgrade_restores_sections(
     database_url: str,
 ) -> None:
     engine = make_engine(database_url)
-    _alembic(engine, "upgrade", "0010")
+    alembic(engine, "upgrade", "0010")
     _insert_old_rows(engine)
     before, schema = _raw(engine), _schema_sql(engine)
     assert _indexed_all(engine) == INDEXED
@@ -227,7 +218,7 @@ def test_migration_stores_each_text_once_and_downgrade_restores_sections(
     assert [tuple(r) for r in stored] == [(_sha(t), t) for t in (GET, PACE, "", NEW)]
     assert [tuple(r) for r in pointed] == [(r[0], _sha(r[5]), r[5]) for r in before]
 
-    _alembic(engine, "downgrade", "0010")
+    alembic(engine, "downgrade", "0010")
     # through 0012's downgrade a hash older code left NULL comes back as the one it would give
     assert _raw(engine) == [(*r[:7], r[7] or _sha(r[5]), *r[8:]) for r in before]
     assert _schema_sql(engine) == schema  # the old FTS table, triggers and indexes, as made

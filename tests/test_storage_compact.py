@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from storage import fetch_log, repo
-from storage.db import MIGRATIONS, make_engine, migrate, open_session
+from storage.db import make_engine, migrate, open_session
 from storage.models import LIVE_FETCH, Fetch
+from tests.support.databases import alembic
 
 DOC = "nice-ng206-recommendations"
 URL = "https://www.nice.org.uk/guidance/ng206/chapter/recommendations"
@@ -45,14 +44,6 @@ FULL = {
     "outcome": "unchanged",
     "archive_url": None,
 }
-
-
-def _alembic(engine: Engine, action: str, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        getattr(command, action)(config, revision)
 
 
 def _insert_full_rows(engine: Engine) -> None:
@@ -115,7 +106,7 @@ def _index_sql(engine: Engine) -> list[str]:
 
 def test_migration_compacts_fetches_and_downgrade_restores_them(database_url: str) -> None:
     engine = make_engine(database_url)
-    _alembic(engine, "upgrade", "0008")
+    alembic(engine, "upgrade", "0008")
     _insert_full_rows(engine)
     before, before_read = _raw(engine), _read(engine)
     sqlite = engine.dialect.name == "sqlite"
@@ -142,7 +133,7 @@ def test_migration_compacts_fetches_and_downgrade_restores_them(database_url: st
     if sqlite:
         assert _index_sql(engine) == indexes  # the rebuild kept them (the partial one too)
 
-    _alembic(engine, "downgrade", "0008")
+    alembic(engine, "downgrade", "0008")
     assert _raw(engine) == before
     if sqlite:
         assert _index_sql(engine) == indexes

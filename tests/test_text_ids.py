@@ -13,13 +13,13 @@ from guidewatch.report.history import term_timelines
 from guidewatch.settings import DEFAULT_TOPICS
 from guidewatch.term_counts import fingerprint
 from storage.db import make_engine, migrate, open_session
+from tests.support.databases import alembic
 from tests.test_section_texts import (
     DOC,
     GET,
     NEW,
     PACE,
     TEXT_IDS,
-    _alembic,
     _expected,
     _insert_old_rows,
     _read,
@@ -80,9 +80,9 @@ def test_term_counts_are_rekeyed_by_text_id_and_downgrade_gives_hashes_back(
     database_url: str,
 ) -> None:
     engine = make_engine(database_url)
-    _alembic(engine, "upgrade", "0010")
+    alembic(engine, "upgrade", "0010")
     _insert_old_rows(engine)  # some sections without a hash, as before 0008
-    _alembic(engine, "upgrade", "0011")
+    alembic(engine, "upgrade", "0011")
     with engine.begin() as connection:  # counts as 0008-0011 kept them; one text is gone
         for body in (GET, PACE, "", NEW, GONE):
             connection.execute(
@@ -113,7 +113,7 @@ def test_term_counts_are_rekeyed_by_text_id_and_downgrade_gives_hashes_back(
     assert _timeline(engine) == timeline and any(timeline.values())
     assert _rows(engine, "SELECT count(*) FROM term_counts") == [(4,)]  # kept again
 
-    _alembic(engine, "downgrade", "0011")
+    alembic(engine, "downgrade", "0011")
     # every section its hash again (one older code left NULL gets the one it would be given)
     assert _rows(engine, f"SELECT {SECTION} FROM sections ORDER BY id") == [
         (*row[:6], row[6] or hashes[row[7]], row[7]) for row in sections
