@@ -133,6 +133,8 @@ def edit(doc: MirrorDocument, rng: random.Random) -> None:
 class Mirror:
     """Serves the documents on a loopback FixtureSite, rebuilding bodies when edited."""
 
+    selector: str | None = "main"  # where a page's text is, for the sources file
+
     def __init__(self, docs: list[MirrorDocument]) -> None:
         self.docs = docs
         self.site = FixtureSite()
@@ -166,7 +168,7 @@ class Mirror:
             lines.append(f'title = "Benchmark {doc.id}"')
             lines.append(f'kind = "{doc.kind}"')
             lines.append(f'url = "{self.site.url(doc.path)}"')
-            if doc.kind == "html":
-                lines.append('selector = "main"')
+            if doc.kind == "html" and self.selector:
+                lines.append(f'selector = "{self.selector}"')
             lines.append("")
         return "\n".join(lines)

@@ -12,6 +12,7 @@ this process against a fresh SQLite file, and reports:
     uv run python benchmarks/storage.py                  # 150 HTML pages + 50 PDFs
     uv run python benchmarks/storage.py --html 30 --pdf 10 --cycles 3
     uv run python benchmarks/storage.py --cycles 10 --changed 10 --makeup   # a longer history
+    uv run python benchmarks/storage.py --documents ~/saved-pdfs --makeup    # your own files
 
 Not a test: it prints figures, asserts nothing.
 """
@@ -40,6 +41,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.mirror import Mirror, make_documents  # noqa: E402
+from benchmarks.own_documents import FileMirror  # noqa: E402
 from benchmarks.storage_makeup import report  # noqa: E402
 
 
@@ -161,12 +163,24 @@ def main() -> int:
     parser.add_argument(
         "--makeup", action="store_true", help="what the database holds, and with texts once"
     )
+    parser.add_argument(
+        "--documents",
+        type=Path,
+        metavar="DIR",
+        help="serve the PDF and HTML files of DIR instead of the synthetic mirror (no changes)",
+    )
     args = parser.parse_args()
-    docs = make_documents(args.html, args.pdf)
-    mirror = Mirror(docs)
+    if args.documents:
+        mirror: Mirror = FileMirror(args.documents.expanduser())
+        args.changed = 0  # a file of yours is never edited
+        what = f"{len(mirror.docs)} files of {args.documents}"
+    else:
+        mirror = Mirror(make_documents(args.html, args.pdf))
+        what = f"{args.html} HTML pages + {args.pdf} PDFs"
+    docs = mirror.docs
     n = len(docs)
     print(
-        f"guidewatch storage benchmark: {args.html} HTML pages + {args.pdf} PDFs, "
+        f"guidewatch storage benchmark: {what}, "
         f"{args.cycles} unchanged cycles of each kind; load {os.getloadavg()[0]:.2f}"
     )
     with tempfile.TemporaryDirectory(prefix="guidewatch-storage-") as folder:
