@@ -137,6 +137,18 @@ def core_connection(db: Db) -> Connection:
     return db if isinstance(db, Connection) else db.connection()
 
 
+def writer_connection(db: Db) -> Connection:
+    """The Core connection to write through: an ORM session's, once what it holds is flushed.
+
+    One implementation serves a run's Core connection and the writers' ORM sessions: what a
+    session holds pending goes first, in the order an ORM insert would have flushed it.
+    """
+    if isinstance(db, Connection):
+        return db
+    db.flush()
+    return db.connection()
+
+
 def dialect_name(db: Db) -> str:
     """The name of the database's dialect ("sqlite", "postgresql") behind a reader."""
     if isinstance(db, Connection):

@@ -43,6 +43,7 @@ TABLES = (
 VARYING = {("fetches", "duration_ms"), ("fetches", "date_offset")}
 _DIGITS = re.compile(r"\d")
 _PYTHON = re.compile(r"Python/[\d.]+")
+_ETAG = re.compile(r'"etag": "[^"\\]*(\\.[^"\\]*)*"')
 _MOMENT = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d")
 
 
@@ -53,8 +54,8 @@ def _form(table: str, column: str, value: Any) -> Any:
     if isinstance(value, str) and _MOMENT.match(value):
         return "moment " + _DIGITS.sub("9", value)
     if table == "header_sets" and column in ("sha256", "headers"):
-        # the loopback server names the Python it runs on
-        return "sha256" if column == "sha256" else _PYTHON.sub("Python/x", value)
+        # the loopback server names the Python it runs on, and its ETags vary by run
+        return "sha256" if column == "sha256" else _ETAG.sub("etag", _PYTHON.sub("Python/x", value))
     if (table, column) in VARYING:
         return None if value is None else type(value).__name__
     if isinstance(value, bytes | memoryview):
@@ -119,6 +120,8 @@ def test_a_changed_run_writes_the_rows_the_orm_wrote(
         path.parent.mkdir(exist_ok=True)
         path.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     expected = json.loads(path.read_text(encoding="utf-8"))
+    for row in expected["header_sets"]:
+        row["headers"] = _form("header_sets", "headers", row["headers"])
     assert rows["changes"] and rows["alert_items"] and rows["term_counts"]
     for table in TABLES:
         assert rows[table] == expected[table], table
