@@ -256,7 +256,7 @@ def replay(
     extractors: Extractors = get_extractor,
 ) -> list[ReplayStep]:
     """Re-extract and compare every stored version in turn; writes and sends nothing."""
-    versions = version_store.list_versions(session=session, document_id=spec.id)
+    versions = version_store.version_rows(session=session, document_id=spec.id)
     steps = []
     for old, new in zip(versions, versions[1:], strict=False):
         found = compare_versions(session, spec, old, new, topics=topics, extractors=extractors)

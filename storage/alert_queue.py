@@ -233,10 +233,7 @@ def fetch_streak(
     within = upto + ([_after(before)] if before else [])
     count = session.execute(select(func.count()).select_from(fetches).where(*within)).scalar_one()
     first = session.execute(
-        select(fetches.c.id)
-        .where(*within)
-        .order_by(fetches.c.started_at, fetches.c.id)
-        .limit(1)
+        select(fetches.c.id).where(*within).order_by(fetches.c.started_at, fetches.c.id).limit(1)
     ).scalar()
     return Streak(int(count), first, before, last)
 

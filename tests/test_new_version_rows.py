@@ -72,8 +72,7 @@ def _dump(app: App) -> dict[str, list[dict[str, Any]]]:
             result = connection.execute(text(f"SELECT * FROM {table} ORDER BY {order}"))  # noqa: S608
             columns = list(result.keys())
             found[table] = [
-                {c: _form(table, c, v) for c, v in zip(columns, row, strict=True)}
-                for row in result
+                {c: _form(table, c, v) for c, v in zip(columns, row, strict=True)} for row in result
             ]
     return found
 
