@@ -124,3 +124,29 @@ def test_a_changed_run_writes_the_rows_the_orm_wrote(
     assert rows["changes"] and rows["alert_items"] and rows["term_counts"]
     for table in TABLES:
         assert rows[table] == expected[table], table
+
+
+def test_a_new_version_costs_few_statements_and_one_commit(
+    site: FixtureSite, tmp_path: Path
+) -> None:
+    from tests.test_unchanged_cheap import counting
+
+    app = make_app(site, tmp_path)
+    _serve(site, "v1", "v1")
+    _cycle(app)
+    _serve(site, "v2-cure", "v2")  # NICE: one change, on two topics
+    with counting(app.writable_engine()) as (statements, commits):
+        assert _cycle(app) == ["new_version", "new_version"]
+    assert commits["commit"] == 2  # one per document
+    starts = [i for i, s in enumerate(statements) if s.startswith("SELECT documents.source")]
+    nice = statements[starts[0] : starts[1]]
+    # declared fields, fetch state, gone mark, previous version; the body (2); a new header
+    # set (2); the fetch; the version, its texts (2) and sections; the fetch's version; term
+    # counts (2, in a savepoint); the older version's sections, the change and its two alert
+    # items (in a savepoint)
+    assert len(nice) == 23, nice
+    assert not [s for s in nice if s.startswith("SELECT changes")]  # nothing read back
+    for table in ("changes", "alert_items", "term_counts"):
+        assert len([s for s in nice if s.startswith(f"INSERT INTO {table} ")]) == 1, table
+    assert len([s for s in nice if "FROM term_counts" in s or "JOIN term_counts" in s]) == 1
+    assert len([s for s in nice if s.startswith("SELECT header_sets.id")]) == 1
