@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from guidewatch.app import App
@@ -150,3 +151,52 @@ def test_a_new_version_costs_few_statements_and_one_commit(
         assert len([s for s in nice if s.startswith(f"INSERT INTO {table} ")]) == 1, table
     assert len([s for s in nice if "FROM term_counts" in s or "JOIN term_counts" in s]) == 1
     assert len([s for s in nice if s.startswith("SELECT header_sets.id")]) == 1
+
+
+def test_a_failed_comparison_keeps_the_version_and_is_queued(
+    site: FixtureSite, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A comparison that fails after writing (here a statement the database refuses, then an
+    error: a bug cannot be had on demand, so queueing the changes' items is replaced) costs
+    neither the version nor the rest of the run; the failure is queued as an event."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage import alert_queue
+
+    app = make_app(site, tmp_path, GUIDEWATCH_DATABASE_URL=database_url)
+    _serve(site, "v1", "v1")
+    _cycle(app)
+
+    def broken(*, session: Any, items: Any) -> None:
+        try:  # on PostgreSQL this aborts the transaction, but for the savepoint
+            session.execute(text("SELECT * FROM no_such_table"))
+        except SQLAlchemyError as error:
+            raise RuntimeError("comparing broke") from error
+
+    monkeypatch.setattr(alert_queue, "queue_items", broken)
+    _serve(site, "v2-cure", "v2")
+    assert _cycle(app) == ["new_version", "new_version"]
+    monkeypatch.undo()
+    with app.writable_engine().connect() as connection:
+        versions = connection.execute(
+            text("SELECT document_id, number, id FROM versions ORDER BY id")
+        ).all()
+        changes = connection.execute(text("SELECT count(*) FROM changes")).scalar_one()
+        items = connection.execute(
+            text("SELECT key, kind, fetch_id, payload FROM alert_items ORDER BY id")
+        ).all()
+        fetches = connection.execute(
+            text("SELECT version_id FROM fetches WHERE outcome = 'new_version' ORDER BY id")
+        ).scalars()
+        pointed = list(fetches)
+    assert [(d, n) for d, n, _ in versions] == [(NICE, 1), (BHC, 1), (NICE, 2), (BHC, 2)]
+    assert pointed == [v[2] for v in versions]  # each fetch points at the version it brought
+    assert changes == 0  # rolled back with the failed comparison
+    newest = {d: (i, n) for d, n, i in versions}
+    assert [(k, kind) for k, kind, _, _ in items] == [
+        (f"compare-failed:{NICE}:{newest[NICE][0]}", "compare-failed"),
+        (f"compare-failed:{BHC}:{newest[BHC][0]}", "compare-failed"),
+    ]
+    detail = json.loads(items[0][3])["detail"]
+    assert detail.startswith("version 2 was kept, but comparing it with version 1 failed")
+    assert "RuntimeError: comparing broke" in detail
