@@ -1,8 +1,8 @@
 """Database engines, sessions and schema migrations (SQLite by default, PostgreSQL by URL).
 
 Importing this module loads SQLAlchemy Core only: the ORM session (SQLModel) is imported by
-open_session, which the writers use; the query commands read through open_reader's Core
-connection.
+open_session, which the commands that change stored objects use; a run's checks and the query
+commands work on a Core connection (writer_connection lets one store function serve both).
 """
 
 from __future__ import annotations
@@ -113,18 +113,6 @@ def open_session(engine: Engine) -> Session:
     from sqlmodel import Session
 
     return Session(engine, expire_on_commit=False)
-
-
-def session_on(connection: Connection) -> Session:
-    """Return an ORM session inside a Core connection's transaction, which the caller commits.
-
-    The check of a document starts on Core (most checks find nothing new) and takes an ORM
-    session only when a new version is stored: in the same transaction, so the check is
-    still one transaction and one commit. The session never commits the connection.
-    """
-    from sqlmodel import Session
-
-    return Session(bind=connection, expire_on_commit=False, join_transaction_mode="rollback_only")
 
 
 def open_reader(engine: Engine) -> Connection:
