@@ -200,3 +200,56 @@ def test_a_failed_comparison_keeps_the_version_and_is_queued(
     detail = json.loads(items[0][3])["detail"]
     assert detail.startswith("version 2 was kept, but comparing it with version 1 failed")
     assert "RuntimeError: comparing broke" in detail
+
+
+# A finder that notes which of the project's files first imports each module asked about.
+_WHO_IMPORTS = """
+import json, os, sys, traceback
+from guidewatch.cli import main
+watched, importers = set(sys.argv[1:]), {}
+class Who:
+    def find_spec(self, name, path=None, target=None):
+        if name in watched and name not in importers:
+            ours = [f.filename for f in traceback.extract_stack() if "site-packages" not in
+                    f.filename and not f.filename.startswith("<")]
+            importers[name] = os.path.relpath(ours[-1]) if ours else "?"
+sys.meta_path.insert(0, Who())
+code = main(["run", "--document", NICE, "--document", BHC])
+print(json.dumps([code, {m: importers.get(m, "") for m in sorted(watched & set(sys.modules))}]))
+"""
+
+
+def test_a_changed_run_loads_no_orm_and_pydantic_only_for_the_sources_file(
+    site: FixtureSite, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from tests.support.world import rewrites
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GUIDEWATCH_")} | {
+        "GUIDEWATCH_DATA_DIR": str(tmp_path / "data"),
+        "GUIDEWATCH_REWRITE": rewrites(site),
+        "GUIDEWATCH_PAUSE_SECONDS": "0",
+        "GUIDEWATCH_CONTACT": "tests@example.org",
+    }
+    probe = f"NICE, BHC = {NICE!r}, {BHC!r}\n" + _WHO_IMPORTS
+    watched = ("sqlalchemy.orm", "sqlmodel", "storage.models", "storage.changes", "pydantic")
+    root = Path(__file__).parent.parent
+    runs = []
+    for nice, bhc in (("v1", "v1"), ("v2-cure", "v2")):
+        _serve(site, nice, bhc)
+        out = subprocess.run(
+            [sys.executable, "-c", probe, *watched, "compare.diff"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    code, loaded = runs[1]  # both documents changed: two new versions compared and queued
+    assert code == 0 and "compare.diff" in loaded
+    assert not {m for m in loaded if m != "pydantic" and m != "compare.diff"}, loaded
+    # pydantic, if at all, only for reading the sources file (which another change drops)
+    assert loaded.get("pydantic", "guidewatch/sources.py").startswith("guidewatch/sources")
