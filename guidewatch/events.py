@@ -1,6 +1,7 @@
 """The events of a check, queued once each: a document gone, moved, failing for
 `failure_threshold` runs in a row and then recovered, newly discovered, or a new version that
-could not be compared. Through SQLAlchemy Core: no ORM loaded.
+could not be compared. Through SQLAlchemy Core: no ORM loaded; the queue
+(storage.alert_queue) only when an event may be due, not by a run where nothing happened.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from sqlalchemy.engine import Engine
 
 from guidewatch.keep import CheckResult
 from scrapers.model import DocumentSpec
-from storage import alert_queue as store
 from storage import fetch_log
 from storage.tables import CONFIRMING, FAILING, NOT_CLEAN
 
@@ -44,6 +44,8 @@ class _Event:
 
 def _events(session: Db, spec: DocumentSpec, result: CheckResult, threshold: int) -> list[_Event]:
     """The events this check raises."""
+    from storage import alert_queue as store
+
     if result.fetch_id is None:
         return []
     current = fetch_log.fetch_row(session=session, id=result.fetch_id)
@@ -119,6 +121,8 @@ def record_event(
     """
     if _quiet(spec, result):
         return []
+    from storage import alert_queue as store
+
     queued: list[str] = []
     with engine.connect() as connection:
         for event in _events(connection, spec, result, threshold):
@@ -142,6 +146,8 @@ def record_compare_failure(
     session: Db, spec: DocumentSpec, previous: AnyVersion, new: AnyVersion, error: Exception
 ) -> bool:
     """Queue, once per version, word that a new version was kept but could not be compared."""
+    from storage import alert_queue as store
+
     detail = (
         f"version {new.number} was kept, but comparing it with version {previous.number} "
         f"failed ({type(error).__name__}: {error}); run `guidewatch replay {spec.id}` "

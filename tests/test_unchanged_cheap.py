@@ -178,6 +178,7 @@ ORM = ("sqlalchemy.orm", "sqlmodel", "storage.models", "storage.changes", "alert
 # What an unchanged cycle has no use for: comparing, counting terms, writing alert messages.
 NOT_FOR_UNCHANGED = (
     "compare.diff",
+    "storage.alert_queue",
     "guidewatch.term_counts",
     "alerts.digest",
     "jinja2",
