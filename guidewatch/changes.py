@@ -5,12 +5,15 @@
   topic for the next digest. When the comparison itself fails, the version is kept and a
   "compare-failed" event is queued instead, so that a person hears of it.
 - after_check (after each document): queue, once each, a document gone, moved, failing for
-  `failure_threshold` runs in a row and then recovered, or newly discovered on an index page.
+  `failure_threshold` runs in a row and then recovered, or newly discovered on an index page
+  (guidewatch/events.py).
+
+Both work on the check's SQLAlchemy Core connection (writers with an ORM session pass it
+too): a run loads neither the ORM, SQLModel, storage.models nor pydantic.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,35 +22,32 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from guidewatch.cycle import AfterCheck, AfterVersion, CheckResult
+from guidewatch.events import item_payload, record_compare_failure, record_event
 from scrapers.base import Extractor, get_extractor
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError
 from storage import blobs, fetch_log, version_store
-from storage.db import open_session
 from storage.repo import sha256
-from storage.tables import CONFIRMING, FAILING, NOT_CLEAN
 
 if TYPE_CHECKING:
-    # Comparing, and the ORM that stores changes and events, are imported when a version is
-    # stored or an event may be due, not by a run where nothing changed.
-    from sqlmodel import Session
-
+    # Comparing is imported when a version is stored, not by a run where nothing changed.
     from compare.model import Change, Topic
     from guidewatch.settings import Settings
-    from storage.changes import ChangeRow
-    from storage.models import Version
+    from storage.db import Db
     from storage.version_store import AnyVersion
+
+__all__ = ["compare_versions", "make_hooks", "record_changes", "record_event", "replay"]
 
 log = logging.getLogger("guidewatch.changes")
 
 Extractors = Callable[[str], Extractor]
 
 
-def stored_fetched(session: Session, version: AnyVersion) -> Fetched:
+def stored_fetched(session: Db, version: AnyVersion) -> Fetched:
     """Rebuild the response a version was extracted from, related bodies included."""
     from scrapers.sniff import sniff_kind
 
     body = blobs.get_blob(session=session, sha=version.body_sha256)
-    fetch = fetch_log.get_fetch(session=session, id=version.fetch_id) if version.fetch_id else None
+    fetch = fetch_log.fetch_row(session=session, id=version.fetch_id) if version.fetch_id else None
     headers: dict[str, str] = fetch_log.fetch_headers(session=session, fetch=fetch) if fetch else {}
     related_shas: dict[str, str] = fetch_log.related(fetch) if fetch else {}
     related = {url: blobs.get_blob(session=session, sha=sha) for url, sha in related_shas.items()}
@@ -64,7 +64,7 @@ def stored_fetched(session: Session, version: AnyVersion) -> Fetched:
 
 
 def comparable_document(
-    session: Session,
+    session: Db,
     spec: DocumentSpec,
     version: AnyVersion,
     *,
@@ -95,7 +95,7 @@ def comparable_document(
 
 
 def compare_versions(
-    session: Session,
+    session: Db,
     spec: DocumentSpec,
     old: AnyVersion,
     new: AnyVersion,
@@ -118,22 +118,22 @@ def compare_versions(
     return compare_documents(before, after, topics=topics, ignore=ignore)
 
 
-def _item_payload(spec: DocumentSpec, **extra: object) -> dict[str, object]:
-    return {"title": spec.title, "live_url": spec.live_url or spec.url} | extra
-
-
 def record_changes(
-    session: Session,
+    session: Db,
     spec: DocumentSpec,
     previous: AnyVersion | None,
-    new: Version,
+    new: AnyVersion,
     *,
     topics: Sequence[Topic],
     extractors: Extractors = get_extractor,
     extracted: Document | None = None,
-) -> list[ChangeRow]:
-    """Store every change from previous to new and queue those on a topic; never commits."""
-    from storage import changes as store
+) -> list[int]:
+    """Store every change from previous to new and queue those on a topic; never commits.
+
+    Two statements however many changes: the changes, then their items. Returns the ids of
+    the changes, in order.
+    """
+    from storage import alert_queue as store
 
     if previous is None:
         return []
@@ -141,168 +141,28 @@ def record_changes(
     changes = compare_versions(
         session, spec, previous, new, topics=topics, extractors=extractors, extracted=extracted
     )
-    rows = []
-    for ordinal, change in enumerate(changes):
-        row = store.add_change(
-            session=session,
-            document_id=spec.id,
-            from_version_id=previous.id,
-            to_version_id=new.id,
-            ordinal=ordinal,
-            payload=change.to_dict(),
-        )
-        rows.append(row)
-        for topic in change.topics:
-            store.queue_item(
-                session=session,
-                key=f"change:{row.id}:{topic}",
-                kind="change",
-                document_id=spec.id,
-                change_id=row.id,
-                topic=topic,
-                payload=_item_payload(spec),
-            )
-    return rows
-
-
-def _digest(*parts: str) -> str:
-    return hashlib.sha256(" ".join(parts).encode()).hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class _Event:
-    """One event to queue, with the key that makes it once-only."""
-
-    kind: str
-    key: str
-    fetch_id: int | None
-    detail: str
-    url: str | None = None
-
-
-def _events(
-    session: Session, spec: DocumentSpec, result: CheckResult, threshold: int
-) -> list[_Event]:
-    """The events this check raises."""
-    from storage import changes as store
-    from storage.models import Fetch
-
-    if result.fetch_id is None:
-        return []
-    current = session.get(Fetch, result.fetch_id)
-    if current is None or current.id is None or current.document_id != spec.id:
-        return []
-    doc = spec.id
-    at = (current.started_at, current.id)
-    events: list[_Event] = []
-    if result.outcome == "gone":
-        # Once per state change: gone -> failed -> gone is still the one gone spell.
-        spell = store.fetch_streak(session=session, document_id=doc, last=at, outcomes=NOT_CLEAN)
-        told = store.items_in_streak(
-            session=session, document_id=doc, kinds=("gone",), streak=spell
-        )
-        gone = store.fetch_streak(session=session, document_id=doc, last=at, outcomes=("gone",))
-        if gone.first_id is not None and not told:
-            detail = f"the publisher answered HTTP {current.status or '404/410'} for {current.url}"
-            key = f"gone:{doc}:{gone.first_id}"
-            events.append(_Event("gone", key, gone.first_id, detail))
-    if result.outcome in FAILING:
-        run = store.fetch_streak(session=session, document_id=doc, last=at, outcomes=FAILING)
-        if run.count >= threshold and run.first_id is not None:
-            detail = f"{run.count} runs in a row failed; last error: {result.message}"
-            key = f"failing:{doc}:{run.first_id}"
-            events.append(_Event("failing", key, run.first_id, detail))
-    if result.ok:
-        previous = store.previous_fetch(session=session, document_id=doc, position=at)
-        if previous is not None:
-            before = store.fetch_streak(
-                session=session, document_id=doc, last=previous, outcomes=NOT_CLEAN
-            )
-            told = store.items_in_streak(
-                session=session, document_id=doc, kinds=("failing", "gone"), streak=before
-            )
-            if told:
-                detail = f"checked successfully again after {before.count} failed run(s)"
-                key = f"recovered:{doc}:{before.first_id}"
-                events.append(_Event("recovered", key, current.id, detail))
-    if result.moved_from:
-        detail = f"now at {current.url} (was {result.moved_from})"
-        if result.found:  # a discovered file: a new edition, and how it was chosen
-            detail = f"a new edition {detail}; {result.found}"
-        key = f"moved:{doc}:{_digest(result.moved_from, current.url)}"
-        events.append(_Event("moved", key, current.id, detail, current.url))
-    if spec.kind == "pdf-link" and result.outcome == "new_version" and result.version_number == 1:
-        # How it was found (wp-media, sitemap, index page…), as the run output says it.
-        detail = result.found.removeprefix("found ") or f"at {current.url}"
-        events.append(_Event("discovered", f"discovered:{doc}", current.id, detail, current.url))
-    return events
-
-
-def _quiet(spec: DocumentSpec, result: CheckResult) -> bool:
-    """Whether a check can raise no event: clean after a clean fetch, same URL, nothing new.
-
-    Then no query is made (most checks of most runs). A check whose previous outcome is not
-    known (None) is always looked at.
-    """
-    if not result.ok or result.moved_from or result.previous_outcome is None:
-        return False
-    if result.previous_outcome not in ("", *CONFIRMING):
-        return False  # it may be a recovery
-    discovered = spec.kind == "pdf-link" and result.outcome == "new_version"
-    return not (discovered and result.version_number == 1)
-
-
-def record_event(
-    engine: Engine, spec: DocumentSpec, result: CheckResult, *, threshold: int
-) -> list[str]:
-    """Queue, once each, the events one check raised; return the kinds newly queued.
-
-    Each event is queued on its own: one already queued (by an earlier or a concurrent run)
-    is skipped without costing the others.
-    """
-    if _quiet(spec, result):
-        return []
-    from storage import changes as store
-
-    queued: list[str] = []
-    with open_session(engine) as session:
-        for event in _events(session, spec, result, threshold):
-            item = store.queue_item(
-                session=session,
-                key=event.key,
-                kind=event.kind,
-                document_id=spec.id,
-                fetch_id=event.fetch_id,
-                payload=_item_payload(
-                    spec, detail=event.detail, live_url=event.url or spec.live_url or spec.url
-                ),
-            )
-            if item is not None:
-                queued.append(item.kind)
-        session.commit()
-    return queued
-
-
-def record_compare_failure(
-    session: Session, spec: DocumentSpec, previous: AnyVersion, new: Version, error: Exception
-) -> bool:
-    """Queue, once per version, word that a new version was kept but could not be compared."""
-    from storage import changes as store
-
-    detail = (
-        f"version {new.number} was kept, but comparing it with version {previous.number} "
-        f"failed ({type(error).__name__}: {error}); run `guidewatch replay {spec.id}` "
-        "to see what changed"
-    )
-    item = store.queue_item(
+    ids = store.add_changes(
         session=session,
-        key=f"compare-failed:{spec.id}:{new.id}",
-        kind="compare-failed",
         document_id=spec.id,
-        fetch_id=new.fetch_id,
-        payload=_item_payload(spec, detail=detail),
+        from_version_id=previous.id,
+        to_version_id=new.id,
+        payloads=[change.to_dict() for change in changes],
     )
-    return item is not None
+    payload = item_payload(spec)
+    items = [
+        store.item_row(
+            key=f"change:{change_id}:{topic}",
+            kind="change",
+            document_id=spec.id,
+            change_id=change_id,
+            topic=topic,
+            payload=payload,
+        )
+        for change, change_id in zip(changes, ids, strict=True)
+        for topic in change.topics
+    ]
+    store.queue_items(session=session, items=items)
+    return ids
 
 
 def section_texts(document: Document) -> dict[str, str]:
@@ -329,10 +189,10 @@ def make_hooks(
         engine = make_engine(settings.database_url)
 
     def after_version(
-        session: Session,
+        session: Db,
         spec: DocumentSpec,
         previous: AnyVersion | None,
-        new: Version,
+        new: AnyVersion,
         /,
         document: Document | None = None,
     ) -> None:
@@ -389,14 +249,14 @@ class ReplayStep:
 
 
 def replay(
-    session: Session,
+    session: Db,
     spec: DocumentSpec,
     *,
     topics: Sequence[Topic],
     extractors: Extractors = get_extractor,
 ) -> list[ReplayStep]:
     """Re-extract and compare every stored version in turn; writes and sends nothing."""
-    versions = version_store.list_versions(session=session, document_id=spec.id)
+    versions = version_store.version_rows(session=session, document_id=spec.id)
     steps = []
     for old, new in zip(versions, versions[1:], strict=False):
         found = compare_versions(session, spec, old, new, topics=topics, extractors=extractors)

@@ -17,7 +17,6 @@ from scrapers.discover.model import DiscoveryError, Found
 from scrapers.model import DocumentSpec, Fetched, ScrapeError, StoppedError, SuspectError
 from scrapers.rewrite import Rewrites
 from storage import fetch_log, repo
-from storage.db import session_on
 
 if TYPE_CHECKING:
     from scrapers.fetch import FetchPolicy
@@ -49,19 +48,19 @@ def declare(spec: DocumentSpec, engine: Engine) -> None:
     declared = (spec.source, spec.title, spec.kind, spec.url)
     for attempt in (1, 2):
         with engine.connect() as connection:
-            if repo.declared_fields(session=connection, id=spec.id) == declared:
-                return  # nothing to write: no transaction, and no ORM loaded
+            found = repo.declared_fields(session=connection, id=spec.id)
+            if found == declared:
+                return  # nothing to write: no transaction
             try:
-                with session_on(connection) as session:
-                    repo.upsert_document(
-                        session=session,
-                        id=spec.id,
-                        source=spec.source,
-                        title=spec.title,
-                        kind=spec.kind,
-                        url=spec.url,
-                    )
-                    session.commit()  # flushes; the connection commits
+                repo.upsert_document(
+                    session=connection,
+                    id=spec.id,
+                    source=spec.source,
+                    title=spec.title,
+                    kind=spec.kind,
+                    url=spec.url,
+                    exists=found is not None,
+                )
                 connection.commit()
                 return
             except IntegrityError:

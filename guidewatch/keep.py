@@ -1,8 +1,8 @@
 """Keeping what one check found: one function per outcome, each one transaction.
 
-A check's transaction is a Core connection's: a document answered 304 or serving the same
-text again (most checks of most runs) is kept without loading the ORM, SQLModel or pydantic.
-An ORM session joins that same transaction only to store a new version.
+A check's transaction is a Core connection's, whatever it finds: a document answered 304,
+serving the same text again or a new version is kept without loading the ORM, SQLModel or
+pydantic.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -19,14 +19,13 @@ from scrapers.base import Extractor, check_content_kind
 from scrapers.discover.model import Record
 from scrapers.model import Document, DocumentSpec, Fetched, ScrapeError, SuspectError
 from storage import blobs, fetch_log, repo, version_store
-from storage.db import session_on
 from storage.fetch_log import FetchRecord
 from storage.tables import CONFIRMING
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from sqlalchemy import Row
 
-    from storage.models import Version
+    from storage.db import Db
     from storage.version_store import AnyVersion
 
 # The cycle's logger: what is decided here is the cycle's decision.
@@ -40,17 +39,17 @@ SHRINK_CONFIRMATIONS = 3
 class AfterVersion(Protocol):
     """What runs in a new version's transaction once it is stored (compare it, queue alerts).
 
-    The previous version comes as a Core row from a run's check, as an ORM object from other
-    callers; `document` is the text just extracted, when the caller has it (spares reading
-    the new version back).
+    A run's check passes its Core connection and the versions as Core rows; other callers may
+    pass an ORM session and ORM objects. `document` is the text just extracted, when the
+    caller has it (spares reading the new version back).
     """
 
     def __call__(
         self,
-        session: Session,
+        session: Db,
         spec: DocumentSpec,
         previous: AnyVersion | None,
-        new: Version,
+        new: AnyVersion,
         /,
         document: Document | None = None,
     ) -> None:
@@ -112,7 +111,7 @@ def fetch_row(
 
 
 def check_shrink(
-    session: Connection | Session, spec_id: str, document: Document, previous: AnyVersion | None
+    session: Db, spec_id: str, document: Document, previous: AnyVersion | None
 ) -> None:
     """Refuse empty text, and text that shrank by most of its size until it proves stable.
 
@@ -230,29 +229,27 @@ def _new_version(
 ) -> CheckResult:
     """New text: store it as the next version, then let after_version compare it.
 
-    The ORM session works inside the check's transaction, committed once at the end.
+    All in the check's transaction, committed once at the end.
     """
     assert row.body_sha256 is not None, "keep() stored the body"
     row.outcome = "new_version"
     fetch_log.add_fetch(session=connection, fetch=row, known_set=check.header_set)
     assert row.id is not None
-    with session_on(connection) as session:
-        version = _store_version(check, session, row, previous, document, extractor)
-        if after_version is not None:
-            after_version(session, check.spec, previous, version, document=document)
-        session.commit()  # flushes; the connection's transaction is committed below
+    version = _store_version(check, connection, row, previous, document, extractor)
+    if after_version is not None:
+        after_version(connection, check.spec, previous, version, document=document)
     connection.commit()
     return CheckResult(check.spec.id, "new_version", "", version.number, row.id, check.moved_from)
 
 
 def _store_version(
     check: Check,
-    session: Session,
+    session: Connection,
     row: FetchRecord,
     previous: AnyVersion | None,
     document: Document,
     extractor: Extractor,
-) -> Version:
+) -> Row[Any]:
     """Add the next version with its sections, and point the check's fetch at it."""
     assert row.body_sha256 is not None and row.id is not None
     version = version_store.add_version(

@@ -42,7 +42,7 @@ def kept_sets(topics: Sequence[Topic]) -> list[tuple[Topic, ...]]:
 
 
 def keep_version_counts(
-    session: Session,
+    session: Db,
     version_id: int | None,
     topics: Sequence[Topic],
     texts: Mapping[str, str] | None = None,

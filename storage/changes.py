@@ -9,24 +9,33 @@ Three tables:
   retry. A run claims a message by moving it from pending to sending, then marks it sent (or
   back to pending after a failed attempt).
 
-Also the bounded questions about a document's fetch log that the events need (how many runs
-in a row failed, from which fetch).
+Recording changes, queueing items and the fetch-log questions of the events are in
+storage.alert_queue (SQLAlchemy Core, no ORM), re-exported here.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage import tables
-from storage.db import insert_or_ignore
-from storage.models import LIVE_FETCH, Fetch
+from storage.alert_queue import (  # noqa: F401  (re-exported: the writers use them from here)
+    FetchPosition,
+    Streak,
+    add_change,
+    add_changes,
+    fetch_streak,
+    item_row,
+    items_in_streak,
+    previous_fetch,
+    queue_item,
+    queue_items,
+)
 from storage.repo import utcnow
 
 ALERT_STATUSES = ("pending", "sending", "sent", "failed")
@@ -115,40 +124,6 @@ class Alert(SQLModel, table=True):
         return list(json.loads(self.topics))
 
 
-def add_change(
-    *,
-    session: Session,
-    document_id: str,
-    from_version_id: int | None,
-    to_version_id: int,
-    ordinal: int,
-    payload: dict[str, Any],
-) -> ChangeRow:
-    """Record one change (payload is Change.to_dict()); return the existing row on a re-run."""
-    existing = session.exec(
-        select(ChangeRow).where(
-            ChangeRow.to_version_id == to_version_id, ChangeRow.ordinal == ordinal
-        )
-    ).first()
-    if existing is not None:
-        return existing
-    row = ChangeRow(
-        document_id=document_id,
-        from_version_id=from_version_id,
-        to_version_id=to_version_id,
-        ordinal=ordinal,
-        section_key=str(payload.get("section_key", "")),
-        kind=str(payload.get("kind", "modified")),
-        topics=json.dumps(list(payload.get("topics", ())), ensure_ascii=False),
-        significance=int(payload.get("significance", 0)),
-        payload=json.dumps(payload, ensure_ascii=False),
-        created_at=utcnow(),
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
 def list_changes(
     *,
     session: Session,
@@ -182,40 +157,6 @@ def get_changes(*, session: Session, ids: Sequence[int]) -> list[ChangeRow]:
     return list(session.exec(query))
 
 
-def queue_item(
-    *,
-    session: Session,
-    key: str,
-    kind: str,
-    document_id: str,
-    change_id: int | None = None,
-    topic: str | None = None,
-    fetch_id: int | None = None,
-    payload: dict[str, Any] | None = None,
-) -> AlertItem | None:
-    """Queue something to tell, once per key; return None when the key was queued before.
-
-    The insert itself skips a key that exists (even one a concurrent run has just queued), so
-    one item already queued never costs the others queued in the same transaction.
-    """
-    values = {
-        "key": key,
-        "kind": kind,
-        "document_id": document_id,
-        "change_id": change_id,
-        "topic": topic,
-        "fetch_id": fetch_id,
-        "payload": json.dumps(payload or {}, ensure_ascii=False, default=str),
-        "created_at": utcnow(),
-    }
-    statement = (
-        insert_or_ignore(session, AlertItem, index_elements=["key"])
-        .values(**values)
-        .returning(AlertItem)
-    )
-    return session.scalars(statement).first()
-
-
 def unassigned_items(*, session: Session) -> list[AlertItem]:
     """Return the queued items that no message carries yet, oldest first.
 
@@ -232,105 +173,6 @@ def unassigned_items(*, session: Session) -> list[AlertItem]:
 def items_of(*, session: Session, alert_id: int) -> list[AlertItem]:
     """Return the items one message carries, oldest first."""
     query = select(AlertItem).where(AlertItem.alert_id == alert_id).order_by(col(AlertItem.id))
-    return list(session.exec(query))
-
-
-FetchPosition = tuple[datetime, int]  # (started_at, id): the fetch log's order
-
-
-@dataclass(frozen=True)
-class Streak:
-    """A document's fetches in a row, up to and including `last`, whose outcome is in a set."""
-
-    count: int
-    first_id: int | None  # the oldest fetch of the streak; None when the streak is empty
-    before: FetchPosition | None  # the newest fetch before the streak (outside the set)
-    last: FetchPosition
-
-
-# The plain bound on started_at before each OR lets the (document_id, started_at) index
-# serve the range.
-def _not_after(position: FetchPosition) -> ColumnElement[bool]:
-    started, id = position
-    return and_(
-        col(Fetch.started_at) <= started,
-        or_(col(Fetch.started_at) < started, col(Fetch.id) <= id),
-    )
-
-
-def _after(position: FetchPosition) -> ColumnElement[bool]:
-    started, id = position
-    return and_(
-        col(Fetch.started_at) >= started,
-        or_(col(Fetch.started_at) > started, col(Fetch.id) > id),
-    )
-
-
-def _newest_position(session: Session, *where: Any) -> FetchPosition | None:
-    row = session.exec(
-        select(Fetch.started_at, Fetch.id)
-        .where(*where)
-        .order_by(col(Fetch.started_at).desc(), col(Fetch.id).desc())
-        .limit(1)
-    ).first()
-    if row is None or row[1] is None:
-        return None
-    return (row[0], row[1])
-
-
-def previous_fetch(
-    *, session: Session, document_id: str, position: FetchPosition
-) -> FetchPosition | None:
-    """Return where the document's fetch just before this one is in its log, if any."""
-    return _newest_position(
-        session,
-        Fetch.document_id == document_id,
-        LIVE_FETCH,  # archive captures are not runs
-        _not_after(position),
-        col(Fetch.id) != position[1],
-    )
-
-
-def fetch_streak(
-    *, session: Session, document_id: str, last: FetchPosition, outcomes: Sequence[str]
-) -> Streak:
-    """Count the fetches in a row ending at `last` whose outcome is one of these.
-
-    Reads from `last` back to the first fetch outside the set (an index range), never the
-    whole log; fetches recorded after `last` (a concurrent run) are not counted.
-    """
-    upto: list[ColumnElement[bool]] = [
-        col(Fetch.document_id) == document_id,
-        LIVE_FETCH,  # archive captures are not runs
-        _not_after(last),
-    ]
-    before = _newest_position(session, *upto, col(Fetch.outcome).not_in(list(outcomes)))
-    within = upto + ([_after(before)] if before else [])
-    count = session.exec(select(func.count()).select_from(Fetch).where(*within)).one()
-    first = session.exec(
-        select(Fetch.id).where(*within).order_by(col(Fetch.started_at), col(Fetch.id)).limit(1)
-    ).first()
-    return Streak(int(count), first, before, last)
-
-
-def items_in_streak(
-    *, session: Session, document_id: str, kinds: Sequence[str], streak: Streak
-) -> list[AlertItem]:
-    """Return a document's event items of these kinds caused by a fetch of this streak."""
-    if not streak.count:
-        return []
-    within = [_not_after(streak.last)] + ([_after(streak.before)] if streak.before else [])
-    query = (
-        select(AlertItem)
-        .join(Fetch, col(Fetch.id) == col(AlertItem.fetch_id))
-        .where(
-            AlertItem.document_id == document_id,
-            Fetch.document_id == document_id,
-            col(AlertItem.kind).in_(list(kinds)),
-            *within,
-        )
-        .order_by(col(AlertItem.id))
-    )
     return list(session.exec(query))
 
 

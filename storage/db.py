@@ -1,8 +1,8 @@
 """Database engines, sessions and schema migrations (SQLite by default, PostgreSQL by URL).
 
 Importing this module loads SQLAlchemy Core only: the ORM session (SQLModel) is imported by
-open_session, which the writers use; the query commands read through open_reader's Core
-connection.
+open_session, which the commands that change stored objects use; a run's checks and the query
+commands work on a Core connection (writer_connection lets one store function serve both).
 """
 
 from __future__ import annotations
@@ -115,18 +115,6 @@ def open_session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
 
 
-def session_on(connection: Connection) -> Session:
-    """Return an ORM session inside a Core connection's transaction, which the caller commits.
-
-    The check of a document starts on Core (most checks find nothing new) and takes an ORM
-    session only when a new version is stored: in the same transaction, so the check is
-    still one transaction and one commit. The session never commits the connection.
-    """
-    from sqlmodel import Session
-
-    return Session(bind=connection, expire_on_commit=False, join_transaction_mode="rollback_only")
-
-
 def open_reader(engine: Engine) -> Connection:
     """Return a Core connection for reading (no ORM, SQLModel nor pydantic loaded)."""
     return engine.connect()
@@ -135,6 +123,18 @@ def open_reader(engine: Engine) -> Connection:
 def core_connection(db: Db) -> Connection:
     """The Core connection behind a reader (an ORM session's, in its transaction)."""
     return db if isinstance(db, Connection) else db.connection()
+
+
+def writer_connection(db: Db) -> Connection:
+    """The Core connection to write through: an ORM session's, once what it holds is flushed.
+
+    One implementation serves a run's Core connection and the writers' ORM sessions: what a
+    session holds pending goes first, in the order an ORM insert would have flushed it.
+    """
+    if isinstance(db, Connection):
+        return db
+    db.flush()
+    return db.connection()
 
 
 def dialect_name(db: Db) -> str:

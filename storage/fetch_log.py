@@ -12,7 +12,7 @@ from sqlalchemy import Row, bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 
-from storage.db import insert_or_ignore
+from storage.db import insert_or_ignore, writer_connection
 from storage.repo import sha256
 from storage.tables import CONFIRMING, LIVE_FETCH, fetches, header_sets, live_fetch
 
@@ -91,18 +91,15 @@ def intern_headers(*, session: Db, headers: dict[str, str]) -> int:
 
 def _intern_payload(session: Db, payload: str) -> int:
     digest = sha256(payload.encode("utf-8"))
-    connection = session if isinstance(session, Connection) else session.connection()
+    connection = _connection(session)
     found = connection.execute(_HEADER_SET_ID, {"sha256": digest}).scalar()
-    if found is None:
+    if found is None:  # a new set: its id comes back from the insert
+        connection = writer_connection(session)  # what an ORM session holds goes first
         values = {"sha256": digest, "headers": payload}
-        if isinstance(session, Connection):
-            session.execute(insert_or_ignore(session, header_sets).values(**values))
-        else:  # an ORM insert: what is pending in the session is flushed first
-            from storage.models import HeaderSet
-
-            session.execute(insert_or_ignore(session, HeaderSet).values(**values))
-        found = connection.execute(_HEADER_SET_ID, {"sha256": digest}).scalar_one()
-    assert found is not None
+        insert = insert_or_ignore(connection, header_sets).values(**values)
+        found = connection.execute(insert.returning(header_sets.c.id)).scalar()
+        if found is None:  # a concurrent run stored the same set meanwhile
+            found = connection.execute(_HEADER_SET_ID, {"sha256": digest}).scalar_one()
     return int(found)
 
 

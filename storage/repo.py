@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, bindparam
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
 
-from storage.db import core_connection
+from storage.db import core_connection, writer_connection
 from storage.tables import documents, versions
 
 if TYPE_CHECKING:
@@ -34,20 +35,28 @@ def sha256(data: bytes) -> str:
 
 
 def upsert_document(
-    *, session: Session, id: str, source: str, title: str, kind: str, url: str
-) -> StoredDocument:
-    """Create the document row or bring its declared fields up to date."""
-    from storage.models import StoredDocument
+    *,
+    session: Db,
+    id: str,
+    source: str,
+    title: str,
+    kind: str,
+    url: str,
+    exists: bool | None = None,
+) -> None:
+    """Create the document row or bring its declared fields up to date (through Core).
 
-    row = session.get(StoredDocument, id)
-    if row is None:
-        row = StoredDocument(
-            id=id, source=source, title=title, kind=kind, url=url, created_at=utcnow()
-        )
+    `exists`: whether the row is there, when the caller has just read it (not read again).
+    """
+    connection = writer_connection(session)
+    if exists is None:
+        exists = connection.execute(_DECLARED, {"id": id}).first() is not None
+    fields = {"source": source, "title": title, "kind": kind, "url": url}
+    if exists:
+        connection.execute(sa_update(documents).where(documents.c.id == id).values(**fields))
     else:
-        row.source, row.title, row.kind, row.url = source, title, kind, url
-    session.add(row)
-    return row
+        values = {"id": id, **fields, "created_at": utcnow(), "gone_at": None}
+        connection.execute(sa_insert(documents).values(**values))
 
 
 def get_document(*, session: Session, id: str) -> StoredDocument | None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy import update as sa_update
+from sqlalchemy.engine import Connection
 
 from scrapers.model import Document, Section
-from storage.db import core_connection, insert_or_ignore
+from storage.db import core_connection, insert_or_ignore, writer_connection
 from storage.repo import sha256
 from storage.tables import section_texts, versions
 from storage.tables import sections as section_rows
@@ -129,6 +130,23 @@ def version_at(*, session: Db, document_id: str, when: datetime) -> Row[Any] | N
     return session.execute(query).first()
 
 
+@overload
+def add_version(
+    *,
+    session: Connection,
+    document_id: str,
+    document: Document,
+    url: str,
+    body_sha256: str,
+    extractor: str,
+    extractor_version: str,
+    fetch_id: int | None,
+    seen_at: datetime,
+    number: int | None = None,
+) -> Row[Any]: ...
+
+
+@overload
 def add_version(
     *,
     session: Session,
@@ -141,46 +159,64 @@ def add_version(
     fetch_id: int | None,
     seen_at: datetime,
     number: int | None = None,
-) -> Version:
+) -> Version: ...
+
+
+def add_version(
+    *,
+    session: Db,
+    document_id: str,
+    document: Document,
+    url: str,
+    body_sha256: str,
+    extractor: str,
+    extractor_version: str,
+    fetch_id: int | None,
+    seen_at: datetime,
+    number: int | None = None,
+) -> AnyVersion:
     """Add a version of a document with its sections (by default the next number).
 
     A caller that compared against a version passes that version's number + 1: if another
-    run stored that number meanwhile, the unique constraint refuses this one.
+    run stored that number meanwhile, the unique constraint refuses this one. Written through
+    Core: a run's connection gets the stored row back; an ORM session gets a Version object
+    attached to it (as if loaded), for writers that change it afterwards.
     """
-    from sqlmodel import col
-
-    from storage.models import Version, VersionSection  # ORM statements: they autoflush
-
+    connection = writer_connection(session)
     if number is None:
-        current = session.execute(
-            select(func.max(Version.number)).where(col(Version.document_id) == document_id)
+        current = connection.execute(
+            select(func.max(versions.c.number)).where(versions.c.document_id == document_id)
         ).scalar_one()
         number = (current or 0) + 1
-    version = Version(
-        document_id=document_id,
-        number=number,
-        text_sha256=text_hash(document),
-        text_size=len(document.text),
-        title=document.title,
-        meta=json.dumps(dict(document.meta), ensure_ascii=False, default=str),
-        url=url,
-        body_sha256=body_sha256,
-        extractor=extractor,
-        extractor_version=extractor_version,
-        fetch_id=fetch_id,
-        first_seen_at=seen_at,
-        last_seen_at=seen_at,
-    )
-    session.add(version)
-    session.flush()
-    assert version.id is not None
+    values = {
+        "document_id": document_id,
+        "number": number,
+        "text_sha256": text_hash(document),
+        "text_size": len(document.text),
+        "title": document.title,
+        "meta": json.dumps(dict(document.meta), ensure_ascii=False, default=str),
+        "url": url,
+        "body_sha256": body_sha256,
+        "extractor": extractor,
+        "extractor_version": extractor_version,
+        "fetch_id": fetch_id,
+        "first_seen_at": seen_at,
+        "last_seen_at": seen_at,
+        "provenance": "live",
+        "archive_url": None,
+        "witness_url": None,
+        "witness_error": None,
+        "witness_attempts": 0,
+    }
+    stored = connection.execute(_INSERT_VERSION, values).one()
     hashes = [sha256(section.text.encode("utf-8")) for section in document.sections]
     text_ids = store_texts(
-        session=session, texts=dict(zip(hashes, (s.text for s in document.sections), strict=True))
+        session=connection,
+        texts=dict(zip(hashes, (s.text for s in document.sections), strict=True)),
     )
     rows = [
         {
-            "version_id": version.id,
+            "version_id": stored.id,
             "ordinal": ordinal,
             "key": section.key,
             "heading_path": json.dumps(list(section.heading_path), ensure_ascii=False),
@@ -189,8 +225,26 @@ def add_version(
         }
         for ordinal, (section, digest) in enumerate(zip(document.sections, hashes, strict=True))
     ]
-    if rows:  # one executemany, without building an ORM object per section
-        session.execute(insert(VersionSection), rows)
+    if rows:  # one executemany
+        connection.execute(_INSERT_SECTIONS, rows)
+    if isinstance(session, Connection):
+        return stored
+    return _attached(session, stored)
+
+
+_INSERT_VERSION = insert(versions).returning(*versions.c)
+_INSERT_SECTIONS = insert(section_rows)
+
+
+def _attached(session: Session, stored: Row[Any]) -> Version:
+    """A stored version as an ORM object in the session, as if loaded (no statement)."""
+    from sqlalchemy.orm import make_transient_to_detached
+
+    from storage.models import Version
+
+    version = Version(**stored._mapping)
+    make_transient_to_detached(version)
+    session.add(version)
     return version
 
 
