@@ -8,6 +8,7 @@ imports at its top: the database, the settings) is imported only once that comma
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import os
@@ -290,8 +291,25 @@ def _subscribers(commands: Commands) -> None:
     _runs(p, "cmd_subscribers", "cmd_deliver")
 
 
+# The collector's young generation, in objects allocated (Python's default: 700). A command
+# builds 50,000-80,000 objects that live as long as the process (the modules, classes and
+# functions of the libraries it imports): at 700, a `guidewatch run` collected about 125 times,
+# three of them through the whole heap, 35-45 ms of CPU (a tenth of the cost of any run). At
+# this size an unchanged run collects once or twice. Cyclic garbage is still collected, at
+# most this many allocations later (a first cycle of 70 documents peaked 5 MB higher).
+YOUNG_GENERATION = 50_000
+
+
+def collect_less_often() -> None:
+    """Make the cyclic garbage collector run less often (never more often than it did)."""
+    young, middle, old = gc.get_threshold()
+    if 0 < young < YOUNG_GENERATION:
+        gc.set_threshold(YOUNG_GENERATION, middle, old)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit status."""
+    collect_less_often()
     args = build_parser().parse_args(argv)
     from guidewatch.settings import SettingsError  # after parsing: `--help` reads no settings
 
