@@ -8,6 +8,8 @@ imports at its top: the database, the settings) is imported only once that comma
 from __future__ import annotations
 
 import argparse
+import atexit
+import gc
 import importlib
 import logging
 import os
@@ -290,8 +292,33 @@ def _subscribers(commands: Commands) -> None:
     _runs(p, "cmd_subscribers", "cmd_deliver")
 
 
+# The collector's young generation, in objects allocated (Python's default: 700). A command
+# builds 50,000-80,000 objects that live as long as the process (the modules, classes and
+# functions of the libraries it imports): at 700, a `guidewatch run` collected about 125 times,
+# three of them through the whole heap, 35-45 ms of CPU. At this size an unchanged run
+# collects once or twice. Cyclic garbage is still collected, at most this many allocations
+# later (a first cycle of 70 documents peaked 5 MB higher).
+YOUNG_GENERATION = 50_000
+_freezing_at_exit: list[bool] = []
+
+
+def collect_less_often() -> None:
+    """Make the cyclic garbage collector run less often (never more often than it did), and
+    not at all through the objects still there when the process exits."""
+    young, middle, old = gc.get_threshold()
+    if 0 < young < YOUNG_GENERATION:
+        gc.set_threshold(YOUNG_GENERATION, middle, old)
+    if not _freezing_at_exit:
+        # Python's exit collects once more through every object before freeing them (40-50 ms
+        # of a 0.3 s run); frozen, they are freed as the exit frees them, without it. What the
+        # run opened it has closed (each document's transaction committed, the client shut).
+        atexit.register(gc.freeze)
+        _freezing_at_exit.append(True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit status."""
+    collect_less_often()
     args = build_parser().parse_args(argv)
     from guidewatch.settings import SettingsError  # after parsing: `--help` reads no settings
 

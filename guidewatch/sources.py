@@ -8,10 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from guidewatch.settings import DEFAULT_SOURCES
-from guidewatch.sources_model import KIND_MODELS, OtherKindModel, SourceModel
+from guidewatch.sourceshape import (
+    BUILT_IN_KINDS,
+    PlainDocument,
+    PlainSource,
+    plain_document,
+    plain_source,
+)
 from scrapers.model import DocumentSpec
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -96,7 +100,7 @@ def load_catalog(path: Path) -> Catalog:
     if unknown:
         raise SourcesError(f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}")
     declared = {
-        sid: _validated(f"{path}: source {sid!r}", SourceModel, fields)
+        sid: plain_source(fields) or _modelled_source(f"{path}: source {sid!r}", fields)
         for sid, fields in data.get("sources", {}).items()
     }
     sources = tuple(
@@ -139,13 +143,42 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{field}: {error['msg']} (got {given!r})"
 
 
-def _validated(where: str, model: type[BaseModel], fields: dict[str, Any]) -> Any:
+def _validated(where: str, model: Any, fields: Any) -> Any:
+    from pydantic import ValidationError  # only for an entry guidewatch.sourceshape refused
+
     try:
         return model.model_validate(fields)
     except ValidationError as error:
         problems = error.errors(include_url=False)
         # Report the first problem only: one clear line; the next run shows the next one.
         raise SourcesError(f"{where}: {_describe(dict(problems[0]))}") from None
+
+
+def _modelled_source(where: str, fields: Any) -> PlainSource:
+    """A source the fast checks refused, as its pydantic model reads it (or its error)."""
+    from guidewatch.sources_model import SourceModel
+
+    model = _validated(where, SourceModel, fields)
+    return PlainSource(name=model.name, homepage=model.homepage)
+
+
+def _modelled_document(where: str, kind: str, fields: Any) -> PlainDocument:
+    """A document the fast checks refused, as its kind's model reads it (or its error)."""
+    from guidewatch.sources_model import KIND_MODELS, OtherKindModel
+
+    doc = _validated(where, KIND_MODELS.get(kind, OtherKindModel), fields)
+    discover = getattr(doc, "discover", None)
+    return PlainDocument(
+        source=doc.source,
+        title=doc.title,
+        url=doc.url,
+        ignore=list(doc.ignore),
+        guess=doc.guess,
+        options=dict(doc.options),
+        selector=getattr(doc, "selector", None),
+        link_text=getattr(doc, "link_text", None),
+        discover=None if discover is None else discover.model_dump(exclude_none=True),
+    )
 
 
 def _spec(path: Path, doc_id: str, fields: dict[str, Any], sources: set[str]) -> DocumentSpec:
@@ -159,21 +192,19 @@ def _spec(path: Path, doc_id: str, fields: dict[str, Any], sources: set[str]) ->
         raise SourcesError(f"{where}: kind is required")
     if kind == "pdf-link" and "link_text" not in fields:
         raise SourcesError(f"{where}: kind pdf-link needs link_text")
-    model = KIND_MODELS.get(kind, OtherKindModel)
-    if model is OtherKindModel:
-        known = set(KIND_MODELS) | set(_registered_kinds())
+    if kind not in BUILT_IN_KINDS:
+        known = set(BUILT_IN_KINDS) | set(_registered_kinds())
         if kind not in known:
             raise SourcesError(
                 f"{where}: kind {kind!r} is not a known kind ({', '.join(sorted(known))})"
             )
-    doc = _validated(where, model, fields)
+    doc = plain_document(kind, fields) or _modelled_document(where, kind, fields)
     if doc.source not in sources:
         raise SourcesError(f"{where}: source {doc.source!r} is not declared under [sources]")
     options = dict(doc.options)
     options["ignore"] = list(doc.ignore)
-    discover = getattr(doc, "discover", None)
-    if discover is not None:
-        options["discover"] = discover.model_dump(exclude_none=True)
+    if doc.discover is not None:
+        options["discover"] = doc.discover
     options["guess"] = doc.guess
     return DocumentSpec(
         id=doc_id,
@@ -181,8 +212,8 @@ def _spec(path: Path, doc_id: str, fields: dict[str, Any], sources: set[str]) ->
         title=doc.title,
         kind=kind,
         url=doc.url,
-        selector=getattr(doc, "selector", None),
-        link_text=getattr(doc, "link_text", None),
+        selector=doc.selector,
+        link_text=doc.link_text,
         live_url=doc.url,
         options=options,
     )

@@ -1,67 +1,23 @@
-"""The sources file's shape: one pydantic model per kind, every key declared, nothing else."""
+"""The sources file's shape: one pydantic model per kind, every key declared, nothing else.
+
+guidewatch.sourceshape reads entries that are right without these; they word every error.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from compare.noise import IGNORE_PRESETS
+from guidewatch.sourceshape import css, http_url, ignore_rule, regex
+from guidewatch.sourceshape import plain_css as plain_css  # where tests and callers found it
 
 METHOD = Literal["wp-media", "sitemap", "index-page", "redirect"]
 
-
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"must be an http(s) address with a host, not {value!r}")
-    return value
-
-
-def _regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as error:
-        raise ValueError(f"is not a valid regular expression ({error}): {value!r}") from None
-    return value
-
-
-def _ignore_rule(value: str) -> str:
-    return value if value in IGNORE_PRESETS else _regex(value)
-
-
-# Selectors made only of tags, classes and ids joined by combinators, which soupsieve always
-# accepts: checked without importing it (with bs4 and lxml, a tenth of a second per run).
-_NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
-_COMPOUND = rf"(?:(?:[A-Za-z][A-Za-z0-9-]*|\*)(?:[.#]{_NAME})*|(?:[.#]{_NAME})+)"
-_SELECTOR = rf"{_COMPOUND}(?:(?:[ ]*[>+~][ ]*|[ ]+){_COMPOUND})*"
-_PLAIN_CSS = re.compile(rf"{_SELECTOR}(?:[ ]*,[ ]*{_SELECTOR})*")
-
-
-def plain_css(value: str) -> bool:
-    """Whether a selector is plainly valid (tags, classes, ids, combinators, commas)."""
-    return _PLAIN_CSS.fullmatch(value) is not None
-
-
-def _css(value: str) -> str:
-    if plain_css(value):
-        return value
-    import soupsieve  # with bs4, a tenth of a second that commands reading no page need not pay
-
-    try:
-        soupsieve.compile(value)
-    except soupsieve.SelectorSyntaxError as error:
-        reason = str(error).splitlines()[0]
-        raise ValueError(f"is not a valid CSS selector ({reason}): {value!r}") from None
-    return value
-
-
-HttpUrl = Annotated[str, AfterValidator(_http_url)]
-Regex = Annotated[str, AfterValidator(_regex)]
-Selector = Annotated[str, AfterValidator(_css)]
-IgnoreRule = Annotated[str, AfterValidator(_ignore_rule)]
+HttpUrl = Annotated[str, AfterValidator(http_url)]
+Regex = Annotated[str, AfterValidator(regex)]
+Selector = Annotated[str, AfterValidator(css)]
+IgnoreRule = Annotated[str, AfterValidator(ignore_rule)]
 # An address, or a path on the site (sitemaps).
 SitePath = Annotated[str, Field(min_length=1)]
 

@@ -17,3 +17,9 @@ sys.modules.setdefault("bs4.builder._lxml", None)  # type: ignore[arg-type]
 # soupsieve and charset_normalizer, imported by bs4, run when first used (scrapers/deferred.py).
 defer_import("soupsieve")
 defer_import("charset_normalizer")
+
+# httpcore imports its HTTP/2 connection (h2, hpack's Huffman table, hyperframe: 7-9 ms) at its
+# own import; the fetcher speaks HTTP/1.1 only (scrapers/fetch.py makes no http2 client). Its
+# h2 modules run when a name of theirs is first used, as an HTTP/2 connection would.
+for _name in ("h2.connection", "h2.events", "h2.settings", "h2.exceptions"):
+    defer_import(_name)

@@ -58,3 +58,37 @@ def test_deferred_modules_run_on_first_use_only() -> None:
     assert detector == "module"  # bytes of no declared encoding: bs4 asked it for a guess
     assert guessed.startswith("Prise en charge: r\u00e9adaptation")
     assert "Warning" not in out.stderr
+
+
+H2_PROBE = """
+import json, sys
+import scrapers.fetch  # httpx and httpcore, as every fetching process imports them
+import httpcore
+
+before = [type(sys.modules[n]).__name__ for n in ("h2.connection", "h2.events")]
+loaded = sorted({"hpack", "hyperframe", "h2.stream"} & set(sys.modules))
+import h2.config, h2.connection, h2.events
+
+client = h2.connection.H2Connection(config=httpcore.HTTP2Connection.CONFIG)
+server = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=False))
+client.initiate_connection()
+server.initiate_connection()
+client.send_headers(1, [(":method", "GET"), (":path", "/nice"), (":scheme", "https"),
+                        (":authority", "example.org"), ("user-agent", "guidewatch")],
+                    end_stream=True)
+events = server.receive_data(client.data_to_send())
+request = [e for e in events if isinstance(e, h2.events.RequestReceived)][0]
+print(json.dumps([before, loaded, [(bytes(k).decode(), bytes(v).decode())
+                                   for k, v in request.headers],
+                  type(sys.modules["h2.connection"]).__name__]))
+"""
+
+
+def test_http2_modules_run_only_when_an_http2_connection_needs_them() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", H2_PROBE], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    before, loaded, headers, after = json.loads(out.stdout)
+    assert before == ["_Deferred", "_Deferred"] and loaded == []
+    assert dict(headers)[":path"] == "/nice" and dict(headers)["user-agent"] == "guidewatch"
+    assert after == "module"

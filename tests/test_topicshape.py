@@ -125,3 +125,57 @@ def test_the_old_name_topics_is_taken_too() -> None:
     spec = plain_topics(data)
     assert spec is not None and spec.topic[0].name == "rehabilitation"
     assert check_topics_file(data).topic[0].name == "rehabilitation"
+
+
+TOKENS = [
+    "a", "b", " ", "é", "-", "%", "'", ",", ".", "\\w", "\\d", "\\s", "\\W", "\\b", "\\B",
+    "\\x27", "\\u2019", "\\.", "\\-", "\\(", "\\[", "\\ ", "\\1", "\\0", "\\q", "\\A", "\\",
+    "\\x2", "\\u201", "\\N{DASH}", "^", "$", "*", "+", "?", "??", "*?", "+?", "*+", "{2}",
+    "{0,3}", "{0,3}?", "{3,1}", "{1,3}", "{0,}", "{,2}", "{", "}", "(", ")", "(?:", "(?i)",
+    "(?i:", "(?=", "(?<=", "(?<!", "(?P<n>", "(?P=n)", "|", "||", "[", "]", "[^", "[a-z]",
+    "[z-a]", "[-a]", "[a-]", "[^-a]", "[- ]", "[]", "[^]", "[\\w\\s]", "[\\x27\\u2019]",
+    "[&&a]", "[a--b]", "[[a]", "[a\\]]", "[0-9A-Z]", "a-z", "\x00", "\n",
+]  # fmt: skip
+
+
+def test_what_the_grammar_takes_without_compiling_always_compiles() -> None:
+    import random
+    import re
+    import warnings
+
+    from compare.topicshape import plain_regex
+
+    rng = random.Random(13)
+    taken = left = 0
+    for _ in range(40_000):
+        source = "".join(rng.choice(TOKENS) for _ in range(rng.randint(1, 10)))
+        if not plain_regex(source):
+            left += 1
+            continue
+        taken += 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # nor a warning (nested sets, set operations)
+            re.compile(source)  # raises if the grammar took a wrong one
+    assert taken > 3000 and left > 3000, (taken, left)
+
+
+def test_the_shipped_regexes_are_all_taken_by_the_grammar() -> None:
+    from compare.topicshape import plain_regex
+
+    regexes = [r for t in SHIPPED["topic"] for p in t.get("patterns", []) for r in p["regexes"]]
+    regexes += [r for s in SHIPPED["strength"] for r in s["regexes"]]
+    assert len(regexes) > 50 and all(plain_regex(r) for r in regexes)
+
+
+def test_a_regex_the_grammar_leaves_is_still_compiled_and_a_bad_one_refused() -> None:
+    from compare.topicshape import plain_regex
+
+    good = {**tomllib.loads(GOOD)}
+    pattern = good["topic"][0]["patterns"][0] if good["topic"][0].get("patterns") else None
+    assert pattern is not None
+    for source, accepted in [("(?<=x)y", True), ("a{2,3}", True), ("a{3,2}", False),
+                             ("(?<=x+)y", False), ("(?i)a", True), ("\\q", False)]:  # fmt: skip
+        assert not plain_regex(source)
+        changed = copy.deepcopy(good)
+        changed["topic"][0]["patterns"][0]["regexes"] = [source]
+        assert (plain_topics(changed) is not None) is accepted, source
