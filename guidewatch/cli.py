@@ -303,8 +303,7 @@ _freezing_at_exit: list[bool] = []
 
 
 def collect_less_often() -> None:
-    """Make the cyclic garbage collector run less often (never more often than it did), and
-    not at all through the objects still there when the process exits."""
+    """Run the cyclic garbage collector less often, and not through what is left at exit."""
     young, middle, old = gc.get_threshold()
     if 0 < young < YOUNG_GENERATION:
         gc.set_threshold(YOUNG_GENERATION, middle, old)
