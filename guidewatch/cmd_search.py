@@ -11,9 +11,10 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from alerts.dates import iso
 from guidewatch.app import App, UserError, emit, parse_when, stamp
 from guidewatch.queries import known_document, to_csv
-from storage import version_store
 from storage.db import open_reader
 from storage.search import Hit, SearchError, search
+from storage.text_check import verified_versions
+from storage.version_store import CorruptTextError
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -127,16 +128,8 @@ def _first_seen_in(
 
 def _check_texts(session: Db, hits: Sequence[Hit]) -> dict[tuple[str, int], Version]:
     """Check the text SHA-256 of every version a hit quotes (its first and last); return them."""
-    quoted: dict[tuple[str, int], Version] = {}
-    for doc, version_number in sorted(
-        {(h.document_id, n) for h in hits for n in (h.first_version, h.last_version)}
-    ):
-        version = version_store.get_version(session=session, document_id=doc, number=version_number)
-        if version is None:
-            continue
-        try:
-            version_store.verified_document(session=session, version=version)
-        except version_store.CorruptTextError as error:
-            raise UserError(str(error)) from None
-        quoted[doc, version_number] = version
-    return quoted
+    refs = {(h.document_id, n) for h in hits for n in (h.first_version, h.last_version)}
+    try:
+        return verified_versions(session=session, refs=refs)
+    except CorruptTextError as error:
+        raise UserError(str(error)) from None

@@ -1,0 +1,86 @@
+"""Check the text SHA-256 of many stored versions at once (what `search` quotes)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Row, select, tuple_
+
+from storage.repo import sha256
+from storage.tables import section_texts, versions
+from storage.tables import sections as section_rows
+from storage.version_store import CorruptTextError
+
+if TYPE_CHECKING:
+    from storage.db import Db
+
+CHUNK = 400  # versions per statement: well under SQLite's 32,766 bound parameters
+
+
+def verified_versions(
+    *, session: Db, refs: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], Row[Any]]:
+    """Return the stored versions named by (document, number), each checked against its hash.
+
+    The same check as `version_store.verified_document`, in two statements per chunk of
+    versions rather than two per version; the first corrupt version, in (document, number)
+    order, raises CorruptTextError. A reference to no stored version is left out.
+    """
+    wanted = sorted(set(refs))
+    found: dict[tuple[str, int], Row[Any]] = {}
+    paths: dict[str, list[Any]] = {}  # heading paths repeat across versions: decoded once
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        by_ref = _versions(session, chunk)
+        sections = _sections(session, [row.id for row in by_ref.values()])
+        for ref in chunk:
+            row = by_ref.get(ref)
+            if row is None:
+                continue
+            rows = sections.get(row.id, [])
+            payload = [[key, _path(paths, path), text] for key, path, text in rows]
+            digest = sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+            if digest != row.text_sha256:
+                raise CorruptTextError(
+                    f"the stored sections of {row.document_id} version {row.number} no longer "
+                    f"match their text SHA-256 ({row.text_sha256[:16]}…): the database was "
+                    "altered or damaged since they were stored; restore it from a backup"
+                )
+            found[ref] = row
+    return found
+
+
+def _versions(session: Db, refs: list[tuple[str, int]]) -> dict[tuple[str, int], Row[Any]]:
+    """The version rows of some (document, number) references."""
+    key = tuple_(versions.c.document_id, versions.c.number)
+    rows = session.execute(select(versions).where(key.in_(refs)))
+    return {(row.document_id, row.number): row for row in rows}
+
+
+def _sections(session: Db, ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:
+    """Each version's (key, heading path as stored, text), in section order."""
+    query = (
+        select(
+            section_rows.c.version_id,
+            section_rows.c.key,
+            section_rows.c.heading_path,
+            section_texts.c.text,
+        )
+        .join(section_texts, section_texts.c.id == section_rows.c.text_id)
+        .where(section_rows.c.version_id.in_(ids))
+        .order_by(section_rows.c.version_id, section_rows.c.ordinal)
+    )
+    out: dict[int, list[tuple[str, str, str]]] = {}
+    for version_id, key, path, text in session.execute(query):
+        out.setdefault(version_id, []).append((key, path, text))
+    return out
+
+
+def _path(seen: dict[str, list[Any]], stored: str) -> list[Any]:
+    """A stored heading path decoded (once per distinct string)."""
+    path = seen.get(stored)
+    if path is None:
+        path = seen[stored] = list(json.loads(stored))
+    return path
