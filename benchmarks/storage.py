@@ -169,9 +169,9 @@ def measure(
     mirror: Mirror, what: str, cycles: int, changed: int, makeup: bool = False
 ) -> dict[str, float]:
     """Run the cycles on the mirror and print the figures; return them by name."""
-    figures: dict[str, float] = {"load_start": os.getloadavg()[0]}
     docs = mirror.docs
     n = len(docs)
+    figures: dict[str, float] = {"load_start": os.getloadavg()[0], "documents": n}
     print(
         f"guidewatch storage benchmark: {what}, "
         f"{cycles} unchanged cycles of each kind; load {os.getloadavg()[0]:.2f}"
