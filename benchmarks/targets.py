@@ -220,24 +220,6 @@ def measure_storage(run: Run) -> None:
     )
     target = "commits per unchanged document (whole run)"
     run.add(Row(target, "<= 1", commits, shown, commits <= 1.0, load))
-    # A run routes and delivers alerts once, whatever its documents: a few statements per run.
-    # An event query per unchanged document would make them at least one per document.
-    events = max(f["events_304"], f["events_200"])
-    per_run = max(f["events_304_per_run"], f["events_200_per_run"])
-    docs = int(f["documents"])
-    shown = f"{events:.3f}: {per_run:.1f} per run of {docs} documents (the run's alert routing)"
-    target = "event-table statements per unchanged document"
-    run.add(
-        Row(
-            target,
-            "< 1 (none per document)",
-            events,
-            shown,
-            per_run < docs,
-            load,
-            "statements naming changes, alert_items, alerts or deliveries",
-        )
-    )
 
 
 # Queries --------------------------------------------------------------------------------
@@ -279,7 +261,7 @@ def measure_queries(run: Run, database: str, url: str) -> None:
     limit = 0.3 if database == "sqlite" else 0.5
     label = "SQLite" if database == "sqlite" else "PostgreSQL"
     loads = [v for f in figures.values() for v in (f["this"]["load_min"], f["this"]["load_max"])]
-    note = "CPU of the client process" + ("" if database == "sqlite" else " (not the server's)")
+    note = "" if database == "sqlite" else "CPU of the client process, not the server's"
     for target, chosen, threshold in (
         (f"each query command as a process, {label}", lambda n: not across(n), limit),
         (f"timeline across all documents as a process, {label}", across, 1.0),
@@ -287,7 +269,8 @@ def measure_queries(run: Run, database: str, url: str) -> None:
         picked = {n: c for n, c in cpu.items() if chosen(n)}
         worst = max(picked, key=lambda n: picked[n])
         over = [n for n, c in picked.items() if c >= threshold]
-        shown = f"worst {picked[worst]:.2f} s ({worst})"
+        wall = figures[worst]["this"]["wall_ms"] / 1000
+        shown = f"worst {picked[worst]:.2f} s of CPU, {wall:.2f} s wall ({worst})"
         if over:
             shown += f"; {len(over)} of {len(picked)} at or over: {', '.join(over)}"
         else:
@@ -317,13 +300,15 @@ def measure_all_queries(run: Run, databases: list[str]) -> None:
             with tempfile.TemporaryDirectory(prefix="guidewatch-targets-") as folder:
                 measure_queries(run, database, f"sqlite:///{folder}/history.db")
             continue
-        try:
-            with history.postgres_url() as url:
-                measure_queries(run, database, url)
-        except RuntimeError as error:  # no server binaries, or a cluster that would not start
-            print(f"PostgreSQL not measured: {error}")
-            for target, threshold in query_targets(database):
-                run.missing(target, threshold, "PostgreSQL could not run here")
+        with contextlib.ExitStack() as stack:
+            try:
+                url = stack.enter_context(history.postgres_url())
+            except (RuntimeError, OSError, subprocess.CalledProcessError) as error:
+                print(f"PostgreSQL not measured: {error}")  # no server binaries, or no start
+                for target, threshold in query_targets(database):
+                    run.missing(target, threshold, "PostgreSQL could not run here")
+                continue
+            measure_queries(run, database, url)
 
 
 # Prefect --------------------------------------------------------------------------------
@@ -339,10 +324,11 @@ def measure_prefect(run: Run, port: int) -> None:
     print("\n=== Prefect (benchmarks/prefect_cost.py)", flush=True)
     try:
         f = prefect_cost.run(list(s.prefect_sizes), s.prefect_rounds, port, {"this": ROOT}, False)
-    except RuntimeError as error:
+    except RuntimeError as error:  # the server did not start, or a cycle failed
         print(f"Prefect not measured: {error}")
-        run.missing(PREFECT_FIXED, "< 10 s", "the Prefect server did not run")
-        run.missing(PREFECT_PER_DOC, "< 20 ms", "the Prefect server did not run")
+        why = str(error).splitlines()[0][:120]
+        run.missing(PREFECT_FIXED, "< 10 s", why)
+        run.missing(PREFECT_PER_DOC, "< 20 ms", why)
         return
     mine = f["this"]
     run.figures["prefect"] = mine
@@ -366,8 +352,14 @@ def measure_prefect(run: Run, port: int) -> None:
 
 
 PROBE = """
-import contextlib, io, json, os, sys, sysconfig
+import contextlib, io, json, os, re, sys, sysconfig
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from guidewatch.cli import main
+events = []
+def statement(_c, _cur, sql, *_):
+    events.extend([sql] if re.search(EVENTS, sql) else [])
+event.listen(Engine, "before_cursor_execute", statement)
 with contextlib.redirect_stdout(io.StringIO()):
     status = main(["--sources", sys.argv[1], "run"])
 packages = sysconfig.get_paths()["purelib"]
@@ -384,6 +376,7 @@ for name, module in list(sys.modules.items()):
         if not os.path.exists(cached):
             found["uncompiled"].append(name)
 found["status"] = status
+found["events"] = len(events)
 found["loaded"] = sorted(n for n in UNUSED if n in sys.modules)
 found["uncompiled"] = sorted(found["uncompiled"])[:12]
 print(json.dumps(found))
@@ -402,9 +395,9 @@ def version_id_indexed(db: Path) -> bool:
 
 def measure_probe(run: Run) -> None:
     """An all-unchanged run as a process, without writing bytecode: what it loads, and how."""
-    print("\n=== an all-unchanged run, probed (2 pages + 1 PDF)", flush=True)
+    print("\n=== an all-unchanged run, probed (1 page + 1 PDF)", flush=True)
     load = f"{os.getloadavg()[0]:.2f}"
-    mirror = Mirror(make_documents(2, 1))
+    mirror = Mirror(make_documents(1, 1))
     with mirror.site, tempfile.TemporaryDirectory(prefix="guidewatch-probe-") as folder:
         sources = Path(folder) / "sources.toml"
         sources.write_text(mirror.sources_toml(), encoding="utf-8")
@@ -414,12 +407,14 @@ def measure_probe(run: Run) -> None:
         for _ in range(2):  # a first cycle, then the first 304s
             subprocess.run(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, check=False)
         code = PROBE.replace("UNUSED", repr(UNUSED))
+        code = code.replace("EVENTS", repr(storage.EVENT_TABLES.pattern))
         done = subprocess.run(
             [sys.executable, "-B", "-c", code, str(sources)],
             env=env, cwd=ROOT, capture_output=True, text=True, check=True,
         )  # fmt: skip
         found = json.loads(done.stdout.strip().splitlines()[-1])
         found["index"] = version_id_indexed(Path(folder) / "data" / "guidewatch.db")
+        found["documents"] = len(mirror.docs)
     run.figures["probe"] = found
     print(json.dumps(found, indent=1))
     (pack_all, pack_done), (own_all, own_done) = found["packages"], found["project"]
@@ -464,6 +459,35 @@ def measure_probe(run: Run) -> None:
     )
 
 
+EVENT_ROW = "event-table statements per unchanged document"
+
+
+def event_row(run: Run) -> None:
+    """Statements naming the event tables per unchanged document, beyond a run's own.
+
+    A run routes and delivers alerts once, whatever its documents: a few statements per run.
+    The storage cycles (many documents) and the probe (two) give a line whose slope is what
+    each unchanged document adds: 0 when nothing happened, 1 or more with a query each.
+    """
+    storage_figures, probe = run.figures.get("storage"), run.figures.get("probe")
+    if storage_figures is None or probe is None:
+        run.missing(EVENT_ROW, "0 per document", "needs the storage and probe parts")
+        return
+    many, few = int(storage_figures["documents"]), int(probe["documents"])
+    per_run = storage_figures["events_304_per_run"]
+    if many == few:
+        run.missing(EVENT_ROW, "0 per document", f"storage mirror as small as the probe's ({few})")
+        return
+    slope = (per_run - probe["events"]) / (many - few)
+    shown = (
+        f"{slope:.3f}: {per_run:.1f} per all-304 run of {many} documents, "
+        f"{probe['events']} of {few} (the run's own alert routing)"
+    )
+    load = span(storage_figures["load_start"], storage_figures["load_end"])
+    note = "statements naming changes, alert_items, alerts or deliveries, whole runs"
+    run.add(Row(EVENT_ROW, "0 per document", slope, shown, abs(slope) < 0.5, load, note))
+
+
 # The table ------------------------------------------------------------------------------
 
 # Every target row, in the table's order (a part skipped still has its rows, not measured).
@@ -479,9 +503,9 @@ ROWS: dict[str, list[tuple[str, str]]] = {
         ("every fetch kept (its time, outcome, status)", "1 row per fetch"),
         ("database / unique bodies gzip-compressed", "<= 1.2x"),
         ("commits per unchanged document (whole run)", "<= 1"),
-        ("event-table statements per unchanged document", "< 1 (none per document)"),
     ],
     "probe": [
+        (EVENT_ROW, "0 per document"),
         ("bytecode compiled at install", "100% of packages"),
         ("modules an all-unchanged run has no use for", "0 loaded"),
         ("an index on fetches(version_id)", "present"),
@@ -496,20 +520,36 @@ def ordered(run: Run) -> list[Row]:
     return [by_target[target] for rows in ROWS.values() for target, _ in rows]
 
 
-def table(run: Run, started: str, load_start: float, prefect: bool) -> str:
-    """The table, in Markdown, with what it was measured on."""
+def earlier(record: dict[str, Any] | None, target: str) -> str:
+    """A target's figure in an earlier run's JSON, as a cell."""
+    rows = {row["target"]: row for row in (record or {}).get("targets", [])}
+    row = rows.get(target)
+    if row is None or row["figure"] is None:
+        return "not measured"
+    return f"{row['figure']:.3g} ({row['met']})"
+
+
+def table(
+    run: Run, started: str, load_start: float, prefect: bool, against: dict[str, Any] | None = None
+) -> str:
+    """The table, in Markdown, with what it was measured on (and an earlier run's figures)."""
     kind = "QUICK sizes, not the issue's" if run.quick else "sizes"
     lines = [
         f"issue 13's targets, {started} UTC; {kind}: {run.sizes.describe(prefect)}; "
-        f"{os.cpu_count()} CPUs; load {load_start:.2f} at start, {os.getloadavg()[0]:.2f} at end",
+        f"{os.cpu_count()} CPUs; load {load_start:.2f} at start, {os.getloadavg()[0]:.2f} at end; "
+        "CPU seconds (user + system) of whole processes and those they waited for, medians",
         "",
-        "| target | measured | threshold | met | load |",
-        "| --- | --- | --- | --- | --- |",
+        "| target | measured | threshold | met | load |" + (" earlier |" if against else ""),
+        "| --- | --- | --- | --- | --- |" + (" --- |" if against else ""),
     ]
     for row in ordered(run):
-        lines.append(
-            f"| {row.target} | {row.shown} | {row.threshold} | {row.verdict} | {row.load} |"
-        )
+        line = f"| {row.target} | {row.shown} | {row.threshold} | {row.verdict} | {row.load} |"
+        lines.append(line + (f" {earlier(against, row.target)} |" if against else ""))
+    notes = [f"- {row.target}: {row.note}" for row in ordered(run) if row.note]
+    if notes:
+        lines += ["", *notes]
+    if against:
+        lines.append(f"\nearlier: the figure of {against.get('date', '?')} UTC (its own sizes)")
     return "\n".join(lines)
 
 
@@ -524,6 +564,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"leave a part out (its targets: not measured); parts: {', '.join(PARTS)}",
     )  # fmt: skip
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the figures to FILE")
+    parser.add_argument(
+        "--against", type=Path, metavar="FILE", help="an earlier run's --json: a column beside"
+    )
     parser.add_argument("--prefect-port", type=int, default=4392)
     for name in ("html", "pdf", "repeat", "documents", "days", "storage_cycles"):
         parser.add_argument(f"--{name.replace('_', '-')}", type=int, help="instead of the preset")
@@ -532,6 +575,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     unknown = args.skip - set(PARTS)
     if unknown:
         parser.error(f"--skip {', '.join(sorted(unknown))}: parts are {', '.join(PARTS)}")
+    if args.against and not args.against.exists():
+        parser.error(f"--against {args.against}: no such file")
     if args.urlwatch and not Path(args.urlwatch).exists():
         parser.error(f"--urlwatch {args.urlwatch}: no such file")
     return args
@@ -564,10 +609,13 @@ def main(argv: list[str] | None = None) -> int:
     for part, measure in parts.items():
         if part in args.skip:
             for target, threshold in ROWS[part]:
-                run.missing(target, threshold, f"--skip {part}")
+                if target != EVENT_ROW:  # event_row says why (it needs two parts)
+                    run.missing(target, threshold, f"--skip {part}")
             continue
         measure()
-    text = table(run, started, load_start, "prefect" not in args.skip)
+    event_row(run)
+    against = json.loads(args.against.read_text(encoding="utf-8")) if args.against else None
+    text = table(run, started, load_start, "prefect" not in args.skip, against)
     print(f"\n{text}\n\n(whole run: {(time.monotonic() - began) / 60:.1f} min)")
     if args.json:
         record = {

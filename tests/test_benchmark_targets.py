@@ -34,9 +34,9 @@ STORAGE = [
     "every fetch kept (its time, outcome, status)",
     "database / unique bodies gzip-compressed",
     "commits per unchanged document (whole run)",
-    "event-table statements per unchanged document",
 ]
 PROBE = [
+    "event-table statements per unchanged document",
     "bytecode compiled at install",
     "modules an all-unchanged run has no use for",
     "an index on fetches(version_id)",
