@@ -591,10 +591,8 @@ def main(argv: list[str] | None = None) -> int:
         for n in ("html", "pdf", "repeat", "documents", "days", "storage_cycles")
         if getattr(args, n) is not None
     }
-    custom = bool(overrides)
-    if overrides:
-        sizes = Sizes(**(asdict(sizes) | overrides))
-    run = Run(sizes, quick=args.quick or custom)
+    sizes = Sizes(**(asdict(sizes) | overrides))
+    run = Run(sizes, quick=sizes != FULL)
     started = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     load_start = os.getloadavg()[0]
     databases = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
