@@ -147,8 +147,62 @@ def report(tools: list[Tool], docs: int) -> None:
     print(f"\nguidewatch, all unchanged: {per_doc * 1000:.1f} ms CPU per document")
 
 
+def medians(tools: list[Tool]) -> dict[str, dict[str, dict[str, float]]]:
+    """Each tool's median CPU seconds per phase, with the runs and the loads seen."""
+    return {
+        tool.name: {
+            phase: {
+                "cpu_s": statistics.median(s for s, _ in runs),
+                "runs": len(runs),
+                "load_min": min(float(lo) for _, lo in runs),
+                "load_max": max(float(lo) for _, lo in runs),
+            }
+            for phase, runs in tool.figures.items()
+        }
+        for tool in tools
+    }
+
+
+def run(
+    html: int, pdf: int, repeat: int, urlwatch_python: str | None = None, before: str | None = None
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Build the mirror, run the cycles, print the figures; return them (see `medians`)."""
+    docs = make_documents(html, pdf)
+    mirror = Mirror(docs)
+    rng = random.Random(7)
+    print(
+        f"guidewatch cycle benchmark: {html} HTML pages + {pdf} PDFs, "
+        f"{repeat} runs per cycle; {os.cpu_count()} CPUs; load at start {load()}"
+    )
+    with mirror.site, tempfile.TemporaryDirectory(prefix="guidewatch-cycle-") as scratch:
+        (Path(scratch) / "gw").mkdir()
+        (Path(scratch) / "uw").mkdir()
+        tools = [guidewatch(mirror, Path(scratch) / "gw")]
+        if before:
+            (Path(scratch) / "before").mkdir()
+            tools.append(
+                guidewatch(mirror, Path(scratch) / "before", Path(before).resolve(), "before")
+            )
+        if urlwatch_python:
+            tools.append(urlwatch(mirror, Path(scratch) / "uw", urlwatch_python))
+        for _ in range(repeat):  # first cycles: a fresh store each time, tools alternating
+            for tool in tools:
+                tool.reset()
+                tool.cycle("first (all new)")
+        for _ in range(repeat):
+            mirror.change(0.05, rng)
+            for tool in tools:
+                tool.cycle("5% changed")
+        for _ in range(repeat):
+            for tool in tools:
+                tool.cycle("all unchanged")
+        report(tools, len(docs))
+    print(f"load at end {load()}")
+    return medians(tools)
+
+
 def main() -> int:
-    """Build the mirror, run the cycles, print the figures."""
+    """Parse options, then build the mirror, run the cycles, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--html", type=int, default=150)
     parser.add_argument("--pdf", type=int, default=50)
@@ -160,36 +214,7 @@ def main() -> int:
         help="another guidewatch checkout (e.g. `git worktree add DIR main`), run in alternation",
     )
     args = parser.parse_args()
-    docs = make_documents(args.html, args.pdf)
-    mirror = Mirror(docs)
-    rng = random.Random(7)
-    print(
-        f"guidewatch cycle benchmark: {args.html} HTML pages + {args.pdf} PDFs, "
-        f"{args.repeat} runs per cycle; {os.cpu_count()} CPUs; load at start {load()}"
-    )
-    with tempfile.TemporaryDirectory(prefix="guidewatch-cycle-") as scratch:
-        (Path(scratch) / "gw").mkdir()
-        (Path(scratch) / "uw").mkdir()
-        tools = [guidewatch(mirror, Path(scratch) / "gw")]
-        if args.before:
-            (Path(scratch) / "before").mkdir()
-            before = Path(args.before).resolve()
-            tools.append(guidewatch(mirror, Path(scratch) / "before", before, "before"))
-        if args.urlwatch:
-            tools.append(urlwatch(mirror, Path(scratch) / "uw", args.urlwatch))
-        for _ in range(args.repeat):  # first cycles: a fresh store each time, tools alternating
-            for tool in tools:
-                tool.reset()
-                tool.cycle("first (all new)")
-        for _ in range(args.repeat):
-            mirror.change(0.05, rng)
-            for tool in tools:
-                tool.cycle("5% changed")
-        for _ in range(args.repeat):
-            for tool in tools:
-                tool.cycle("all unchanged")
-        report(tools, len(docs))
-    print(f"load at end {load()}")
+    run(args.html, args.pdf, args.repeat, args.urlwatch, args.before)
     return 0
 
 

@@ -359,8 +359,18 @@ def postgres_url() -> Iterator[str]:
         cluster.stop()
 
 
-def bench(label: str, url: str, shape: Shape, repeat: int) -> None:
-    """Build, measure and print one database."""
+@dataclass(frozen=True)
+class Built:
+    """A history built and counted: its facts, size on disk, and the seconds each step took."""
+
+    facts: dict[str, Any]
+    size: int
+    built: float
+    counted: float
+
+
+def prepare(url: str, shape: Shape) -> Built:
+    """Migrate an empty database, build the history in it and count its terms as stored."""
     engine = make_engine(url)
     migrate(engine)
     began = time.perf_counter()
@@ -369,7 +379,14 @@ def bench(label: str, url: str, shape: Shape, repeat: int) -> None:
     counted = count_terms_as_stored(engine)
     size = database_size(engine, url)
     engine.dispose()
-    report(label, facts, size, built, counted, measure(url, facts, repeat))
+    return Built(facts, size, built, counted)
+
+
+def bench(label: str, url: str, shape: Shape, repeat: int) -> None:
+    """Build, measure and print one database."""
+    done = prepare(url, shape)
+    results = measure(url, done.facts, repeat)
+    report(label, done.facts, done.size, done.built, done.counted, results)
 
 
 def main_cli() -> int:

@@ -183,6 +183,51 @@ def shipped_mirror(site: FixtureSite) -> tuple[Path, dict[str, str]]:
     return ROOT / "guidewatch" / "sources.toml", {"GUIDEWATCH_REWRITE": script.rewrites(site)}
 
 
+def run(
+    sizes: list[int], rounds: int, port: int, checkouts: dict[str, Path], shipped: bool = True
+) -> dict[str, dict[str, float]]:
+    """Start the server and the mirrors, print the figures; return Prefect's cost per checkout.
+
+    By checkout: the extra CPU seconds of an unchanged cycle at each size ("extra_<size>"),
+    and with two sizes or more the fixed seconds per run and the seconds per document; the
+    loads before and after. `shipped` measures the shipped documents' mirror too (printed).
+    """
+    load_start = os.getloadavg()[0]
+    print(f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}; CPU seconds, medians")
+    with tempfile.TemporaryDirectory(prefix="guidewatch-prefect-home-") as home:
+        with prefect_server(Path(home), port) as server:
+            by_size: dict[int, dict[str, float]] = {}
+            for size in sizes:
+                mirror = Mirror(make_documents(html=size, pdf=0))
+                with mirror.site:
+                    sources = Path(home) / f"sources-{size}.toml"
+                    sources.write_text(mirror.sources_toml(), encoding="utf-8")
+                    label = f"{size} synthetic pages"
+                    by_size[size] = measure(label, sources, {}, server, rounds, checkouts)
+            if shipped:
+                with FixtureSite() as site:
+                    sources, extra = shipped_mirror(site)
+                    label = "shipped documents (mirror)"
+                    measure(label, sources, extra, server, rounds, checkouts)
+    figures: dict[str, dict[str, float]] = {
+        name: {f"extra_{size}": by_size[size][name] for size in sizes} for name in checkouts
+    }
+    if len(sizes) >= 2:
+        low, high = min(sizes), max(sizes)
+        for name in checkouts:
+            per_doc = (by_size[high][name] - by_size[low][name]) / (high - low)
+            fixed = by_size[low][name] - per_doc * low
+            figures[name] |= {"fixed_s": fixed, "per_document_s": per_doc}
+            print(
+                f"Prefect ({name}), unchanged cycles: fixed {fixed:.2f} s per run, "
+                f"{per_doc * 1000:.0f} ms/document"
+            )
+    print(f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for name in checkouts:
+        figures[name] |= {"load_start": load_start, "load_end": os.getloadavg()[0]}
+    return figures
+
+
 def main() -> int:
     """Parse options, start the server and the mirrors, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -195,31 +240,7 @@ def main() -> int:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     checkouts = {"this": ROOT} | ({"before": args.before.resolve()} if args.before else {})
-    print(f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}; CPU seconds, medians")
-    with tempfile.TemporaryDirectory(prefix="guidewatch-prefect-home-") as home:
-        with prefect_server(Path(home), args.port) as server:
-            by_size: dict[int, dict[str, float]] = {}
-            for size in sizes:
-                mirror = Mirror(make_documents(html=size, pdf=0))
-                with mirror.site:
-                    sources = Path(home) / f"sources-{size}.toml"
-                    sources.write_text(mirror.sources_toml(), encoding="utf-8")
-                    label = f"{size} synthetic pages"
-                    by_size[size] = measure(label, sources, {}, server, args.rounds, checkouts)
-            with FixtureSite() as site:
-                sources, extra = shipped_mirror(site)
-                label = "shipped documents (mirror)"
-                measure(label, sources, extra, server, args.rounds, checkouts)
-    if len(sizes) >= 2:
-        low, high = min(sizes), max(sizes)
-        for name in checkouts:
-            per_doc = (by_size[high][name] - by_size[low][name]) / (high - low)
-            fixed = by_size[low][name] - per_doc * low
-            print(
-                f"Prefect ({name}), unchanged cycles: fixed {fixed:.2f} s per run, "
-                f"{per_doc * 1000:.0f} ms/document"
-            )
-    print(f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    run(sizes, args.rounds, args.port, checkouts)
     return 0
 
 

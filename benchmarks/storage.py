@@ -26,6 +26,7 @@ import gzip
 import io
 import os
 import random
+import re
 import sqlite3
 import sys
 import tempfile
@@ -45,6 +46,8 @@ from benchmarks.mirror import Mirror, make_documents  # noqa: E402
 from benchmarks.own_documents import FileMirror  # noqa: E402
 from benchmarks.storage_makeup import report  # noqa: E402
 
+EVENT_TABLES = re.compile(r"\b(changes|alert_items|alerts|deliveries)\b")
+
 
 class SqlCounter:
     """Counts statements (by first word) and commits on every engine of this process."""
@@ -52,6 +55,7 @@ class SqlCounter:
     def __init__(self) -> None:
         self.statements: Counter[str] = Counter()
         self.commits = 0
+        self.events = 0  # statements naming a table of changes, alerts or deliveries
 
     def __enter__(self) -> SqlCounter:
         from sqlalchemy import event
@@ -70,6 +74,8 @@ class SqlCounter:
 
     def _statement(self, _c: Any, _cur: Any, statement: str, *_: Any) -> None:
         self.statements[statement.split(None, 1)[0].upper()] += 1
+        if EVENT_TABLES.search(statement):
+            self.events += 1
 
     def _commit(self, _c: Any) -> None:
         self.commits += 1
@@ -141,8 +147,8 @@ def environment(data: Path) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def growth(label: str, before: dict[str, int], after: dict[str, int], fetches: int) -> None:
-    """Print bytes per fetch, by table and index."""
+def growth(label: str, before: dict[str, int], after: dict[str, int], fetches: int) -> float:
+    """Print bytes per fetch, by table and index; return the bytes per fetch."""
     names = sorted(set(before) | set(after), key=lambda n: -(after.get(n, 0) - before.get(n, 0)))
     total = sum(after.values()) - sum(before.values())
     print(f"  {label}: {total / fetches:.0f} bytes per fetch used in tables and indexes")
@@ -150,6 +156,119 @@ def growth(label: str, before: dict[str, int], after: dict[str, int], fetches: i
         delta = after.get(name, 0) - before.get(name, 0)
         if delta:
             print(f"      {name:32} {delta / fetches:7.1f}")
+    return total / fetches
+
+
+def fetch_rows(path: Path) -> int:
+    """The rows of the fetches table: one per fetch made, whatever its outcome."""
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        return int(connection.execute("SELECT count(*) FROM fetches").fetchone()[0])
+
+
+def measure(
+    mirror: Mirror, what: str, cycles: int, changed: int, makeup: bool = False
+) -> dict[str, float]:
+    """Run the cycles on the mirror and print the figures; return them by name."""
+    docs = mirror.docs
+    n = len(docs)
+    figures: dict[str, float] = {"load_start": os.getloadavg()[0], "documents": n}
+    print(
+        f"guidewatch storage benchmark: {what}, "
+        f"{cycles} unchanged cycles of each kind; load {os.getloadavg()[0]:.2f}"
+    )
+    with tempfile.TemporaryDirectory(prefix="guidewatch-storage-") as folder:
+        data = Path(folder) / "data"
+        sources = Path(folder) / "sources.toml"
+        sources.write_text(mirror.sources_toml(), encoding="utf-8")
+        db = data / "guidewatch.db"
+        with environment(data):
+            run_cycle(sources)
+            first_size = db_bytes(db)
+            packed = unique_bodies(db)[2]
+            print(
+                f"  first cycle: database {first_size / 1e6:.2f} MB "
+                f"= {first_size / packed:.2f}x the unique bodies gzip-compressed"
+            )
+            figures["first_ratio"] = first_size / packed
+            # Unchanged, answered 304 (the site sends ETag and Last-Modified). The first 304
+            # of a document brings a header set not seen before: measure from the second.
+            run_cycle(sources)
+            first_size = db_bytes(db)
+            before = used_bytes(db)
+            with SqlCounter() as sql:
+                for _ in range(cycles):
+                    run_cycle(sources)
+            figures["bytes_304"] = growth("unchanged, 304", before, used_bytes(db), n * cycles)
+            size = db_bytes(db)
+            figures["file_bytes_304"] = (size - first_size) / (n * cycles)
+            print(f"      file growth per fetch: {(size - first_size) / (n * cycles):.0f} bytes")
+            per = n * cycles
+            print(
+                f"      SQL per unchanged document (304): {sql.total / per:.1f} statements "
+                f"({', '.join(f'{k} {v / per:.1f}' for k, v in sql.statements.most_common())}), "
+                f"{sql.commits / per:.1f} commits (whole run: migration check and alerts included)"
+            )
+            figures |= {
+                "sql_304": sql.total / per, "commits_304": sql.commits / per,
+                "events_304": sql.events / per, "events_304_per_run": sql.events / cycles,
+            }  # fmt: skip
+            # Unchanged, answered 200 with the same body (a site without validators)
+            for doc in docs:
+                reply = mirror.site._routes[doc.path]  # noqa: SLF001
+                reply.headers = {"Content-Type": reply.headers["Content-Type"]}  # type: ignore[union-attr]
+            run_cycle(sources)  # the first 200 after the 304s
+            run_cycle(sources)
+            before, start_size = used_bytes(db), db_bytes(db)
+            with SqlCounter() as sql:
+                for _ in range(cycles):
+                    run_cycle(sources)
+            figures["bytes_200"] = growth("unchanged, 200 same body", before, used_bytes(db), per)
+            size = db_bytes(db)
+            figures["file_bytes_200"] = (size - start_size) / per
+            print(f"      file growth per fetch: {(size - start_size) / per:.0f} bytes")
+            print(
+                f"      SQL per unchanged document (200): {sql.total / per:.1f} statements "
+                f"({', '.join(f'{k} {v / per:.1f}' for k, v in sql.statements.most_common())}), "
+                f"{sql.commits / per:.1f} commits"
+            )
+            figures |= {
+                "sql_200": sql.total / per, "commits_200": sql.commits / per,
+                "events_200": sql.events / per, "events_200_per_run": sql.events / cycles,
+            }  # fmt: skip
+            # 5% changed, once or more (the others answered 200 with the same body)
+            rng = random.Random(5)
+            unchanged_per = sql.total / per
+            for _ in range(changed):
+                edited = len(mirror.change(0.05, rng))
+                with SqlCounter() as sql:
+                    run_cycle(sources)
+                extra = (sql.total - (n - edited) * unchanged_per) / max(edited, 1)
+                figures["sql_per_new_version"] = extra
+                print(
+                    f"      SQL of a cycle with {edited} changed: {sql.total} statements "
+                    f"({', '.join(f'{k} {v}' for k, v in sql.statements.most_common())}), "
+                    f"{sql.commits} commits; about {extra:.1f} statements per new version "
+                    "(what the others cost as unchanged taken off)"
+                )
+        size = db_bytes(db)
+        count, raw, packed = unique_bodies(db)
+        fetches = n * (4 + 2 * cycles + changed)
+        print(
+            f"  after {fetches:,} fetches: database {size / 1e6:.2f} MB; {count} unique bodies, "
+            f"{raw / 1e6:.2f} MB as served, {packed / 1e6:.2f} MB gzip-compressed; "
+            f"database / compressed bodies = {size / packed:.2f}"
+        )
+        figures |= {
+            "fetches": fetches, "fetch_rows": fetch_rows(db), "database_bytes": size,
+            "unique_bodies": count, "bodies_compressed_bytes": packed, "ratio": size / packed,
+        }  # fmt: skip
+        for name, used in sorted(used_bytes(db).items(), key=lambda kv: -kv[1])[:12]:
+            print(f"      {name:32} {used / 1e6:7.2f} MB")
+        if makeup:
+            report(db, packed)
+    print(f"  load {os.getloadavg()[0]:.2f}")
+    figures["load_end"] = os.getloadavg()[0]
+    return figures
 
 
 def main() -> int:
@@ -178,89 +297,7 @@ def main() -> int:
     else:
         mirror = Mirror(make_documents(args.html, args.pdf))
         what = f"{args.html} HTML pages + {args.pdf} PDFs"
-    docs = mirror.docs
-    n = len(docs)
-    print(
-        f"guidewatch storage benchmark: {what}, "
-        f"{args.cycles} unchanged cycles of each kind; load {os.getloadavg()[0]:.2f}"
-    )
-    with tempfile.TemporaryDirectory(prefix="guidewatch-storage-") as folder:
-        data = Path(folder) / "data"
-        sources = Path(folder) / "sources.toml"
-        sources.write_text(mirror.sources_toml(), encoding="utf-8")
-        db = data / "guidewatch.db"
-        with environment(data):
-            run_cycle(sources)
-            first_size = db_bytes(db)
-            packed = unique_bodies(db)[2]
-            print(
-                f"  first cycle: database {first_size / 1e6:.2f} MB "
-                f"= {first_size / packed:.2f}x the unique bodies gzip-compressed"
-            )
-            # Unchanged, answered 304 (the site sends ETag and Last-Modified). The first 304
-            # of a document brings a header set not seen before: measure from the second.
-            run_cycle(sources)
-            first_size = db_bytes(db)
-            before = used_bytes(db)
-            with SqlCounter() as sql:
-                for _ in range(args.cycles):
-                    run_cycle(sources)
-            growth("unchanged, 304", before, used_bytes(db), n * args.cycles)
-            size = db_bytes(db)
-            print(
-                f"      file growth per fetch: {(size - first_size) / (n * args.cycles):.0f} bytes"
-            )
-            per = n * args.cycles
-            print(
-                f"      SQL per unchanged document (304): {sql.total / per:.1f} statements "
-                f"({', '.join(f'{k} {v / per:.1f}' for k, v in sql.statements.most_common())}), "
-                f"{sql.commits / per:.1f} commits (whole run: migration check and alerts included)"
-            )
-            # Unchanged, answered 200 with the same body (a site without validators)
-            for doc in docs:
-                reply = mirror.site._routes[doc.path]  # noqa: SLF001
-                reply.headers = {"Content-Type": reply.headers["Content-Type"]}  # type: ignore[union-attr]
-            run_cycle(sources)  # the first 200 after the 304s
-            run_cycle(sources)
-            before, start_size = used_bytes(db), db_bytes(db)
-            with SqlCounter() as sql:
-                for _ in range(args.cycles):
-                    run_cycle(sources)
-            growth("unchanged, 200 same body", before, used_bytes(db), per)
-            size = db_bytes(db)
-            print(f"      file growth per fetch: {(size - start_size) / per:.0f} bytes")
-            print(
-                f"      SQL per unchanged document (200): {sql.total / per:.1f} statements "
-                f"({', '.join(f'{k} {v / per:.1f}' for k, v in sql.statements.most_common())}), "
-                f"{sql.commits / per:.1f} commits"
-            )
-            # 5% changed, once or more (the others answered 200 with the same body)
-            rng = random.Random(5)
-            unchanged_per = sql.total / per
-            for _ in range(args.changed):
-                changed = len(mirror.change(0.05, rng))
-                with SqlCounter() as sql:
-                    run_cycle(sources)
-                extra = (sql.total - (n - changed) * unchanged_per) / max(changed, 1)
-                print(
-                    f"      SQL of a cycle with {changed} changed: {sql.total} statements "
-                    f"({', '.join(f'{k} {v}' for k, v in sql.statements.most_common())}), "
-                    f"{sql.commits} commits; about {extra:.1f} statements per new version "
-                    "(what the others cost as unchanged taken off)"
-                )
-        size = db_bytes(db)
-        count, raw, packed = unique_bodies(db)
-        fetches = n * (4 + 2 * args.cycles + args.changed)
-        print(
-            f"  after {fetches:,} fetches: database {size / 1e6:.2f} MB; {count} unique bodies, "
-            f"{raw / 1e6:.2f} MB as served, {packed / 1e6:.2f} MB gzip-compressed; "
-            f"database / compressed bodies = {size / packed:.2f}"
-        )
-        for name, used in sorted(used_bytes(db).items(), key=lambda kv: -kv[1])[:12]:
-            print(f"      {name:32} {used / 1e6:7.2f} MB")
-        if args.makeup:
-            report(db, packed)
-    print(f"  load {os.getloadavg()[0]:.2f}")
+    measure(mirror, what, args.cycles, args.changed, args.makeup)
     return 0
 
 
