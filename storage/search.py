@@ -189,6 +189,7 @@ def find_matches(
     query = _match_query(session, words, document_id, since, until)
     pattern = phrase_pattern(words)
     found_in: dict[str, list[str]] = {}  # most versions repeat most sections word for word
+    paths: dict[str, tuple[str, ...]] = {}  # and their heading paths
     matches: list[SectionMatch] = []
     for doc, number, first, last, key, heading, ordinal, body in session.execute(query):
         sentences = found_in.get(body)
@@ -199,7 +200,9 @@ def find_matches(
                 )
             )
             found_in[body] = sentences
-        path = tuple(json.loads(heading))
+        path = paths.get(heading)
+        if path is None:
+            path = paths[heading] = tuple(json.loads(heading))
         matches.extend(
             SectionMatch(
                 document_id=doc,
