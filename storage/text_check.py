@@ -22,12 +22,9 @@ CHUNK = 400  # versions per statement: well under SQLite's 32,766 bound paramete
 def verified_versions(
     *, session: Db, refs: Iterable[tuple[str, int]]
 ) -> dict[tuple[str, int], Row[Any]]:
-    """Return the stored versions named by (document, number), each checked against its hash.
-
-    The same check as `version_store.verified_document`, in two statements per chunk of
-    versions rather than two per version; the first corrupt version, in (document, number)
-    order, raises CorruptTextError. A reference to no stored version is left out.
-    """
+    """Return the stored versions named by (document, number), each checked against its hash."""
+    # The check of version_store.verified_document, two statements per chunk rather than per
+    # version; the first altered version in (document, number) order raises, as one by one.
     wanted = sorted(set(refs))
     found: dict[tuple[str, int], Row[Any]] = {}
     paths: dict[str, list[Any]] = {}  # heading paths repeat across versions: decoded once
