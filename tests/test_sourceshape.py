@@ -23,6 +23,7 @@ from guidewatch.sources_model import (
     OtherKindModel,
     SourceModel,
 )
+from tests.support.toml_variants import variants
 
 RICH = """
 [sources.s]
@@ -198,39 +199,10 @@ def test_every_file_is_read_without_the_models_and_read_the_same(
     assert accepted >= entries  # none of them went to the models
 
 
-def _slots(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    """Every place in parsed TOML: each key and each list item, at every depth."""
-    yield path
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _slots(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _slots(item, (*path, index))
-
-
 def _variants(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The file with one place given an odd value, dropped, or given an unknown key."""
-    for path in _slots(data):
-        if len(path) < 3:  # a source's or a document's own fields, and deeper
-            continue
-        for value in [*ODD_VALUES, None]:
-            changed = copy.deepcopy(data)
-            parent = changed
-            for step in path[:-1]:
-                parent = parent[step]
-            if value is None:
-                del parent[path[-1]]
-            else:
-                parent[path[-1]] = value
-            yield changed
-        target = copy.deepcopy(data)
-        parent = target
-        for step in path:
-            parent = parent[step]
-        if isinstance(parent, dict):
-            parent["colour"] = "red"
-            yield target
+    """The file with one field of an entry, or a whole entry, given an odd value or dropped."""
+    # depth 3: a source's or a document's own fields, and deeper
+    yield from variants(data, ODD_VALUES, min_depth=3)
     for section in ("sources", "documents"):  # a whole entry odd
         for key in data[section]:
             for value in ODD_VALUES:

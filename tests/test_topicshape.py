@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import tomllib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ from compare.topicfile import check_topics_file
 from compare.topics import parse_topics
 from compare.topicshape import plain_topics
 from guidewatch.settings import DEFAULT_TOPICS
+from tests.support.toml_variants import variants
 from tests.test_topics_file import GOOD
 
 SHIPPED = tomllib.loads(DEFAULT_TOPICS.read_text(encoding="utf-8"))
@@ -48,41 +48,6 @@ ODD_VALUES: list[Any] = [
 ]
 
 
-def _slots(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    """Every place in parsed TOML: each key and each list item, at every depth."""
-    yield path
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _slots(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _slots(item, (*path, index))
-
-
-def _variants(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The file with one place given an odd value, dropped, or given an unknown key."""
-    for path in _slots(data):
-        if not path:
-            continue
-        for value in [*ODD_VALUES, None]:
-            changed = copy.deepcopy(data)
-            parent = changed
-            for step in path[:-1]:
-                parent = parent[step]
-            if value is None:
-                del parent[path[-1]]
-            else:
-                parent[path[-1]] = value
-            yield changed
-        target = copy.deepcopy(data)
-        parent = target
-        for step in path:
-            parent = parent[step]
-        if isinstance(parent, dict):
-            parent["colour"] = "red"
-            yield target
-
-
 def _as_pydantic_reads(data: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Any:
     with monkeypatch.context() as patched:
         patched.setattr(compare.topics, "plain_topics", lambda _data: None)
@@ -104,7 +69,7 @@ def test_every_change_it_accepts_compare_topicfile_accepts_and_reads_the_same(
     data: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     accepted = refused = 0
-    for variant in _variants(data):
+    for variant in variants(data, ODD_VALUES):
         if plain_topics(variant) is None:
             refused += 1
             continue
