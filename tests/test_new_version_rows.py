@@ -20,13 +20,10 @@ import pytest
 from sqlalchemy import text
 
 from guidewatch.app import App
-from guidewatch.changes import make_hooks
-from guidewatch.cycle import run_cycle
 from tests.support.site import FixtureSite, Reply
 from tests.support.world import BHC_PAGE_PATH, FIXTURES, NICE_PATH, html, make_app
+from tests.test_unchanged_cheap import BHC, NICE, counting, cycle
 
-NICE = "nice-ng206-recommendations"
-BHC = "bhc-clinical-care-guide-page"
 EXPECTED = FIXTURES / "rows"
 TABLES = (
     "documents",
@@ -78,20 +75,6 @@ def _dump(app: App) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def _cycle(app: App) -> list[str]:
-    engine = app.writable_engine()
-    after_version, after_check = make_hooks(app.settings, engine)
-    results = run_cycle(
-        app.catalog.select([], [NICE, BHC]),
-        engine=engine,
-        policy=app.policy(),
-        after_version=after_version,
-        after_check=after_check,
-        rewrites=app.settings.rewrites,
-    )
-    return [r.outcome for r in results]
-
-
 def _serve(site: FixtureSite, nice: str, bhc: str) -> None:
     site.set(NICE_PATH, html(f"nice/ng206-recommendations-{nice}.html"))
     page = html(f"pages/bhc-orthostatic-intolerance-{bhc}.html")  # served without validators
@@ -107,7 +90,7 @@ def test_a_changed_run_writes_the_rows_the_orm_wrote(
     # changed again while the BHC page is served the same
     for nice, bhc in (("v1", "v1"), ("v2-cure", "v2"), ("v2-polarity", "v2")):
         _serve(site, nice, bhc)
-        outcomes.append(_cycle(app))
+        outcomes.append(cycle(app))
     assert outcomes == [
         ["new_version", "new_version"],
         ["new_version", "new_version"],
@@ -130,14 +113,13 @@ def test_a_changed_run_writes_the_rows_the_orm_wrote(
 def test_a_new_version_costs_few_statements_and_one_commit(
     site: FixtureSite, tmp_path: Path
 ) -> None:
-    from tests.test_unchanged_cheap import counting
 
     app = make_app(site, tmp_path)
     _serve(site, "v1", "v1")
-    _cycle(app)
+    cycle(app)
     _serve(site, "v2-cure", "v2")  # NICE: one change, on two topics
     with counting(app.writable_engine()) as (statements, commits):
-        assert _cycle(app) == ["new_version", "new_version"]
+        assert cycle(app) == ["new_version", "new_version"]
     assert commits["commit"] == 2  # one per document
     starts = [i for i, s in enumerate(statements) if s.startswith("SELECT documents.source")]
     nice = statements[starts[0] : starts[1]]
@@ -165,7 +147,7 @@ def test_a_failed_comparison_keeps_the_version_and_is_queued(
 
     app = make_app(site, tmp_path, GUIDEWATCH_DATABASE_URL=database_url)
     _serve(site, "v1", "v1")
-    _cycle(app)
+    cycle(app)
 
     def broken(*, session: Any, items: Any) -> None:
         try:  # on PostgreSQL this aborts the transaction, but for the savepoint
@@ -175,7 +157,7 @@ def test_a_failed_comparison_keeps_the_version_and_is_queued(
 
     monkeypatch.setattr(alert_queue, "queue_items", broken)
     _serve(site, "v2-cure", "v2")
-    assert _cycle(app) == ["new_version", "new_version"]
+    assert cycle(app) == ["new_version", "new_version"]
     monkeypatch.undo()
     with app.writable_engine().connect() as connection:
         versions = connection.execute(
