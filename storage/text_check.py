@@ -11,7 +11,7 @@ from sqlalchemy import Row, select, tuple_
 from storage.repo import sha256
 from storage.tables import section_texts, versions
 from storage.tables import sections as section_rows
-from storage.version_store import CorruptTextError
+from storage.version_store import check_text_hash, sections_payload
 
 if TYPE_CHECKING:
     from storage.db import Db
@@ -37,14 +37,8 @@ def verified_versions(
             if row is None:
                 continue
             rows = sections.get(row.id, [])
-            payload = [[key, _path(paths, path), text] for key, path, text in rows]
-            digest = sha256(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
-            if digest != row.text_sha256:
-                raise CorruptTextError(
-                    f"the stored sections of {row.document_id} version {row.number} no longer "
-                    f"match their text SHA-256 ({row.text_sha256[:16]}…): the database was "
-                    "altered or damaged since they were stored; restore it from a backup"
-                )
+            payload = sections_payload((key, _path(paths, path), text) for key, path, text in rows)
+            check_text_hash(row, sha256(payload))
             found[ref] = row
     return found
 
@@ -79,5 +73,5 @@ def _path(seen: dict[str, list[Any]], stored: str) -> list[Any]:
     """A stored heading path decoded (once per distinct string)."""
     path = seen.get(stored)
     if path is None:
-        path = seen[stored] = list(json.loads(stored))
+        path = seen[stored] = json.loads(stored)
     return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, overload
 
@@ -34,8 +35,12 @@ class CorruptTextError(Exception):
 
 def text_payload(document: Document) -> bytes:
     """Return the bytes a version's text SHA-256 is computed from (its sections as JSON)."""
-    sections = [[s.key, list(s.heading_path), s.text] for s in document.sections]
-    return json.dumps(sections, ensure_ascii=False).encode("utf-8")
+    return sections_payload((s.key, list(s.heading_path), s.text) for s in document.sections)
+
+
+def sections_payload(sections: Iterable[tuple[str, list[Any], str]]) -> bytes:
+    """The hashed bytes of (key, heading path, text) of each section, in order."""
+    return json.dumps([list(s) for s in sections], ensure_ascii=False).encode("utf-8")
 
 
 def text_hash(document: Document) -> str:
@@ -99,7 +104,7 @@ def version_rows(*, session: Db, document_id: str) -> list[Row[Any]]:
     return list(session.execute(query.order_by(versions.c.number)))
 
 
-# Built once: `search` checks a hundred versions in turn, each with these two statements.
+# Built once: `show` and `evidence` ask for versions by number.
 _BY_NUMBER = select(versions).where(
     versions.c.document_id == bindparam("document_id"), versions.c.number == bindparam("number")
 )
@@ -290,10 +295,15 @@ def version_document(*, session: Db, version: AnyVersion) -> Document:
 def verified_document(*, session: Db, version: AnyVersion) -> Document:
     """Rebuild a version's Document and check it against the version's text SHA-256."""
     document = version_document(session=session, version=version)
-    if text_hash(document) != version.text_sha256:
+    check_text_hash(version, text_hash(document))
+    return document
+
+
+def check_text_hash(version: AnyVersion, digest: str) -> None:
+    """Raise CorruptTextError when a version's sections no longer hash to its text SHA-256."""
+    if digest != version.text_sha256:
         raise CorruptTextError(
             f"the stored sections of {version.document_id} version {version.number} no longer "
             f"match their text SHA-256 ({version.text_sha256[:16]}…): the database was altered "
             "or damaged since they were stored; restore it from a backup"
         )
-    return document

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from scrapers.model import Document, Section
-from storage import repo, version_store
+from storage import repo, text_check, version_store
 from storage.db import open_session
 from storage.text_check import verified_versions
 
@@ -49,8 +49,11 @@ def _history(engine: Engine) -> None:
         _store(engine, OTHER, number, ["Shared.", f"Other {number}"] * number)
 
 
-def test_bulk_check_returns_what_one_by_one_returns(engine: Engine) -> None:
+def test_bulk_check_returns_what_one_by_one_returns(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _history(engine)
+    monkeypatch.setattr(text_check, "CHUNK", 3)  # several chunks, heading paths shared across
     refs = [(doc, n) for doc in (DOC, OTHER) for n in range(1, 5)] + [(DOC, 9)]
     with open_session(engine) as session:
         bulk = verified_versions(session=session, refs=refs)
@@ -77,11 +80,14 @@ def test_bulk_check_returns_what_one_by_one_returns(engine: Engine) -> None:
 )
 def test_bulk_check_names_the_first_altered_version(engine: Engine, damage: str) -> None:
     _history(engine)
+    later = "UPDATE section_texts SET text = text || ' Altered.' WHERE text LIKE 'Edit 2%'"
     with engine.begin() as connection:
         assert connection.execute(text(damage)).rowcount >= 1
+        assert connection.execute(text(later)).rowcount == 1  # DOC version 2, sorted after
     refs = [(doc, n) for doc in (DOC, OTHER) for n in range(1, 5)]
     with open_session(engine) as session:
         with pytest.raises(version_store.CorruptTextError, match=f"{OTHER} version 3 no longer"):
             verified_versions(session=session, refs=refs)
         # the versions before it in (document, number) order are sound
-        assert len(verified_versions(session=session, refs=refs[:6])) == 6
+        sound = [(OTHER, 1), (OTHER, 2), (DOC, 1)]
+        assert len(verified_versions(session=session, refs=sound)) == 3
