@@ -129,21 +129,23 @@ def urlwatch(mirror: Mirror, folder: Path, python: str) -> Tool:
     )
 
 
-def report(tools: list[Tool], docs: int) -> None:
-    """Print medians per phase, with the loads seen."""
-    phases = list(tools[0].figures)
+def report(figures: dict[str, dict[str, dict[str, float]]], docs: int) -> None:
+    """Print medians per phase (see `medians`), with the loads seen."""
+    names = list(figures)
+    first = figures[names[0]]
     print(
         f"\n{'cycle':24} "
-        + " ".join(f"{t.name + ' CPU s':>16}" for t in tools)
-        + f"  {tools[0].name}/{tools[-1].name}  loads"
+        + " ".join(f"{name + ' CPU s':>16}" for name in names)
+        + f"  {names[0]}/{names[-1]}  loads"
     )
-    for phase in phases:
-        medians = [statistics.median(s for s, _ in t.figures[phase]) for t in tools]
-        loads = sorted({lo for t in tools for _, lo in t.figures[phase]})
-        ratio = f"{medians[0] / medians[-1]:5.2f}" if len(medians) > 1 else "    -"
-        cells = " ".join(f"{m:16.2f}" for m in medians)
-        print(f"{phase:24} {cells}  {ratio}  {min(loads)}-{max(loads)}")
-    per_doc = statistics.median(s for s, _ in tools[0].figures["all unchanged"]) / docs
+    for phase in first:
+        cells = [figures[name][phase] for name in names]
+        ratio = f"{cells[0]['cpu_s'] / cells[-1]['cpu_s']:5.2f}" if len(cells) > 1 else "    -"
+        low = min(c["load_min"] for c in cells)
+        high = max(c["load_max"] for c in cells)
+        row = " ".join(f"{c['cpu_s']:16.2f}" for c in cells)
+        print(f"{phase:24} {row}  {ratio}  {low:.2f}-{high:.2f}")
+    per_doc = first["all unchanged"]["cpu_s"] / docs
     print(f"\nguidewatch, all unchanged: {per_doc * 1000:.1f} ms CPU per document")
 
 
@@ -196,9 +198,10 @@ def run(
         for _ in range(repeat):
             for tool in tools:
                 tool.cycle("all unchanged")
-        report(tools, len(docs))
+        figures = medians(tools)
+        report(figures, len(docs))
     print(f"load at end {load()}")
-    return medians(tools)
+    return figures
 
 
 def main() -> int:

@@ -142,9 +142,13 @@ class Mirror:
         for doc in docs:
             self.publish(doc)
 
+    def body(self, doc: MirrorDocument) -> bytes:
+        """The document's current body."""
+        return html_body(doc) if doc.kind == "html" else pdf_body(doc)
+
     def publish(self, doc: MirrorDocument) -> None:
         """Serve the document's current body with its validators."""
-        body = html_body(doc) if doc.kind == "html" else pdf_body(doc)
+        body = self.body(doc)
         self.bodies[doc.id] = body
         kind = "text/html; charset=utf-8" if doc.kind == "html" else "application/pdf"
         etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'

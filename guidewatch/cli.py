@@ -299,7 +299,6 @@ def _subscribers(commands: Commands) -> None:
 # collects once or twice. Cyclic garbage is still collected, at most this many allocations
 # later (a first cycle of 70 documents peaked 5 MB higher).
 YOUNG_GENERATION = 50_000
-_freezing_at_exit: list[bool] = []
 
 
 def collect_less_often() -> None:
@@ -307,12 +306,11 @@ def collect_less_often() -> None:
     young, middle, old = gc.get_threshold()
     if 0 < young < YOUNG_GENERATION:
         gc.set_threshold(YOUNG_GENERATION, middle, old)
-    if not _freezing_at_exit:
-        # Python's exit collects once more through every object before freeing them (40-50 ms
-        # of a 0.3 s run); frozen, they are freed as the exit frees them, without it. What the
-        # run opened it has closed (each document's transaction committed, the client shut).
-        atexit.register(gc.freeze)
-        _freezing_at_exit.append(True)
+    # Python's exit collects once more through every object before freeing them (40-50 ms
+    # of a 0.3 s run); frozen, they are freed as the exit frees them, without it. What the
+    # run opened it has closed (each document's transaction committed, the client shut).
+    atexit.unregister(gc.freeze)  # once, however many commands a process runs
+    atexit.register(gc.freeze)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

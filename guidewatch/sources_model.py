@@ -10,7 +10,6 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from guidewatch.sourceshape import css, http_url, ignore_rule, regex
-from guidewatch.sourceshape import plain_css as plain_css  # where tests and callers found it
 
 METHOD = Literal["wp-media", "sitemap", "index-page", "redirect"]
 

@@ -248,7 +248,7 @@ NOT_PLAIN = ["main ", " main", "div > ", "> p", "a,", "1a", ".1a", "#", "a[href]
 def test_plain_selectors_are_checked_without_soupsieve_and_soupsieve_agrees(selector: str) -> None:
     import soupsieve
 
-    from guidewatch.sources_model import plain_css
+    from guidewatch.sourceshape import plain_css
 
     assert plain_css(selector)
     soupsieve.compile(selector)  # the fast path accepts only what soupsieve accepts
@@ -256,7 +256,7 @@ def test_plain_selectors_are_checked_without_soupsieve_and_soupsieve_agrees(sele
 
 @pytest.mark.parametrize("selector", NOT_PLAIN)
 def test_other_selectors_are_left_to_soupsieve(selector: str) -> None:
-    from guidewatch.sources_model import plain_css
+    from guidewatch.sourceshape import plain_css
 
     assert not plain_css(selector)
 

@@ -135,9 +135,7 @@ def test_the_shipped_regexes_are_all_taken_by_the_grammar() -> None:
 def test_a_regex_the_grammar_leaves_is_still_compiled_and_a_bad_one_refused() -> None:
     from compare.topicshape import plain_regex
 
-    good = {**tomllib.loads(GOOD)}
-    pattern = good["topic"][0]["patterns"][0] if good["topic"][0].get("patterns") else None
-    assert pattern is not None
+    good = tomllib.loads(GOOD)
     for source, accepted in [("(?<=x)y", True), ("a{2,3}", True), ("a{3,2}", False),
                              ("(?<=x+)y", False), ("(?i)a", True), ("\\q", False)]:  # fmt: skip
         assert not plain_regex(source)
