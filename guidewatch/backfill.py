@@ -33,9 +33,8 @@ from scrapers.model import (
     ScrapeError,
 )
 from scrapers.wayback import Capture, WaybackClient
+from storage import alert_queue, blobs, fetch_log, version_store
 from storage import archive as history
-from storage import blobs, fetch_log, version_store
-from storage import changes as store
 from storage.db import open_session
 from storage.models import Fetch, Version
 
@@ -182,16 +181,14 @@ def _record_changes(
     try:
         with session.begin_nested():
             found = compare_versions(session, spec, old, new, topics=topics)
-            for ordinal, change in enumerate(found):
-                assert new.id is not None
-                store.add_change(
-                    session=session,
-                    document_id=spec.id,
-                    from_version_id=old.id,
-                    to_version_id=new.id,
-                    ordinal=ordinal,
-                    payload=change.to_dict(),
-                )
+            assert new.id is not None
+            alert_queue.add_changes(
+                session=session,
+                document_id=spec.id,
+                from_version_id=old.id,
+                to_version_id=new.id,
+                payloads=[change.to_dict() for change in found],
+            )
             outcome.changes += len(found)
             outcome.topic_changes += sum(1 for c in found if c.topics)
     except Exception:

@@ -19,7 +19,7 @@ from guidewatch.backfill_plan import Window
 from guidewatch.monitor import deliver
 from guidewatch.sources import SourcesError
 from scrapers.wayback import to_timestamp
-from storage import changes as store
+from storage import alert_queue
 from storage.db import open_session
 
 
@@ -226,7 +226,7 @@ def tell(app: App, outcomes: Sequence[Outcome]) -> str | None:
             " versions: see `guidewatch history`"
         )
     with open_session(app.writable_engine()) as session:
-        store.queue_item(
+        alert_queue.queue_item(
             session=session,
             key=f"backfill:{today.isoformat()}",
             kind="backfill",

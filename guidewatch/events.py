@@ -49,7 +49,7 @@ def _events(session: Db, spec: DocumentSpec, result: CheckResult, threshold: int
     if result.fetch_id is None:
         return []
     current = fetch_log.fetch_row(session=session, id=result.fetch_id)
-    if current is None or current.id is None or current.document_id != spec.id:
+    if current is None or current.document_id != spec.id:
         return []
     doc = spec.id
     at = (current.started_at, current.id)

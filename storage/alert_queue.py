@@ -38,7 +38,6 @@ def add_changes(
     from_version_id: int | None,
     to_version_id: int,
     payloads: Sequence[dict[str, Any]],
-    first_ordinal: int = 0,
 ) -> list[int]:
     """Record changes (each Change.to_dict()) in order; return their ids, in one statement.
 
@@ -54,7 +53,7 @@ def add_changes(
             "document_id": document_id,
             "from_version_id": from_version_id,
             "to_version_id": to_version_id,
-            "ordinal": first_ordinal + offset,
+            "ordinal": ordinal,
             "section_key": str(payload.get("section_key", "")),
             "kind": str(payload.get("kind", "modified")),
             "topics": json.dumps(list(payload.get("topics", ())), ensure_ascii=False),
@@ -62,7 +61,7 @@ def add_changes(
             "payload": json.dumps(payload, ensure_ascii=False),
             "created_at": now,
         }
-        for offset, payload in enumerate(payloads)
+        for ordinal, payload in enumerate(payloads)
     ]
     statement = insert_or_ignore(
         connection, changes, index_elements=["to_version_id", "ordinal"]
@@ -72,27 +71,6 @@ def add_changes(
         found = connection.execute(_CHANGE_IDS, {"to_version_id": to_version_id})
         ids = dict(found.tuples().all())
     return [ids[row["ordinal"]] for row in rows]
-
-
-def add_change(
-    *,
-    session: Db,
-    document_id: str,
-    from_version_id: int | None,
-    to_version_id: int,
-    ordinal: int,
-    payload: dict[str, Any],
-) -> int:
-    """Record one change (payload is Change.to_dict()); return its id (the existing one on a
-    re-run)."""
-    return add_changes(
-        session=session,
-        document_id=document_id,
-        from_version_id=from_version_id,
-        to_version_id=to_version_id,
-        payloads=[payload],
-        first_ordinal=ordinal,
-    )[0]
 
 
 def item_row(
@@ -198,9 +176,7 @@ def _newest_position(session: Db, *where: Any) -> FetchPosition | None:
         .order_by(fetches.c.started_at.desc(), fetches.c.id.desc())
         .limit(1)
     ).first()
-    if row is None or row[1] is None:
-        return None
-    return (row[0], row[1])
+    return None if row is None else (row[0], row[1])
 
 
 def previous_fetch(

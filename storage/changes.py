@@ -24,18 +24,6 @@ from sqlalchemy import and_, func, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage import tables
-from storage.alert_queue import (  # noqa: F401  (re-exported: the writers use them from here)
-    FetchPosition,
-    Streak,
-    add_change,
-    add_changes,
-    fetch_streak,
-    item_row,
-    items_in_streak,
-    previous_fetch,
-    queue_item,
-    queue_items,
-)
 from storage.repo import utcnow
 
 ALERT_STATUSES = ("pending", "sending", "sent", "failed")

@@ -12,7 +12,7 @@ from sqlalchemy import Row, bindparam
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 
-from storage.db import insert_or_ignore, writer_connection
+from storage.db import core_connection, insert_or_ignore, writer_connection
 from storage.repo import sha256
 from storage.tables import CONFIRMING, LIVE_FETCH, fetches, header_sets, live_fetch
 
@@ -91,7 +91,7 @@ def intern_headers(*, session: Db, headers: dict[str, str]) -> int:
 
 def _intern_payload(session: Db, payload: str) -> int:
     digest = sha256(payload.encode("utf-8"))
-    connection = _connection(session)
+    connection = core_connection(session)
     found = connection.execute(_HEADER_SET_ID, {"sha256": digest}).scalar()
     if found is None:  # a new set: its id comes back from the insert
         connection = writer_connection(session)  # what an ORM session holds goes first
@@ -101,10 +101,6 @@ def _intern_payload(session: Db, payload: str) -> int:
         if found is None:  # a concurrent run stored the same set meanwhile
             found = connection.execute(_HEADER_SET_ID, {"sha256": digest}).scalar_one()
     return int(found)
-
-
-def _connection(session: Db) -> Connection:
-    return session if isinstance(session, Connection) else session.connection()
 
 
 _HEADER_SET_ID = sa_select(header_sets.c.id).where(header_sets.c.sha256 == bindparam("sha256"))
@@ -175,8 +171,8 @@ _SET_VERSION = (
 
 def set_version(*, session: Db, fetch_id: int, version_id: int) -> None:
     """Point a recorded fetch at the version it brought."""
-    connection = session if isinstance(session, Connection) else session.connection()
-    connection.execute(_SET_VERSION, {"fetch_id": fetch_id, "b_version_id": version_id})
+    params = {"fetch_id": fetch_id, "b_version_id": version_id}
+    core_connection(session).execute(_SET_VERSION, params)
 
 
 def compact_fetch(fetch: NewFetch) -> None:
@@ -304,7 +300,7 @@ def validators_for(*, session: Db, document_id: str, url: str) -> tuple[str | No
     serves without sorting the document's whole log.
     """
     params = {"document_id": document_id, "url": url}
-    row = _connection(session).execute(_CONFIRMED_AT_URL, params).first()
+    row = core_connection(session).execute(_CONFIRMED_AT_URL, params).first()
     if row is None:
         return None, None
     return _validators(row[2], row[3])
@@ -329,7 +325,7 @@ def fetch_state(*, session: Db, document_id: str, url: str) -> FetchState:
     when the newest is not that one: after an answer 304, say), come in one statement.
     """
     params = {"document_id": document_id, "url": url}
-    newest = _connection(session).execute(_STATE, params).first()
+    newest = core_connection(session).execute(_STATE, params).first()
     if newest is None:
         return FetchState(None, None, None, "")
     newest_url, outcome, own, shared, shared_id, confirmed_own, confirmed_shared = newest
@@ -385,7 +381,7 @@ _STATE = (
 
 def last_url(*, session: Db, document_id: str) -> str | None:
     """Return the URL the document was last successfully fetched from."""
-    found = _connection(session).execute(_LAST_URL, {"document_id": document_id}).scalar()
+    found = core_connection(session).execute(_LAST_URL, {"document_id": document_id}).scalar()
     return None if found is None else str(found)
 
 

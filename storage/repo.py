@@ -55,7 +55,7 @@ def upsert_document(
     if exists:
         connection.execute(sa_update(documents).where(documents.c.id == id).values(**fields))
     else:
-        values = {"id": id, **fields, "created_at": utcnow(), "gone_at": None}
+        values = {"id": id, **fields, "created_at": utcnow()}
         connection.execute(sa_insert(documents).values(**values))
 
 

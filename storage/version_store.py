@@ -207,12 +207,7 @@ def add_version(
         "fetch_id": fetch_id,
         "first_seen_at": seen_at,
         "last_seen_at": seen_at,
-        "provenance": "live",
-        "archive_url": None,
-        "witness_url": None,
-        "witness_error": None,
-        "witness_attempts": 0,
-    }
+    }  # provenance "live", no witness yet: the table's defaults
     stored = connection.execute(_INSERT_VERSION, values).one()
     hashes = [sha256(section.text.encode("utf-8")) for section in document.sections]
     text_ids = store_texts(

@@ -12,8 +12,7 @@ from compare.model import Change
 from compare.topics import load_topics
 from guidewatch.report.feeds import write_feeds
 from guidewatch.settings import DEFAULT_TOPICS
-from storage import changes as store
-from storage import version_store
+from storage import alert_queue, version_store
 from storage.db import open_session
 from tests.support.feeds import ATOM, atom_errors
 from tests.test_search import BACME, NG206, Cli, build_history
@@ -47,15 +46,13 @@ def record(engine: Engine, document_id: str, number: int, changes: list[Change])
         old = version_store.get_version(session=session, document_id=document_id, number=number - 1)
         new = version_store.get_version(session=session, document_id=document_id, number=number)
         assert old is not None and new is not None and new.id is not None
-        for ordinal, change in enumerate(changes):
-            store.add_change(
-                session=session,
-                document_id=document_id,
-                from_version_id=old.id,
-                to_version_id=new.id,
-                ordinal=ordinal,
-                payload=change.to_dict(),
-            )
+        alert_queue.add_changes(
+            session=session,
+            document_id=document_id,
+            from_version_id=old.id,
+            to_version_id=new.id,
+            payloads=[change.to_dict() for change in changes],
+        )
         session.commit()
 
 

@@ -17,8 +17,7 @@ from guidewatch.report.site import build_report, page_name
 from guidewatch.settings import DEFAULT_TOPICS
 from scrapers.html import HtmlExtractor
 from scrapers.model import Document, DocumentSpec, Fetched, Section
-from storage import blobs, fetch_log, repo, version_store
-from storage import changes as store
+from storage import alert_queue, blobs, fetch_log, repo, version_store
 from storage.db import open_session
 from storage.models import Fetch
 from tests.test_search import BACME, NG206, Cli, add_document_history, build_history
@@ -168,13 +167,12 @@ def test_recorded_rows_are_the_record(engine: Engine, tmp_path: Path) -> None:
         v1 = version_store.get_version(session=session, document_id=BACME, number=1)
         v2 = version_store.get_version(session=session, document_id=BACME, number=2)
         assert v1 is not None and v2 is not None and v2.id is not None
-        store.add_change(
+        alert_queue.add_changes(
             session=session,
             document_id=BACME,
             from_version_id=v1.id,
             to_version_id=v2.id,
-            ordinal=0,
-            payload=recorded.to_dict(),
+            payloads=[recorded.to_dict()],
         )
         session.commit()
     build_report(engine=engine, out=tmp_path, topics=TOPICS)

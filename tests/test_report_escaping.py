@@ -15,8 +15,7 @@ from guidewatch.report.feeds import write_feeds
 from guidewatch.report.site import build_report, page_name
 from guidewatch.settings import DEFAULT_TOPICS
 from scrapers.model import Document, Section
-from storage import changes as store
-from storage import version_store
+from storage import alert_queue, version_store
 from storage.db import open_session
 from tests.support.feeds import ATOM
 from tests.test_search import add_document_history
@@ -82,13 +81,12 @@ def hostile_history(engine: Engine) -> None:
         v1 = version_store.get_version(session=session, document_id=DOCUMENT, number=1)
         v2 = version_store.get_version(session=session, document_id=DOCUMENT, number=2)
         assert v1 is not None and v1.id is not None and v2 is not None and v2.id is not None
-        store.add_change(
+        alert_queue.add_changes(
             session=session,
             document_id=DOCUMENT,
             from_version_id=v1.id,
             to_version_id=v2.id,
-            ordinal=0,
-            payload=change.to_dict(),
+            payloads=[change.to_dict()],
         )
         session.commit()
 
