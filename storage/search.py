@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 _WORD = re.compile(r"[^\W_]+")
 _SENTENCE_END = re.compile(rf"{SENTENCE_END}{SENTENCE_CLOSERS}\s+|\n\s*\n|\n(?=\s*[-*\u2022\d])")
 MAX_SENTENCE = 300
+CHUNK = 400  # ids per statement: well under SQLite's 32,766 bound parameters
 
 # The column (migration 0003) is to_tsvector over the text with the same word splitting.
 PG_DOCUMENT = "section_texts.search_vector"
@@ -47,8 +48,7 @@ class SectionMatch:
 
     document_id: str
     version: int
-    first_seen_at: datetime
-    last_seen_at: datetime
+    version_id: int
     section_key: str
     heading_path: tuple[str, ...]
     ordinal: int
@@ -153,8 +153,7 @@ def _match_query(
         select(
             versions.c.document_id,
             versions.c.number,
-            versions.c.first_seen_at,
-            versions.c.last_seen_at,
+            sections.c.version_id,
             sections.c.key,
             sections.c.heading_path,
             sections.c.ordinal,
@@ -182,7 +181,7 @@ def find_matches(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[SectionMatch]:
-    """Return every occurrence of a phrase in versions seen between since and until."""
+    """Return each occurrence of a phrase in versions seen in a span, in document order."""
     words = phrase_words(phrase)
     if not words:
         raise SearchError(f"{phrase!r} has no words to search for")
@@ -191,7 +190,8 @@ def find_matches(
     found_in: dict[str, list[str]] = {}  # most versions repeat most sections word for word
     paths: dict[str, tuple[str, ...]] = {}  # and their heading paths
     matches: list[SectionMatch] = []
-    for doc, number, first, last, key, heading, ordinal, body in session.execute(query):
+    # Every row at once (not a fetch per row); the times are read for the hits' ends only.
+    for doc, number, version_id, key, heading, ordinal, body in session.execute(query).all():
         sentences = found_in.get(body)
         if sentences is None:
             sentences = list(
@@ -207,8 +207,7 @@ def find_matches(
             SectionMatch(
                 document_id=doc,
                 version=number,
-                first_seen_at=first,
-                last_seen_at=last,
+                version_id=version_id,
                 section_key=key,
                 heading_path=path,
                 ordinal=ordinal,
@@ -232,11 +231,25 @@ def newest_versions(*, session: Db, document_ids: Iterable[str]) -> dict[str, in
     return {doc: int(number) for doc, number in session.execute(query)}
 
 
-def group_runs(matches: Sequence[SectionMatch], newest: dict[str, int]) -> list[Hit]:
-    """Merge matches of the same sentence in consecutive versions into one hit each."""
+def seen_times(*, session: Db, version_ids: Iterable[int]) -> dict[int, tuple[datetime, datetime]]:
+    """Return when each of these versions was first and last seen."""
+    ids = sorted(set(version_ids))
+    times: dict[int, tuple[datetime, datetime]] = {}
+    for start in range(0, len(ids), CHUNK):
+        query = select(versions.c.id, versions.c.first_seen_at, versions.c.last_seen_at).where(
+            versions.c.id.in_(ids[start : start + CHUNK])
+        )
+        times.update(
+            (row.id, (row.first_seen_at, row.last_seen_at)) for row in session.execute(query).all()
+        )
+    return times
+
+
+def group_runs(matches: Sequence[SectionMatch]) -> list[list[SectionMatch]]:
+    """Merge matches (in find_matches' order) of one sentence in consecutive versions into runs."""
     open_runs: dict[tuple[str, str, str], list[SectionMatch]] = {}
     runs: list[list[SectionMatch]] = []
-    for match in sorted(matches, key=lambda m: (m.document_id, m.version, m.ordinal)):
+    for match in matches:
         key = (match.document_id, match.section_key, match.sentence)
         run = open_runs.get(key)
         if run is not None and run[-1].version == match.version - 1:
@@ -245,6 +258,15 @@ def group_runs(matches: Sequence[SectionMatch], newest: dict[str, int]) -> list[
             run = [match]
             runs.append(run)
             open_runs[key] = run
+    return runs
+
+
+def to_hits(
+    runs: Sequence[Sequence[SectionMatch]],
+    newest: dict[str, int],
+    times: dict[int, tuple[datetime, datetime]],
+) -> list[Hit]:
+    """One hit per run, in document, first-seen and section order."""
     hits = [
         Hit(
             document_id=run[0].document_id,
@@ -253,8 +275,8 @@ def group_runs(matches: Sequence[SectionMatch], newest: dict[str, int]) -> list[
             sentence=run[0].sentence,
             first_version=run[0].version,
             last_version=run[-1].version,
-            first_seen_at=run[0].first_seen_at,
-            last_seen_at=run[-1].last_seen_at,
+            first_seen_at=times[run[0].version_id][0],
+            last_seen_at=times[run[-1].version_id][1],
             current=newest.get(run[0].document_id) == run[-1].version,
         )
         for run in runs
@@ -276,7 +298,9 @@ def search(
         session=session, phrase=phrase, document_id=document_id, since=since, until=until
     )
     newest = newest_versions(session=session, document_ids=(m.document_id for m in matches))
-    hits = group_runs(matches, newest)
+    runs = group_runs(matches)
+    ends = {version_id for run in runs for version_id in (run[0].version_id, run[-1].version_id)}
+    hits = to_hits(runs, newest, seen_times(session=session, version_ids=ends))
     if which == "all":
         return hits
     if which not in ("first", "last"):
