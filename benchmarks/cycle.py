@@ -7,14 +7,15 @@ nothing changed (answered 304). The figure is the CPU seconds (user + system) of
 process and the processes it waited for (os.wait4), median of the runs; the load average is
 printed with every figure, because on a shared machine CPU seconds move with it.
 
-With --urlwatch PYTHON (a scratch environment: `uv venv /tmp/uw && uv pip install --python
-/tmp/uw urlwatch`), urlwatch 2.x runs the same cycles on the same mirror, in alternation:
+With --urlwatch install (urlwatch 2.29 installed into a scratch environment the first time,
+benchmarks/urlwatch_env.py) or --urlwatch PYTHON (the python of one you have), urlwatch runs
+the same cycles on the same mirror, in alternation:
 `css:main` + `html2text` for the pages, and for the PDFs a hooks filter piping the bytes
 through poppler's `pdftotext` command (urlwatch's own `pdf2text` needs the `pdftotext` Python
 package, which does not build here without poppler's C++ headers).
 
-    uv run python benchmarks/cycle.py --urlwatch /tmp/uw/bin/python
-    uv run python benchmarks/cycle.py --html 30 --pdf 10 --repeat 3       # quicker
+    bin/python benchmarks/cycle.py --urlwatch install
+    bin/python benchmarks/cycle.py --html 30 --pdf 10 --repeat 3       # quicker, guidewatch only
 
 Not a test: it prints figures, asserts nothing.
 """
@@ -36,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import urlwatch_env  # noqa: E402
 from benchmarks.mirror import Mirror, make_documents  # noqa: E402
 
 URLWATCH_HOOKS = '''
@@ -210,14 +212,21 @@ def main() -> int:
     parser.add_argument("--html", type=int, default=150)
     parser.add_argument("--pdf", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=5, help="runs of each cycle (5)")
-    parser.add_argument("--urlwatch", metavar="PYTHON", help="python of an urlwatch environment")
+    parser.add_argument(
+        "--urlwatch",
+        metavar="PYTHON|install",
+        help="compare with urlwatch: installed into a scratch environment, or one you have",
+    )
     parser.add_argument(
         "--before",
         metavar="DIR",
         help="another guidewatch checkout (e.g. `git worktree add DIR main`), run in alternation",
     )
     args = parser.parse_args()
-    run(args.html, args.pdf, args.repeat, args.urlwatch, args.before)
+    python, why_not = urlwatch_env.resolve(args.urlwatch)
+    if args.urlwatch == "install" and python is None:
+        parser.error(why_not)
+    run(args.html, args.pdf, args.repeat, python, args.before)
     return 0
 
 

@@ -9,10 +9,12 @@ probe of an all-unchanged run (bytecode, modules loaded, the fetches(version_id)
 script prints its own figures as it goes; the last thing printed is the table: each target,
 the figure measured, the threshold, met or not, and the load average while it was measured.
 
-    bin/python benchmarks/targets.py --urlwatch /tmp/uw/bin/python   # the issue's sizes
+    bin/python benchmarks/targets.py                 # the issue's sizes, urlwatch installed
     bin/python benchmarks/targets.py --quick --database sqlite --skip prefect --json now.json
 
-A target it cannot measure (no --urlwatch, no PostgreSQL server binaries, a part skipped) is
+urlwatch 2.29 is installed into a scratch environment the first time (benchmarks/urlwatch_env.py;
+`--urlwatch PYTHON` uses one you have, `--urlwatch none` leaves the ratios out). A target it
+cannot measure (urlwatch not installed, no PostgreSQL server binaries, a part skipped) is
 reported as not measured, never guessed. Not a test: it prints figures, asserts nothing.
 """
 
@@ -38,7 +40,7 @@ ROOT = HERE.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import cycle, history, prefect_cost, processes, storage  # noqa: E402
+from benchmarks import cycle, history, prefect_cost, processes, storage, urlwatch_env  # noqa: E402
 from benchmarks.mirror import Mirror, make_documents  # noqa: E402
 
 PARTS = ("cycle", "storage", "queries", "prefect", "probe")
@@ -137,8 +139,9 @@ CYCLE_TARGETS = (
 PER_DOCUMENT = "an unchanged document, CPU / urlwatch's (per document beyond the first)"
 
 
-def measure_cycles(run: Run, urlwatch: str | None) -> None:
+def measure_cycles(run: Run, choice: str) -> None:
     """Cycles on the mirror and on a one-page mirror; the ratios against urlwatch's."""
+    urlwatch, why_not = urlwatch_env.resolve(choice)
     s = run.sizes
     print("\n=== cycles (benchmarks/cycle.py)", flush=True)
     big = cycle.run(s.html, s.pdf, s.repeat, urlwatch)
@@ -152,7 +155,7 @@ def measure_cycles(run: Run, urlwatch: str | None) -> None:
         threshold = f"<= {limit:.1f}x"
         mine = gw[phase]["cpu_s"]
         if uw is None:
-            run.missing(target, threshold, f"no --urlwatch; guidewatch {mine:.2f} s")
+            run.missing(target, threshold, f"{why_not}; guidewatch {mine:.2f} s")
             continue
         ratio = mine / uw[phase]["cpu_s"]
         shown = f"{ratio:.2f}x ({mine:.2f} s against {uw[phase]['cpu_s']:.2f} s)"
@@ -170,7 +173,7 @@ def measure_cycles(run: Run, urlwatch: str | None) -> None:
 
     mine = per_document("guidewatch")
     if uw is None:
-        run.missing(PER_DOCUMENT, "<= 1.0x", f"no --urlwatch; guidewatch {mine * 1000:.2f} ms")
+        run.missing(PER_DOCUMENT, "<= 1.0x", f"{why_not}; guidewatch {mine * 1000:.2f} ms")
         return
     theirs = per_document("urlwatch")
     ratio = mine / theirs
@@ -558,7 +561,11 @@ def table(
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--urlwatch", metavar="PYTHON", help="python of an urlwatch environment")
+    parser.add_argument(
+        "--urlwatch", default="install", metavar="PYTHON|install|none",
+        help="urlwatch to compare with: installed into a scratch environment (the default), "
+        "the python of one you have, or none",
+    )  # fmt: skip
     parser.add_argument("--quick", action="store_true", help="small sizes (the table says so)")
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument(
@@ -579,7 +586,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--skip {', '.join(sorted(unknown))}: parts are {', '.join(PARTS)}")
     if args.against and not args.against.exists():
         parser.error(f"--against {args.against}: no such file")
-    if args.urlwatch and not Path(args.urlwatch).exists():
+    if args.urlwatch not in ("install", "none") and not Path(args.urlwatch).exists():
         parser.error(f"--urlwatch {args.urlwatch}: no such file")
     return args
 
