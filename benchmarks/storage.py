@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.mirror import Mirror, make_documents  # noqa: E402
 from benchmarks.own_documents import FileMirror  # noqa: E402
-from benchmarks.storage_makeup import report  # noqa: E402
+from benchmarks.storage_makeup import grouped, report  # noqa: E402
 
 EVENT_TABLES = re.compile(r"\b(changes|alert_items|alerts|deliveries)\b")
 
@@ -262,6 +262,7 @@ def measure(
             "fetches": fetches, "fetch_rows": fetch_rows(db), "database_bytes": size,
             "unique_bodies": count, "bodies_compressed_bytes": packed, "ratio": size / packed,
         }  # fmt: skip
+        figures |= {f"makeup: {label}": size for label, size in grouped(used_bytes(db)).items()}
         for name, used in sorted(used_bytes(db).items(), key=lambda kv: -kv[1])[:12]:
             print(f"      {name:32} {used / 1e6:7.2f} MB")
         if makeup:
