@@ -245,8 +245,8 @@ def makeup(f: dict[str, Any]) -> str:
     )
     fetches = 0.2 * packed / f["bytes_304"]
     return (
-        f"bytes used, against the bodies: {held}. At {f['bytes_304']:.0f} B per fetch answered 304 the fetch log "
-        f"alone is 0.2x of these bodies after {fetches:,.0f} fetches "
+        f"bytes used, against the bodies: {held}. At {f['bytes_304']:.0f} B per fetch answered "
+        f"304 the fetch log alone is 0.2x of these bodies after {fetches:,.0f} fetches "
         f"({fetches / f['documents']:.0f} unchanged cycles)"
     )
 
