@@ -35,7 +35,9 @@ def _cpu(argv: list[str]) -> tuple[float, str]:
 
 def parts(url: str, phrase: str, repeat: int) -> dict[str, float]:
     """Median CPU seconds of SQLAlchemy's import, the search and the check; the counts."""
-    imports = [_cpu([sys.executable, "-c", "import sqlalchemy"])[0] for _ in range(repeat)]
+    # With the collector set as the command line sets it (guidewatch.cli), as in the command.
+    probe = "from guidewatch.cli import collect_less_often; collect_less_often(); import sqlalchemy"
+    imports = [_cpu([sys.executable, "-c", probe])[0] for _ in range(repeat)]
     inside = [
         json.loads(_cpu([sys.executable, __file__, "--inside", url, phrase])[1])
         for _ in range(repeat)
@@ -52,6 +54,9 @@ def parts(url: str, phrase: str, repeat: int) -> dict[str, float]:
 def inside(url: str, phrase: str) -> dict[str, float]:
     """In this process: the search, then the check of the versions it quotes (CPU seconds)."""
     sys.path.insert(0, str(ROOT))
+    from guidewatch.cli import collect_less_often
+
+    collect_less_often()
     from storage.db import make_engine, open_reader
     from storage.search import search
     from storage.text_check import verified_versions
