@@ -16,6 +16,8 @@ from storage.version_store import check_text_hash, sections_payload
 if TYPE_CHECKING:
     from storage.db import Db
 
+# The columns returned: the check's, and where the version was first seen (live or archive).
+CHECKED = ("id", "document_id", "number", "text_sha256", "provenance", "archive_url")
 CHUNK = 400  # versions per statement: well under SQLite's 32,766 bound parameters
 
 
@@ -44,9 +46,10 @@ def verified_versions(
 
 
 def _versions(session: Db, refs: list[tuple[str, int]]) -> dict[tuple[str, int], Row[Any]]:
-    """The version rows of some (document, number) references."""
+    """Some versions by (document, number): what the check and `search` read of them."""
     key = tuple_(versions.c.document_id, versions.c.number)
-    rows = session.execute(select(versions).where(key.in_(refs)))
+    query = select(*(versions.c[name] for name in CHECKED)).where(key.in_(refs))
+    rows = session.execute(query).all()
     return {(row.document_id, row.number): row for row in rows}
 
 
@@ -64,7 +67,7 @@ def _sections(session: Db, ids: list[int]) -> dict[int, list[tuple[str, str, str
         .order_by(section_rows.c.version_id, section_rows.c.ordinal)
     )
     out: dict[int, list[tuple[str, str, str]]] = {}
-    for version_id, key, path, text in session.execute(query):
+    for version_id, key, path, text in session.execute(query).all():
         out.setdefault(version_id, []).append((key, path, text))
     return out
 
