@@ -157,7 +157,7 @@ def _match_query(
             sections.c.key,
             sections.c.heading_path,
             sections.c.ordinal,
-            section_texts.c.text,
+            sections.c.text_id,
         )
         .select_from(section_texts)
         .join(sections, sections.c.text_id == section_texts.c.id)
@@ -187,19 +187,15 @@ def find_matches(
         raise SearchError(f"{phrase!r} has no words to search for")
     query = _match_query(session, words, document_id, since, until)
     pattern = phrase_pattern(words)
-    found_in: dict[str, list[str]] = {}  # most versions repeat most sections word for word
-    paths: dict[str, tuple[str, ...]] = {}  # and their heading paths
-    matches: list[SectionMatch] = []
     # Every row at once (not a fetch per row); the times are read for the hits' ends only.
-    for doc, number, version_id, key, heading, ordinal, body in session.execute(query).all():
-        sentences = found_in.get(body)
-        if sentences is None:
-            sentences = list(
-                dict.fromkeys(
-                    sentence_around(body, m.start(), m.end()) for m in find_phrase(body, pattern)
-                )
-            )
-            found_in[body] = sentences
+    rows = session.execute(query).all()
+    # Most versions repeat most sections word for word: each distinct text read and searched
+    # once, and each distinct heading path decoded once.
+    found_in = _sentences(session, {row.text_id for row in rows}, pattern)
+    paths: dict[str, tuple[str, ...]] = {}
+    matches: list[SectionMatch] = []
+    for doc, number, version_id, key, heading, ordinal, text_id in rows:
+        sentences = found_in[text_id]
         path = paths.get(heading)
         if path is None:
             path = paths[heading] = tuple(json.loads(heading))
@@ -216,6 +212,23 @@ def find_matches(
             for sentence in sentences
         )
     return matches
+
+
+def _sentences(session: Db, text_ids: set[int], pattern: re.Pattern[str]) -> dict[int, list[str]]:
+    """The distinct sentences holding the phrase in each of these texts, by text id."""
+    ids = sorted(text_ids)
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(ids), CHUNK):
+        query = select(section_texts.c.id, section_texts.c.text).where(
+            section_texts.c.id.in_(ids[start : start + CHUNK])
+        )
+        for text_id, body in session.execute(query).all():
+            found[text_id] = list(
+                dict.fromkeys(
+                    sentence_around(body, m.start(), m.end()) for m in find_phrase(body, pattern)
+                )
+            )
+    return found
 
 
 def newest_versions(*, session: Db, document_ids: Iterable[str]) -> dict[str, int]:
