@@ -1,9 +1,10 @@
-"""Where a `search` process's CPU goes: SQLAlchemy's import, the search, the hash check.
+"""Where a `search` process's CPU goes: starting with SQLAlchemy, the search, the hash check.
 
 For a search whose process is over its target, this says which part is the floor: a process
-that only imports SQLAlchemy (the card's database layer), and, in one process per run, the
-search itself and the check of every version it quotes against its text SHA-256 (issue 12:
-altered text must not print silently). Medians of CPU seconds.
+that starts Python, imports the command line's module and SQLAlchemy (the database layer every
+command reads through) and stops; and, in one process per run, the search itself and the check
+of every version it quotes against its text SHA-256 (issue 12: altered text must not print
+silently). Medians of CPU seconds.
 
     bin/python benchmarks/search_parts.py sqlite:////tmp/history.db "diagnosing and managing"
 
@@ -25,16 +26,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _cpu(argv: list[str]) -> tuple[float, str]:
     """Run a process to its end: its CPU seconds and what it printed."""
-    process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    out = process.stdout.read() if process.stdout else ""
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{argv[1:3]} exited {os.waitstatus_to_exitcode(status)}")
+    with subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True) as process:
+        out = process.stdout.read() if process.stdout else ""
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"{argv[1:3]} exited {process.returncode}")
     return usage.ru_utime + usage.ru_stime, out
 
 
 def parts(url: str, phrase: str, repeat: int) -> dict[str, float]:
-    """Median CPU seconds of SQLAlchemy's import, the search and the check; the counts."""
+    """Median CPU seconds of starting with SQLAlchemy, the search and the check; the counts."""
     # With the collector set as the command line sets it (guidewatch.cli), as in the command.
     probe = "from guidewatch.cli import collect_less_often; collect_less_often(); import sqlalchemy"
     imports = [_cpu([sys.executable, "-c", probe])[0] for _ in range(repeat)]
@@ -86,7 +88,7 @@ def main() -> int:
         return 2
     found = parts(sys.argv[1], sys.argv[2], 5)
     print(
-        f"SQLAlchemy's import alone {found['import_sqlalchemy_s']:.3f} s; search "
+        f"Python starting and importing SQLAlchemy {found['import_sqlalchemy_s']:.3f} s; search "
         f"{found['search_s']:.3f} s ({found['hits']:,} hits); check of the "
         f"{found['versions_checked']:,} versions quoted {found['check_s']:.3f} s "
         f"(CPU, medians of 5; load {os.getloadavg()[0]:.2f})"

@@ -150,6 +150,8 @@ PER_DOCUMENT = "an unchanged document, CPU / urlwatch's (per document beyond the
 def measure_cycles(run: Run, choice: str) -> None:
     """Cycles on the mirror and on a one-page mirror; the ratios against urlwatch's."""
     urlwatch, why_not = urlwatch_env.resolve(choice)
+    if why_not and choice == "install":
+        print(f"urlwatch not measured: {why_not}", flush=True)
     s = run.sizes
     print("\n=== cycles (benchmarks/cycle.py)", flush=True)
     big = cycle.run(s.html, s.pdf, s.repeat, urlwatch)
@@ -235,7 +237,7 @@ def measure_storage(run: Run) -> None:
 
 
 def makeup(f: dict[str, Any]) -> str:
-    """What the database holds against the bodies, and when the fetch log alone is 0.2x."""
+    """What the database holds against the bodies, and how the fetch log grows against them."""
     packed = f["bodies_compressed_bytes"]
     parts = sorted(
         ((k, v) for k, v in f.items() if k.startswith("makeup: ")), key=lambda kv: -kv[1]
@@ -243,11 +245,12 @@ def makeup(f: dict[str, Any]) -> str:
     held = "; ".join(
         f"{label.removeprefix('makeup: ')} {size / packed:.2f}x" for label, size in parts
     )
-    fetches = 0.2 * packed / f["bytes_304"]
+    log = f.get("makeup: fetch log and header sets", 0) / packed
+    per_cycle = f["bytes_304"] * f["documents"] / packed
     return (
-        f"bytes used, against the bodies: {held}. At {f['bytes_304']:.0f} B per fetch answered "
-        f"304 the fetch log alone is 0.2x of these bodies after {fetches:,.0f} fetches "
-        f"({fetches / f['documents']:.0f} unchanged cycles)"
+        f"bytes used, against the bodies: {held}. The fetch log alone is {log:.2f}x after "
+        f"{f['fetches']:,} fetches and each unchanged cycle adds {per_cycle:.3f}x to it "
+        f"({f['bytes_304']:.0f} B per fetch answered 304), while the bodies stay as they are"
     )
 
 
@@ -320,7 +323,8 @@ def search_floor(run: Run, database: str, url: str, named: dict[str, list[str]])
     found = search_parts.parts(url, phrase, run.sizes.repeat)
     run.figures["queries"][database]["search_parts"] = found
     return (
-        f"{EVERYWHERE}: SQLAlchemy's import alone {found['import_sqlalchemy_s']:.2f} s; in "
+        f"{EVERYWHERE}: Python starting and importing SQLAlchemy "
+        f"{found['import_sqlalchemy_s']:.2f} s; in "
         f"process the search {found['search_s']:.2f} s ({found['hits']:,} hits) and the check of "
         f"the {found['versions_checked']:,} versions it quotes against their text SHA-256 "
         f"(issue 12) {found['check_s']:.2f} s (benchmarks/search_parts.py)"

@@ -1,7 +1,8 @@
 """A scratch environment with urlwatch 2.29, installed by uv, to compare a cycle's cost with.
 
 The benchmarks install it themselves (`--urlwatch install`, targets.py's default): a virtual
-environment under ~/.cache/guidewatch/ (or $XDG_CACHE_HOME), from the pins in
+environment in ~/.cache/guidewatch/urlwatch-2.29 ($XDG_CACHE_HOME/guidewatch/urlwatch-2.29
+when that is set), from the pins in
 benchmarks/urlwatch-requirements.txt, made again only when those pins change. It needs uv and
 the package index (or uv's cache) once, and poppler's `pdftotext` command for the PDFs.
 """
@@ -76,5 +77,4 @@ def resolve(choice: str | None) -> tuple[str | None, str]:
     try:
         return ensure(), ""
     except UrlwatchUnavailable as error:
-        print(f"urlwatch not measured: {error}", flush=True)
         return None, f"urlwatch not installed: {error}"

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from storage.db import Db
 
-    Version: TypeAlias = Row[Any]  # a versions row, read only
+    Version: TypeAlias = Row[Any]  # the columns text_check.CHECKED of a versions row
 
 
 def cmd_search(args: argparse.Namespace, app: App) -> int:

@@ -187,7 +187,7 @@ def find_matches(
         raise SearchError(f"{phrase!r} has no words to search for")
     query = _match_query(session, words, document_id, since, until)
     pattern = phrase_pattern(words)
-    # Every row at once (not a fetch per row); the times are read for the hits' ends only.
+    # The times are read for the hits' ends only (seen_times).
     rows = session.execute(query).all()
     # Most versions repeat most sections word for word: each distinct text read and searched
     # once, and each distinct heading path decoded once.

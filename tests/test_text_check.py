@@ -64,6 +64,9 @@ def test_bulk_check_returns_what_one_by_one_returns(
                 version_store.verified_document(session=session, version=row)
                 single[doc, n] = row
     assert (DOC, 9) not in bulk and len(bulk) == 8
+    assert {"document_id", "number", "text_sha256", "provenance", "archive_url"} <= set(
+        text_check.CHECKED
+    )  # what the check and `search` (where a version was first seen) read
     assert {k: tuple(v) for k, v in bulk.items()} == {
         k: tuple(getattr(v, name) for name in text_check.CHECKED) for k, v in single.items()
     }
