@@ -12,11 +12,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from compare import plainshape as shape
+
 _TOPIC_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")  # compare.topicfile.TOPIC_NAME, whole name
-
-
-class _Refused(Exception):
-    """Not certainly valid: compare.topicfile decides."""
 
 
 @dataclass(frozen=True)
@@ -63,40 +61,13 @@ def plain_topics(data: dict[str, Any]) -> PlainTopics | None:
         data = {**data, "topic": data["topics"]}
         del data["topics"]
     try:
-        table = _table(data, {"topic", "strength"})
+        table = shape.table(data, {"topic", "strength"})
         return PlainTopics(
-            topic=[_topic(t) for t in _list(table, "topic", least=1, required=True)],
-            strength=[_strength(s) for s in _list(table, "strength")],
+            topic=[_topic(t) for t in shape.listed(table, "topic", least=1, required=True)],
+            strength=[_strength(s) for s in shape.listed(table, "strength")],
         )
-    except _Refused:
+    except shape.Refused:
         return None
-
-
-def _table(value: Any, keys: set[str]) -> dict[str, Any]:
-    if type(value) is not dict or not set(value) <= keys:
-        raise _Refused
-    return value
-
-
-def _list(table: dict[str, Any], key: str, *, least: int = 0, required: bool = False) -> list:
-    value = table.get(key, None if required else [])
-    if type(value) is not list or len(value) < least:
-        raise _Refused
-    return value
-
-
-def _str(table: dict[str, Any], key: str, *, least: int = 0, default: str | None = None) -> str:
-    value = table.get(key, default)
-    if type(value) is not str or len(value) < least:
-        raise _Refused
-    return value
-
-
-def _strings(table: dict[str, Any], key: str, *, least: int = 0) -> list[str]:
-    values = _list(table, key, least=least, required=least > 0)
-    if not all(type(v) is str for v in values):
-        raise _Refused
-    return values
 
 
 # What Python's re always accepts, checked by one match instead of compiling (which was 5 of
@@ -129,59 +100,64 @@ def plain_regex(source: str) -> bool:
 
 
 def _regexes(table: dict[str, Any]) -> list[str]:
-    regexes = _strings(table, "regexes", least=1)
+    regexes = shape.strings(table, "regexes", least=1)
     try:
         for source in regexes:
             if not plain_regex(source):
                 re.compile(source)
     except re.error:
-        raise _Refused from None
+        raise shape.Refused from None
     return regexes
 
 
 def _topic(value: Any) -> PlainTopic:
     keys = {"name", "description", "recipients", "removal_is_news", "terms", "patterns"}
-    table = _table(value, keys)
-    name = _str(table, "name")
+    table = shape.table(value, keys)
+    name = shape.text(table, "name")
     removal = table.get("removal_is_news", False)
     if not _TOPIC_NAME.fullmatch(name) or type(removal) is not bool:
-        raise _Refused
+        raise shape.Refused
     return PlainTopic(
         name=name,
-        description=_str(table, "description", default=""),
-        recipients=_strings(table, "recipients"),
+        description=shape.text(table, "description", default=""),
+        recipients=shape.strings(table, "recipients"),
         removal_is_news=removal,
-        terms=[_term(t) for t in _list(table, "terms", least=1, required=True)],
-        patterns=[_pattern(p) for p in _list(table, "patterns")],
+        terms=[_term(t) for t in shape.listed(table, "terms", least=1, required=True)],
+        patterns=[_pattern(p) for p in shape.listed(table, "patterns")],
     )
 
 
 def _term(value: Any) -> str | dict[str, Any]:
     if type(value) is str:
         return value
-    table = _table(value, {"name", "variants", "abbreviation", "plural"})
-    fields: dict[str, Any] = {"name": _str(table, "name"), "variants": _strings(table, "variants")}
+    table = shape.table(value, {"name", "variants", "abbreviation", "plural"})
+    fields: dict[str, Any] = {
+        "name": shape.text(table, "name"),
+        "variants": shape.strings(table, "variants"),
+    }
     if "abbreviation" in table:
-        fields["abbreviation"] = _str(table, "abbreviation")
+        fields["abbreviation"] = shape.text(table, "abbreviation")
     if "plural" in table:
         if type(table["plural"]) is not bool:
-            raise _Refused
+            raise shape.Refused
         fields["plural"] = table["plural"]
     return fields
 
 
 def _pattern(value: Any) -> PlainPattern:
-    table = _table(value, {"name", "explanation", "regexes"})
+    table = shape.table(value, {"name", "explanation", "regexes"})
     return PlainPattern(
-        name=_str(table, "name", least=1),
-        explanation=_str(table, "explanation", least=1),
+        name=shape.text(table, "name", least=1),
+        explanation=shape.text(table, "explanation", least=1),
         regexes=_regexes(table),
     )
 
 
 def _strength(value: Any) -> PlainStrength:
-    table = _table(value, {"name", "level", "regexes"})
+    table = shape.table(value, {"name", "level", "regexes"})
     level = table.get("level")
     if type(level) is not int:
-        raise _Refused
-    return PlainStrength(name=_str(table, "name", least=1), level=level, regexes=_regexes(table))
+        raise shape.Refused
+    return PlainStrength(
+        name=shape.text(table, "name", least=1), level=level, regexes=_regexes(table)
+    )

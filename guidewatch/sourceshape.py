@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from compare import plainshape as shape
+
 METHODS = ("wp-media", "sitemap", "index-page", "redirect")
 BUILT_IN_KINDS = ("nice-chapter", "govuk", "pdf", "pdf-link", "html")
 
@@ -109,44 +111,40 @@ DISCOVER_KEYS = (  # in the model's order, which its dump keeps
 )  # fmt: skip
 
 
-class _Refused(Exception):
-    """Not certainly valid: the pydantic models decide."""
-
-
 def plain_source(fields: Any) -> PlainSource | None:
     """A [sources.<id>] table if every check passes, else None (the model then decides)."""
     try:
-        table = _table(fields, SOURCE_KEYS)
-        homepage = _str(table, "homepage", default="")
+        table = shape.table(fields, SOURCE_KEYS)
+        homepage = shape.text(table, "homepage", default="")
         if homepage:
             _check(http_url, homepage)
-        return PlainSource(name=_str(table, "name", default=""), homepage=homepage)
-    except _Refused:
+        return PlainSource(name=shape.text(table, "name", default=""), homepage=homepage)
+    except shape.Refused:
         return None
 
 
 def plain_document(kind: str, fields: Any) -> PlainDocument | None:
     """A [documents.<id>] table of a kind if every check passes, else None (the model decides)."""
     try:
-        table = _table(fields, KIND_KEYS.get(kind, OTHER_KIND_KEYS))
-        ignore = _strings(table, "ignore")
+        table = shape.table(fields, KIND_KEYS.get(kind, OTHER_KIND_KEYS))
+        ignore = shape.strings(table, "ignore")
         for rule in ignore:
             _check(ignore_rule, rule)
         guess = table.get("guess", False)
         options = table.get("options", {})
         if type(guess) is not bool or type(options) is not dict:
-            raise _Refused
+            raise shape.Refused
         if not all(type(key) is str for key in options):
-            raise _Refused
+            raise shape.Refused
         selector = _optional(table, "selector", css)
         link_text = _optional(table, "link_text", regex)
         if kind == "pdf-link" and not link_text:
-            raise _Refused
+            raise shape.Refused
         discover = table.get("discover")
         return PlainDocument(
-            source=_str(table, "source", least=1),
-            title=_str(table, "title", least=1),
-            url=_check(http_url, _str(table, "url")),
+            source=shape.text(table, "source", least=1),
+            title=shape.text(table, "title", least=1),
+            url=_check(http_url, shape.text(table, "url")),
             ignore=list(ignore),
             guess=guess,
             options=dict(options),
@@ -154,28 +152,28 @@ def plain_document(kind: str, fields: Any) -> PlainDocument | None:
             link_text=link_text,
             discover=None if discover is None else _discover(discover),
         )
-    except _Refused:
+    except shape.Refused:
         return None
 
 
 def _discover(value: Any) -> dict[str, Any]:
-    table = _table(value, set(DISCOVER_KEYS))
-    methods = _strings(table, "methods", default=["index-page"])
+    table = shape.table(value, set(DISCOVER_KEYS))
+    methods = shape.strings(table, "methods", default=["index-page"])
     max_pages = table.get("max_pages", 10)
     if not methods or not set(methods) <= set(METHODS):
-        raise _Refused
+        raise shape.Refused
     if type(max_pages) is not int or not 1 <= max_pages <= 100:
-        raise _Refused
+        raise shape.Refused
     dumped: dict[str, Any] = {
         "methods": list(methods),
-        "search": _str(table, "search", default=""),
+        "search": shape.text(table, "search", default=""),
         "site": _optional(table, "site", http_url),
         "index_pages": _optional_list(table, "index_pages", http_url),
         "sitemaps": _optional_list(table, "sitemaps", _nonempty),
-        "pages": _check(regex, _str(table, "pages", default="")),
+        "pages": _check(regex, shape.text(table, "pages", default="")),
         "max_pages": max_pages,
         "redirect": _optional(table, "redirect", http_url),
-        "exact_title": _str(table, "exact_title", default=""),
+        "exact_title": shape.text(table, "exact_title", default=""),
     }
     return {key: value for key, value in dumped.items() if value is not None}
 
@@ -190,36 +188,16 @@ def _check(check: Any, value: str) -> str:
     try:
         return check(value)  # type: ignore[no-any-return]
     except ValueError:  # urlsplit's too (a malformed IPv6 host)
-        raise _Refused from None
-
-
-def _table(value: Any, keys: frozenset[str] | set[str]) -> dict[str, Any]:
-    if type(value) is not dict or not set(value) <= keys:
-        raise _Refused
-    return value
-
-
-def _str(table: dict[str, Any], key: str, *, least: int = 0, default: str | None = None) -> str:
-    value = table.get(key, default)
-    if type(value) is not str or len(value) < least:
-        raise _Refused
-    return value
-
-
-def _strings(table: dict[str, Any], key: str, *, default: list[str] | None = None) -> list[str]:
-    values = table.get(key, [] if default is None else default)
-    if type(values) is not list or not all(type(v) is str for v in values):
-        raise _Refused
-    return values
+        raise shape.Refused from None
 
 
 def _optional(table: dict[str, Any], key: str, check: Any) -> str | None:
     if key not in table:
         return None
-    return _check(check, _str(table, key))
+    return _check(check, shape.text(table, key))
 
 
 def _optional_list(table: dict[str, Any], key: str, check: Any) -> list[str] | None:
     if key not in table:
         return None
-    return [_check(check, value) for value in _strings(table, key)]
+    return [_check(check, value) for value in shape.strings(table, key)]
