@@ -15,6 +15,7 @@ from storage import history, repo, terms, version_store
 from storage.db import make_engine, migrate, open_session
 from storage.search import search
 from tests.support.databases import alembic
+from tests.support.versions import store_version
 
 DOC = "nice-ng206-recommendations"
 URL = "https://www.nice.org.uk/guidance/ng206/chapter/recommendations"
@@ -230,20 +231,8 @@ def test_migration_stores_each_text_once_and_downgrade_restores_sections(
 
 def test_a_new_version_adds_only_the_texts_not_yet_stored(engine: Engine) -> None:
     def store(number: int, texts: list[str]) -> None:
-        document = Document(sections=tuple(Section(f"s{i}", (), t) for i, t in enumerate(texts)))
-        with open_session(engine) as session:
-            version_store.add_version(
-                session=session,
-                document_id=DOC,
-                document=document,
-                url=URL,
-                body_sha256="b" * 64,
-                extractor="nice",
-                extractor_version="1",
-                fetch_id=None,
-                seen_at=datetime(2024, number, 1, tzinfo=UTC),
-            )
-            session.commit()
+        sections = tuple(Section(f"s{i}", (), t) for i, t in enumerate(texts))
+        store_version(engine, DOC, URL, sections, datetime(2024, number, 1, tzinfo=UTC))
 
     with open_session(engine) as session:
         repo.upsert_document(

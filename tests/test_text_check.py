@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from scrapers.model import Document, Section
+from scrapers.model import Section
 from storage import repo, text_check, version_store
 from storage.db import open_session
 from storage.text_check import verified_versions
+from tests.support.versions import store_version
 
 DOC = "nice-ng206-recommendations"
 OTHER = "bacme-guide"
@@ -22,19 +23,7 @@ def _store(engine: Engine, document_id: str, number: int, texts: list[str]) -> N
     sections = tuple(
         Section(f"1.{i}", ("Recommendations", f"1.{i} Part “{i}”"), t) for i, t in enumerate(texts)
     )
-    with open_session(engine) as session:
-        version_store.add_version(
-            session=session,
-            document_id=document_id,
-            document=Document(sections=sections),
-            url=URL,
-            body_sha256="b" * 64,
-            extractor="nice",
-            extractor_version="1",
-            fetch_id=None,
-            seen_at=datetime(2024, number, 1, tzinfo=UTC),
-        )
-        session.commit()
+    store_version(engine, document_id, URL, sections, datetime(2024, number, 1, tzinfo=UTC))
 
 
 def _history(engine: Engine) -> None:
