@@ -22,26 +22,19 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-
-def _cpu(argv: list[str]) -> tuple[float, str]:
-    """Run a process to its end: its CPU seconds and what it printed."""
-    with subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True) as process:
-        out = process.stdout.read() if process.stdout else ""
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise RuntimeError(f"{argv[1:3]} exited {process.returncode}")
-    return usage.ru_utime + usage.ru_stime, out
+from benchmarks.cycle import cpu_of  # noqa: E402
 
 
 def parts(url: str, phrase: str, repeat: int) -> dict[str, float]:
     """Median CPU seconds of starting with SQLAlchemy, the search and the check; the counts."""
     # With the collector set as the command line sets it (guidewatch.cli), as in the command.
     probe = "from guidewatch.cli import collect_less_often; collect_less_often(); import sqlalchemy"
-    imports = [_cpu([sys.executable, "-c", probe])[0] for _ in range(repeat)]
+    imports = [cpu_of([sys.executable, "-c", probe], dict(os.environ), ROOT) for _ in range(repeat)]
+    argv = [sys.executable, __file__, "--inside", url, phrase]
     inside = [
-        json.loads(_cpu([sys.executable, __file__, "--inside", url, phrase])[1])
+        json.loads(subprocess.run(argv, capture_output=True, check=True, text=True).stdout)
         for _ in range(repeat)
     ]
     return {
@@ -55,7 +48,6 @@ def parts(url: str, phrase: str, repeat: int) -> dict[str, float]:
 
 def inside(url: str, phrase: str) -> dict[str, float]:
     """In this process: the search, then the check of the versions it quotes (CPU seconds)."""
-    sys.path.insert(0, str(ROOT))
     from guidewatch.cli import collect_less_often
 
     collect_less_often()
